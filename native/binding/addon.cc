@@ -1,0 +1,71 @@
+// Module entry: exports the Dataset and Program classes and a few facts
+// about the native build (BLAS, threads) plus the sgemm ceiling benchmark.
+#include <napi.h>
+
+#include <chrono>
+#include <vector>
+
+#include "../cpu/cpu_backend.h"
+#include "convert.h"
+#include "objects.h"
+
+namespace gradloop::binding {
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("backend", "cpu");
+  o.Set("blas", blasConfig());
+  o.Set("threads", blasThreads());
+  return o;
+}
+
+void SetThreads(const Napi::CallbackInfo& info) {
+  runOrThrow(info.Env(), [&] {
+    double n = numberArg(info, 0, "threads");
+    if (!(n >= 1 && n <= 1024)) throw RangeError("threads must be an integer >= 1");
+    openblasSetThreads(static_cast<int>(n));
+  });
+}
+
+// sgemmGflops(M, N, K, seconds): repeated C[M,N] = A[M,K] B[K,N] for about `seconds`; returns GFLOP/s.
+Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double gflops = 0;
+  runOrThrow(env, [&] {
+    const int64_t M = static_cast<int64_t>(numberArg(info, 0, "M")), N = static_cast<int64_t>(numberArg(info, 1, "N")),
+                  K = static_cast<int64_t>(numberArg(info, 2, "K"));
+    const double seconds = numberArg(info, 3, "seconds");
+    if (M < 1 || N < 1 || K < 1) throw RangeError("M, N and K must be >= 1");
+    std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
+    Backend& backend = cpuBackend();
+    backend.gemm(false, false, M, N, K, 1, a.data(), K, b.data(), N, 0, c.data(), N);  // warm-up
+    auto start = std::chrono::steady_clock::now();
+    int64_t iterations = 0;
+    double elapsed = 0;
+    do {
+      backend.gemm(false, false, M, N, K, 1, a.data(), K, b.data(), N, 0, c.data(), N);
+      ++iterations;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < seconds);
+    gflops = 2.0 * M * N * K * iterations / elapsed / 1e9;
+  });
+  return Napi::Number::New(env, gflops);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Dataset", DatasetWrap::Define(env));
+  exports.Set("Program", ProgramWrap::Define(env));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
+  return exports;
+}
+
+}  // namespace
+}  // namespace gradloop::binding
+
+// NODE_API_MODULE pastes tokens onto the function name, so it needs an unqualified one.
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return gradloop::binding::Init(env, exports); }
+NODE_API_MODULE(gradloop, InitAddon)

@@ -1,0 +1,297 @@
+#include "objects.h"
+
+#include <string>
+#include <vector>
+
+#include "../cpu/cpu_backend.h"
+#include "convert.h"
+#include "workers.h"
+
+namespace gradloop::binding {
+
+Backend& cpuBackend() {
+  static CpuBackend backend;
+  return backend;
+}
+
+Napi::Object stepResult(Napi::Env env, const StepResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("loss", r.loss);
+  o.Set("correct", static_cast<double>(r.correct));
+  o.Set("count", static_cast<double>(r.accuracyUnits));
+  return o;
+}
+
+namespace {
+Napi::Float32Array copyOut(Napi::Env env, Backend& backend, const float* src, int64_t n) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(n));
+  backend.copyToHost(a.Data(), src, static_cast<size_t>(n) * sizeof(float));
+  return a;
+}
+}  // namespace
+
+// ---- Dataset ----
+
+Napi::FunctionReference DatasetWrap::constructor;
+
+Napi::Function DatasetWrap::Define(Napi::Env env) {
+  Napi::Function f = DefineClass(env, "Dataset", {InstanceAccessor<&DatasetWrap::Rows>("rows")});
+  constructor = Napi::Persistent(f);
+  return f;
+}
+
+// new Dataset(x: Float32Array | Int32Array, xShape, y?: Float32Array | Int32Array, yShape?)
+DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info) {
+  Napi::Env env = info.Env();
+  runOrThrow(env, [&] {
+    auto columns = [&](size_t i, const char* what, int64_t* rows) {
+      Columns c;
+      if (!info[i].IsTypedArray()) throw TypeError(std::string(what) + " must be a Float32Array or Int32Array");
+      Napi::TypedArray a = info[i].As<Napi::TypedArray>();
+      if (a.TypedArrayType() == napi_float32_array) c.dtype = DType::Float32;
+      else if (a.TypedArrayType() == napi_int32_array) c.dtype = DType::Int32;
+      else throw TypeError(std::string(what) + " must be a Float32Array or Int32Array");
+      c.shape = toShape(info[i + 1], std::string(what) + " shape");
+      int64_t per = numElements(c.shape);
+      int64_t len = static_cast<int64_t>(a.ElementLength());
+      if (len % per != 0)
+        throw TypeError(std::string(what) + " has " + std::to_string(len) + " values, not a multiple of the " +
+                        std::to_string(per) + " per sample");
+      *rows = len / per;
+      c.host = static_cast<const char*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+      return c;
+    };
+    int64_t rows = 0, yRows = 0;
+    Columns x = columns(0, "x", &rows), y;
+    if (info.Length() > 2 && info[2].IsTypedArray()) {
+      y = columns(2, "y", &yRows);
+      if (yRows != rows)
+        throw TypeError("x has " + std::to_string(rows) + " samples but y has " + std::to_string(yRows));
+    }
+    dataset_ = std::make_unique<Dataset>(cpuBackend(), rows, x, y);
+  });
+}
+
+DatasetWrap* DatasetWrap::FromValue(const Napi::Value& v, const std::string& what) {
+  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(constructor.Value()))
+    throw TypeError(what + " must be a native Dataset");
+  return Napi::ObjectWrap<DatasetWrap>::Unwrap(v.As<Napi::Object>());
+}
+
+Napi::Value DatasetWrap::Rows(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(dataset_->rows()));
+}
+
+// ---- Program ----
+
+Napi::Function ProgramWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Program",
+                     {
+                         InstanceMethod<&ProgramWrap::Compile>("compile"),
+                         InstanceMethod<&ProgramWrap::Parameters>("parameters"),
+                         InstanceMethod<&ProgramWrap::GetParameter>("getParameter"),
+                         InstanceMethod<&ProgramWrap::SetParameter>("setParameter"),
+                         InstanceMethod<&ProgramWrap::GetGradient>("getGradient"),
+                         InstanceMethod<&ProgramWrap::TensorShapes>("tensorShapes"),
+                         InstanceMethod<&ProgramWrap::TrainStep>("trainStep"),
+                         InstanceMethod<&ProgramWrap::Evaluate>("evaluate"),
+                         InstanceMethod<&ProgramWrap::Predict>("predict"),
+                         InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
+                         InstanceMethod<&ProgramWrap::InputGradient>("inputGradient"),
+                         InstanceMethod<&ProgramWrap::ResetOptimizer>("resetOptimizer"),
+                     });
+}
+
+ProgramWrap::ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
+  runOrThrow(info.Env(), [&] {
+    if (!info[0].IsObject()) throw TypeError("Program needs a spec object");
+    program_ = std::make_unique<Program>(cpuBackend(), toProgramSpec(info[0].As<Napi::Object>()));
+  });
+}
+
+void ProgramWrap::claim(Napi::Env env) {
+  if (busy_)
+    throw Napi::Error::New(env, "model is busy: a fit() or evaluate() is still running on it; await it first");
+}
+
+void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    if (!info[0].IsString() || !info[1].IsObject()) throw TypeError("compile(loss, optimizer)");
+    program_->compile(lossFromName(info[0].As<Napi::String>().Utf8Value()),
+                      toOptimizerSpec(info[1].As<Napi::Object>()));
+  });
+}
+
+void ProgramWrap::ResetOptimizer(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    if (!program_->compiled()) throw TypeError("model: call compile() first");
+    program_->resetOptimizerState();
+  });
+}
+
+Napi::Value ProgramWrap::Parameters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& params = program_->parameters();
+  Napi::Array out = Napi::Array::New(env, params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", params[i].name);
+    o.Set("shape", fromShape(env, params[i].shape));
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+Parameter& ProgramWrap::parameterAt(const Napi::CallbackInfo& info) {
+  double i = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  auto& params = program_->parameters();
+  if (!(i >= 0 && i < static_cast<double>(params.size())))
+    throw Napi::RangeError::New(info.Env(), "parameter index out of range");
+  return params[static_cast<size_t>(i)];
+}
+
+Napi::Value ProgramWrap::GetParameter(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  Parameter& p = parameterAt(info);
+  return copyOut(info.Env(), program_->backend(), p.value, p.size);
+}
+
+Napi::Value ProgramWrap::GetGradient(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  Parameter& p = parameterAt(info);
+  return copyOut(info.Env(), program_->backend(), p.grad, p.size);
+}
+
+void ProgramWrap::SetParameter(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  Parameter& p = parameterAt(info);
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      static_cast<int64_t>(info[1].As<Napi::Float32Array>().ElementLength()) != p.size)
+    throw Napi::TypeError::New(info.Env(), "setParameter: '" + p.name + "' needs a Float32Array of " +
+                                               std::to_string(p.size) + " values");
+  program_->backend().copyFromHost(p.value, info[1].As<Napi::Float32Array>().Data(), p.size * sizeof(float));
+}
+
+Napi::Value ProgramWrap::TensorShapes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, program_->tensorCount());
+  for (uint32_t t = 0; t < program_->tensorCount(); ++t)
+    out.Set(t, fromShape(env, program_->tensorShape(static_cast<int>(t))));
+  return out;
+}
+
+// trainStep(dataset, rows: Int32Array, learningRate, seed) -> Promise<{ loss, correct, count }>
+Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  DatasetWrap* data = nullptr;
+  std::vector<int32_t> rows;
+  double lr = 0, seed = 0;
+  runOrThrow(env, [&] {
+    data = DatasetWrap::FromValue(info[0], "x");
+    size_t n = 0;
+    const int32_t* r = int32Data(info[1], "rows", &n);
+    if (n == 0) throw RangeError("a batch needs at least one row");
+    rows.assign(r, r + n);
+    lr = numberArg(info, 2, "learningRate");
+    seed = numberArg(info, 3, "seed");
+    program_->checkDataset(data->dataset(), true, "x");
+  });
+  busy_ = true;
+  Program* program = program_.get();
+  Dataset* dataset = &data->dataset();
+  auto job = [program, dataset, rows = std::move(rows), lr, seed]() {
+    return program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()), static_cast<float>(lr),
+                              static_cast<uint64_t>(seed));
+  };
+  return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
+}
+
+// evaluate(dataset, rows: Int32Array, batchSize) -> Promise<{ loss, correct, count }> over all rows
+Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  DatasetWrap* data = nullptr;
+  std::vector<int32_t> rows;
+  int64_t batch = 0;
+  runOrThrow(env, [&] {
+    data = DatasetWrap::FromValue(info[0], "x");
+    size_t n = 0;
+    const int32_t* r = int32Data(info[1], "rows", &n);
+    rows.assign(r, r + n);
+    batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
+    if (batch < 1 || rows.empty()) throw RangeError("evaluate needs rows and batchSize >= 1");
+    program_->checkDataset(data->dataset(), true, "x");
+  });
+  busy_ = true;
+  Program* program = program_.get();
+  Dataset* dataset = &data->dataset();
+  auto job = [program, dataset, rows = std::move(rows), batch]() {
+    StepResult total{0, 0, 0};
+    const int64_t n = static_cast<int64_t>(rows.size());
+    for (int64_t start = 0; start < n; start += batch) {
+      int64_t count = std::min(batch, n - start);
+      StepResult r = program->evaluateBatch(*dataset, rows.data() + start, count);
+      total.loss += r.loss * static_cast<double>(count);  // every loss's mean divides by a multiple of the rows
+      total.correct += r.correct;
+      total.accuracyUnits += r.accuracyUnits;
+    }
+    total.loss /= static_cast<double>(n);
+    return total;
+  };
+  return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
+}
+
+// predict(dataset, batchSize) -> Float32Array [rows, outputElements], synchronous (as tfjs' predict).
+Napi::Value ProgramWrap::Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  Napi::Float32Array out;
+  runOrThrow(env, [&] {
+    Dataset& data = DatasetWrap::FromValue(info[0], "x")->dataset();
+    int64_t batch = static_cast<int64_t>(numberArg(info, 1, "batchSize"));
+    if (batch < 1) throw RangeError("batchSize must be >= 1");
+    program_->checkDataset(data, false, "x");
+    const int64_t n = data.rows(), per = numElements(program_->outputShape());
+    out = Napi::Float32Array::New(env, static_cast<size_t>(n * per));
+    std::vector<int32_t> rows(static_cast<size_t>(std::min(batch, n)));
+    for (int64_t start = 0; start < n; start += batch) {
+      int64_t count = std::min(batch, n - start);
+      for (int64_t i = 0; i < count; ++i) rows[i] = static_cast<int32_t>(start + i);
+      program_->predictBatch(data, rows.data(), count, out.Data() + start * per);
+    }
+  });
+  return out;
+}
+
+// computeGradients(dataset, rows, training, seed) -> { loss, correct, count }; gradients stay readable.
+Napi::Value ProgramWrap::ComputeGradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  StepResult result{};
+  runOrThrow(env, [&] {
+    Dataset& data = DatasetWrap::FromValue(info[0], "x")->dataset();
+    size_t n = 0;
+    const int32_t* rows = int32Data(info[1], "rows", &n);
+    result = program_->computeGradients(data, rows, static_cast<int64_t>(n), info[2].ToBoolean(),
+                                        static_cast<uint64_t>(numberArg(info, 3, "seed")));
+  });
+  return stepResult(env, result);
+}
+
+Napi::Value ProgramWrap::InputGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  Napi::Float32Array out;
+  runOrThrow(env, [&] {
+    int64_t count = static_cast<int64_t>(numberArg(info, 0, "count"));
+    out = Napi::Float32Array::New(env, static_cast<size_t>(count * numElements(program_->inputShape())));
+    program_->copyInputGradient(out.Data(), count);
+  });
+  return out;
+}
+
+}  // namespace gradloop::binding

@@ -1,0 +1,57 @@
+// The JS classes the addon exports: Dataset (data in native memory) and
+// Program (a compiled model). Methods convert arguments and call the core;
+// training and evaluation run in AsyncWorkers off the main thread.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "../core/dataset.h"
+#include "../core/program.h"
+
+namespace gradloop::binding {
+
+Backend& cpuBackend();
+
+class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit DatasetWrap(const Napi::CallbackInfo& info);
+  Dataset& dataset() { return *dataset_; }
+  static DatasetWrap* FromValue(const Napi::Value& v, const std::string& what);
+  static Napi::FunctionReference constructor;
+
+ private:
+  Napi::Value Rows(const Napi::CallbackInfo& info);
+  std::unique_ptr<Dataset> dataset_;
+};
+
+class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit ProgramWrap(const Napi::CallbackInfo& info);
+  Program& program() { return *program_; }
+  void release() { busy_ = false; }
+
+ private:
+  void Compile(const Napi::CallbackInfo& info);
+  Napi::Value Parameters(const Napi::CallbackInfo& info);
+  Napi::Value GetParameter(const Napi::CallbackInfo& info);
+  void SetParameter(const Napi::CallbackInfo& info);
+  Napi::Value GetGradient(const Napi::CallbackInfo& info);
+  Napi::Value TensorShapes(const Napi::CallbackInfo& info);
+  Napi::Value TrainStep(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
+  Napi::Value InputGradient(const Napi::CallbackInfo& info);
+  void ResetOptimizer(const Napi::CallbackInfo& info);
+
+  Parameter& parameterAt(const Napi::CallbackInfo& info);
+  void claim(Napi::Env env);  // throws while an async step is running
+
+  std::unique_ptr<Program> program_;
+  bool busy_ = false;
+};
+
+}  // namespace gradloop::binding

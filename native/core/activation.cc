@@ -1,0 +1,28 @@
+#include "backend.h"
+#include "tensor.h"
+
+namespace gradloop {
+
+Activation activationFromName(const std::string& name) {
+  if (name == "linear" || name.empty()) return Activation::Linear;
+  if (name == "relu") return Activation::Relu;
+  if (name == "leakyRelu") return Activation::LeakyRelu;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "gelu") return Activation::Gelu;
+  throw TypeError("unknown activation '" + name + "'; expected one of linear, relu, leakyRelu, sigmoid, tanh, gelu");
+}
+
+const char* activationName(Activation a) {
+  switch (a) {
+    case Activation::Linear: return "linear";
+    case Activation::Relu: return "relu";
+    case Activation::LeakyRelu: return "leakyRelu";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Tanh: return "tanh";
+    case Activation::Gelu: return "gelu";
+  }
+  return "?";
+}
+
+}  // namespace gradloop

@@ -1,0 +1,99 @@
+// The one interface every backend implements (cpu now, cuda next).
+// All pointers are backend ("device") memory unless a parameter says host.
+// Shapes are given in the comments as [rows, cols], row-major.
+// Backward kernels take `accumulate`: false overwrites the gradient buffer,
+// true adds to it (a tensor read by several nodes sums their gradients).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace gradloop {
+
+enum class Activation { Linear, Relu, LeakyRelu, Sigmoid, Tanh, Gelu };
+
+Activation activationFromName(const std::string& name);  // throws TypeError
+const char* activationName(Activation a);
+// Whether backward needs the pre-activation input (else the output suffices).
+inline bool activationNeedsInput(Activation a) { return a == Activation::Gelu; }
+
+struct SgdConfig { float momentum = 0, weightDecay = 0; bool nesterov = false; };
+struct AdamConfig { float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f, weightDecay = 0; bool decoupled = false; };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // ---- memory ----
+  virtual void* allocate(size_t bytes) = 0;  // zero-filled; throws RangeError naming the size on failure
+  virtual void release(void* ptr) = 0;
+  virtual void copyFromHost(void* dst, const void* hostSrc, size_t bytes) = 0;
+  virtual void copyToHost(void* hostDst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+  virtual void fillZero(void* ptr, size_t bytes) = 0;
+
+  // dst[i, :] = src[rows[i], :] for i < count; rowBytes per row. rows is host memory.
+  virtual void gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* hostRows, int64_t count) = 0;
+
+  // ---- dense algebra ----
+  // C[M,N] = alpha * op(A) * op(B) + beta * C, row-major, op = transpose when flagged.
+  virtual void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                    int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) = 0;
+  // y[rows, cols] = act(y + bias[cols]); preact (may be null) receives y + bias before the activation.
+  virtual void biasActivationForward(float* y, float* preact, const float* bias, int64_t rows, int64_t cols,
+                                     Activation act, float alpha) = 0;
+  // bias[cols] (+)= column sums of dy[rows, cols].
+  virtual void biasBackward(const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) = 0;
+
+  // ---- elementwise activations (n elements) ----
+  virtual void activationForward(const float* x, float* y, int64_t n, Activation act, float alpha) = 0;
+  // dx (+)= dy * act'(x); x is the activation's input, y its output (either may be the one needed).
+  virtual void activationBackward(const float* x, const float* y, const float* dy, float* dx, int64_t n,
+                                  Activation act, float alpha, bool accumulate) = 0;
+
+  // ---- softmax over the last axis of x[rows, cols] ----
+  virtual void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) = 0;
+  virtual void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                               bool accumulate) = 0;
+
+  // ---- dropout: keep element i when uniformAt(seed, stream, i) >= rate, scaled by 1/(1-rate) ----
+  virtual void dropoutForward(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint64_t stream) = 0;
+  virtual void dropoutBackward(const float* dy, float* dx, int64_t n, float rate, uint64_t seed, uint64_t stream,
+                               bool accumulate) = 0;
+
+  // ---- embedding: out[count, dim] = table[ids[i], :]; ids validated against vocab ----
+  virtual void embeddingForward(const int32_t* ids, const float* table, float* out, int64_t count, int64_t dim,
+                                int64_t vocab) = 0;
+  // dtable (+)= scatter-add of dout rows at ids.
+  virtual void embeddingBackward(const int32_t* ids, const float* dout, float* dtable, int64_t count, int64_t dim,
+                                 int64_t vocab, bool accumulate) = 0;
+
+  // ---- losses: write the summed loss and the count of correct predictions into device
+  // scalars (lossSum[0], correct[0]) and the gradient of the *mean* loss into dlogits.
+  // scale = 1 / (number of terms the mean divides by). ----
+  // logits[rows, classes], labels[rows] (int32 class indices).
+  virtual void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
+                                   int64_t classes, float scale, double* lossSum, int64_t* correct) = 0;
+  // pred/target [rows, cols]; loss = sum (pred - target)^2.
+  virtual void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                                float scale, double* lossSum, int64_t* correct) = 0;
+  // logits/target [rows, cols]; stable sigmoid cross-entropy from logits.
+  virtual void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
+                                  int64_t cols, float scale, double* lossSum, int64_t* correct) = 0;
+
+  // ---- optimizer updates, fused over one parameter tensor of n elements ----
+  // momentumBuf may be null when momentum == 0. firstStep initialises the buffer as PyTorch does.
+  virtual void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                         bool firstStep) = 0;
+  // step is 1-based (bias correction).
+  virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                          int64_t step) = 0;
+
+  // Sum of squares of x[n], into a host double (used for gradient norms).
+  virtual double sumSquares(const float* x, int64_t n) = 0;
+  // True when every element of x[n] is finite.
+  virtual bool allFinite(const float* x, int64_t n) = 0;
+};
+
+}  // namespace gradloop

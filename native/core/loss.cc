@@ -1,0 +1,57 @@
+#include "loss.h"
+
+namespace gradloop {
+
+LossKind lossFromName(const std::string& name) {
+  if (name == "softmaxCrossEntropy") return LossKind::SoftmaxCrossEntropy;
+  if (name == "mse" || name == "meanSquaredError") return LossKind::MeanSquaredError;
+  if (name == "binaryCrossEntropy") return LossKind::BinaryCrossEntropy;
+  throw TypeError("loss: unknown loss '" + name + "'; expected 'softmaxCrossEntropy', 'mse' or 'binaryCrossEntropy'");
+}
+
+const char* lossName(LossKind kind) {
+  switch (kind) {
+    case LossKind::SoftmaxCrossEntropy: return "softmaxCrossEntropy";
+    case LossKind::MeanSquaredError: return "mse";
+    case LossKind::BinaryCrossEntropy: return "binaryCrossEntropy";
+  }
+  return "?";
+}
+
+LossShape lossShape(LossKind kind, const Shape& out) {
+  int64_t n = numElements(out);
+  switch (kind) {
+    case LossKind::SoftmaxCrossEntropy:
+      if (out.size() != 1 || out[0] < 2)
+        throw TypeError("loss 'softmaxCrossEntropy' needs a model output of shape [classes] with classes >= 2, got " +
+                        shapeToString(out));
+      return {DType::Int32, 1, 1};
+    case LossKind::MeanSquaredError:
+      return {DType::Float32, n, 1};
+    case LossKind::BinaryCrossEntropy:
+      return {DType::Float32, n, n};
+  }
+  throw TypeError("unknown loss");
+}
+
+double computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput,
+                   int64_t rows, const Shape& outputShape, double* lossSum, int64_t* correct) {
+  const int64_t cols = numElements(outputShape);
+  switch (kind) {
+    case LossKind::SoftmaxCrossEntropy:  // mean over samples
+      backend.softmaxCrossEntropy(output, static_cast<const int32_t*>(labels), dOutput, rows, cols,
+                                  1.0f / static_cast<float>(rows), lossSum, correct);
+      return static_cast<double>(rows);
+    case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
+      backend.meanSquaredError(output, static_cast<const float*>(labels), dOutput, rows, cols,
+                               1.0f / static_cast<float>(rows * cols), lossSum, correct);
+      return static_cast<double>(rows * cols);
+    case LossKind::BinaryCrossEntropy:
+      backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,
+                                 1.0f / static_cast<float>(rows * cols), lossSum, correct);
+      return static_cast<double>(rows * cols);
+  }
+  return 1;
+}
+
+}  // namespace gradloop

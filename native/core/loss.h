@@ -1,0 +1,29 @@
+// Training losses. Each computes the mean loss over its terms, its gradient
+// with respect to the model output, and the count of correct predictions.
+#pragma once
+#include <string>
+
+#include "backend.h"
+#include "tensor.h"
+
+namespace gradloop {
+
+enum class LossKind { SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy };
+
+struct LossShape {
+  DType labelType;
+  int64_t labelElements;       // per sample
+  int64_t accuracyUnitsPerRow; // how many predictions per sample "accuracy" counts
+};
+
+LossKind lossFromName(const std::string& name);  // throws TypeError
+const char* lossName(LossKind kind);
+// Checks the model output shape suits the loss; returns what the labels must look like.
+LossShape lossShape(LossKind kind, const Shape& outputShape);
+
+// output/dOutput [rows, outputElements]; labels [rows, labelElements].
+// Writes the summed loss and correct count into device scalars; returns the divisor of the mean.
+double computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput,
+                   int64_t rows, const Shape& outputShape, double* lossSum, int64_t* correct);
+
+}  // namespace gradloop

@@ -1,0 +1,87 @@
+// dense: y = act(x · kernel + bias), applied over the last axis of x.
+//   x [rows, in], kernel [in, units], bias [units], y [rows, units],
+//   rows = batch * (elements of x per sample / in).
+// Bias and activation are fused into one pass over y after the GEMM.
+#include "ops.h"
+
+namespace gradloop {
+namespace {
+
+class Dense final : public Op {
+ public:
+  explicit Dense(const NodeSpec& spec)
+      : Op(spec),
+        units_(static_cast<int64_t>(spec.number("units"))),
+        useBias_(spec.number("useBias", 1) != 0),
+        act_(activationFromName(spec.string("activation", "linear"))),
+        alpha_(static_cast<float>(spec.number("alpha", 0.3))) {
+    if (units_ < 1) throw RangeError("layer '" + name_ + "': units must be a positive integer");
+  }
+  const char* type() const override { return "dense"; }
+
+  Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
+    if (types[0] != DType::Float32)
+      throw TypeError("layer '" + name_ + "': dense expects float32 input; put an embedding layer first for int32 token ids");
+    if (in[0].empty()) throw TypeError("layer '" + name_ + "': dense needs an input with at least one dimension");
+    inputs_ = in[0].back();
+    rowsPerSample_ = numElements(in[0]) / inputs_;
+    Shape out = in[0];
+    out.back() = units_;
+    return out;
+  }
+
+  std::vector<ParamInfo> params() const override {
+    std::vector<ParamInfo> p{{"kernel", {inputs_, units_}}};
+    if (useBias_) p.push_back({"bias", {units_}});
+    return p;
+  }
+
+  // [0, n): dZ (gradient before the activation); [n, 2n): pre-activation, kept only for gelu.
+  int64_t scratchPerSample() const override {
+    int64_t n = rowsPerSample_ * units_;
+    if (act_ == Activation::Linear) return 0;
+    return activationNeedsInput(act_) ? 2 * n : n;
+  }
+
+  void forward(const OpRun& r) override {
+    const int64_t rows = r.batch * rowsPerSample_;
+    float* y = r.output->f();
+    r.backend.gemm(false, false, rows, units_, inputs_, 1.0f, r.inputs[0]->f(), inputs_, r.params[0], units_, 0.0f, y,
+                   units_);
+    if (useBias_ || act_ != Activation::Linear)
+      r.backend.biasActivationForward(y, activationNeedsInput(act_) ? r.scratch + rows * units_ : nullptr,
+                                      useBias_ ? r.params[1] : nullptr, rows, units_, act_, alpha_);
+  }
+
+  void backward(const OpRun& r) override {
+    const int64_t rows = r.batch * rowsPerSample_;
+    const float* dz = r.output->grad;
+    if (act_ != Activation::Linear) {
+      const float* preact = activationNeedsInput(act_) ? r.scratch + rows * units_ : nullptr;
+      r.backend.activationBackward(preact, r.output->f(), r.output->grad, r.scratch, rows * units_, act_, alpha_,
+                                   false);
+      dz = r.scratch;
+    }
+    const float beta = r.accumulateParamGrad ? 1.0f : 0.0f;
+    if (useBias_) r.backend.biasBackward(dz, r.paramGrads[1], rows, units_, r.accumulateParamGrad);
+    // dKernel[in, units] = x^T · dz
+    r.backend.gemm(true, false, inputs_, units_, rows, 1.0f, r.inputs[0]->f(), inputs_, dz, units_, beta,
+                   r.paramGrads[0], units_);
+    // dx[rows, in] = dz · kernel^T
+    if (float* dx = r.inputs[0]->grad)
+      r.backend.gemm(false, true, rows, inputs_, units_, 1.0f, dz, units_, r.params[0], units_,
+                     r.accumulateInputGrad[0] ? 1.0f : 0.0f, dx, inputs_);
+  }
+
+ private:
+  int64_t units_, inputs_ = 0, rowsPerSample_ = 1;
+  bool useBias_;
+  Activation act_;
+  float alpha_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeDense(const NodeSpec& spec) { return std::make_unique<Dense>(spec); }
+
+}  // namespace gradloop

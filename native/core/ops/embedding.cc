@@ -1,0 +1,52 @@
+// embedding: out[..., dim] = embeddings[ids[...], :] for int32 ids in [0, inputDim).
+//   ids [batch, T], embeddings [inputDim, outputDim], out [batch, T, outputDim].
+// Backward scatter-adds rows of dOut into dEmbeddings; ids carry no gradient.
+#include "ops.h"
+
+namespace gradloop {
+namespace {
+
+class Embedding final : public Op {
+ public:
+  explicit Embedding(const NodeSpec& spec)
+      : Op(spec),
+        vocab_(static_cast<int64_t>(spec.number("inputDim"))),
+        dim_(static_cast<int64_t>(spec.number("outputDim"))) {
+    if (vocab_ < 1 || dim_ < 1) throw RangeError("layer '" + name_ + "': inputDim and outputDim must be positive");
+  }
+  const char* type() const override { return "embedding"; }
+
+  Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
+    if (types[0] != DType::Int32)
+      throw TypeError("layer '" + name_ + "': embedding expects int32 token ids as input (tensor(data, shape, 'int32'))");
+    Shape out = in[0];
+    out.push_back(dim_);
+    return out;
+  }
+
+  std::vector<ParamInfo> params() const override { return {{"embeddings", {vocab_, dim_}}}; }
+
+  void forward(const OpRun& r) override {
+    int64_t count = r.batch * r.inputs[0]->elements();
+    try {
+      r.backend.embeddingForward(r.inputs[0]->i(), r.params[0], r.output->f(), count, dim_, vocab_);
+    } catch (const RangeError& e) {
+      throw RangeError("layer '" + name_ + "': " + e.what());
+    }
+  }
+
+  void backward(const OpRun& r) override {
+    int64_t count = r.batch * r.inputs[0]->elements();
+    r.backend.embeddingBackward(r.inputs[0]->i(), r.output->grad, r.paramGrads[0], count, dim_, vocab_,
+                                r.accumulateParamGrad);
+  }
+
+ private:
+  int64_t vocab_, dim_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeEmbedding(const NodeSpec& spec) { return std::make_unique<Embedding>(spec); }
+
+}  // namespace gradloop

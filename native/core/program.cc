@@ -1,0 +1,235 @@
+#include "program.h"
+
+#include <algorithm>
+
+namespace gradloop {
+
+namespace {
+// Parameters start on 64-byte boundaries inside their slab (cache lines, SIMD loads).
+constexpr int64_t kAlignFloats = 16;
+int64_t alignUp(int64_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+}  // namespace
+
+Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend), spec_(spec) {
+  if (spec.nodes.empty()) throw TypeError("model: a model needs at least one layer");
+  tensors_.resize(spec.nodes.size() + 1);
+  tensors_[0].shape = spec.inputShape;
+  tensors_[0].dtype = spec.inputType;
+
+  // Shape inference, node by node, and the parameter list.
+  std::vector<ParamInfo> infos;
+  std::vector<int> owner;
+  nodes_.reserve(spec.nodes.size());
+  for (size_t i = 0; i < spec.nodes.size(); ++i) {
+    const NodeSpec& ns = spec.nodes[i];
+    Node node{createOp(ns), ns.inputs, {}, 0, OpRun(backend)};
+    std::vector<Shape> shapes;
+    std::vector<DType> types;
+    for (int in : ns.inputs) {
+      if (in < 0 || in > static_cast<int>(i))
+        throw TypeError("layer '" + ns.name + "': input tensor " + std::to_string(in) + " is not produced before it");
+      shapes.push_back(tensors_[in].shape);
+      types.push_back(tensors_[in].dtype);
+    }
+    if (shapes.empty()) throw TypeError("layer '" + ns.name + "': has no inputs");
+    tensors_[i + 1].shape = node.op->outputShape(shapes, types);
+    for (const ParamInfo& p : node.op->params()) {
+      node.params.push_back(static_cast<int>(infos.size()));
+      infos.push_back(p);
+      owner.push_back(static_cast<int>(i));
+    }
+    node.scratchPerSample = node.op->scratchPerSample();
+    nodes_.push_back(std::move(node));
+  }
+  outputTensor_ = spec.outputTensor < 0 ? static_cast<int>(spec.nodes.size()) : spec.outputTensor;
+
+  // One slab for the values, one for the gradients.
+  int64_t total = 0;
+  for (const ParamInfo& p : infos) total += alignUp(numElements(p.shape));
+  paramSlab_ = DeviceBuffer(backend, total * sizeof(float));
+  gradSlab_ = DeviceBuffer(backend, total * sizeof(float));
+  int64_t offset = 0;
+  for (size_t k = 0; k < infos.size(); ++k) {
+    int64_t n = numElements(infos[k].shape);
+    params_.push_back({nodes_[owner[k]].op->name() + "/" + infos[k].suffix, infos[k].shape, n,
+                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr}});
+    offset += alignUp(n);
+  }
+
+  // A tensor needs a gradient when a parameter lies upstream of it (or it is the input and the caller asked).
+  needsGrad_.assign(tensors_.size(), false);
+  needsGrad_[0] = spec.inputGradient && spec.inputType == DType::Float32;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    bool needs = !nodes_[i].params.empty();
+    for (int in : nodes_[i].inputs) needs = needs || needsGrad_[in];
+    needsGrad_[i + 1] = needs;
+  }
+  needsGrad_[outputTensor_] = true;  // the loss always writes it
+
+  // Each node's run record is built once; a step only updates batch, mode and stream.
+  for (auto& node : nodes_) {
+    OpRun& r = node.run;
+    for (int in : node.inputs) r.inputs.push_back(&tensors_[in]);
+    r.accumulateInputGrad.assign(node.inputs.size(), false);
+    for (int p : node.params) {
+      r.params.push_back(params_[p].value);
+      r.paramGrads.push_back(params_[p].grad);
+    }
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i].run.output = &tensors_[i + 1];
+  gradWritten_.assign(tensors_.size(), false);
+}
+
+void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec) {
+  auto optimizer = std::make_unique<Optimizer>(optimizerSpec);
+  lossShape(loss, outputShape());  // validates before anything changes
+  loss_ = loss;
+  optimizer_ = std::move(optimizer);
+  capacity_ = 0;  // label buffers depend on the loss
+  resetOptimizerState();
+}
+
+void Program::resetOptimizerState() {
+  const int slots = optimizer_->stateTensors();
+  int64_t total = 0;
+  for (const Parameter& p : params_) total += alignUp(p.size);
+  stateSlab_ = DeviceBuffer(backend_, static_cast<size_t>(total * slots) * sizeof(float));
+  int64_t offset = 0;
+  for (Parameter& p : params_) {
+    for (int s = 0; s < 2; ++s) p.state[s] = s < slots ? stateSlab_.f() + offset + s * total : nullptr;
+    offset += alignUp(p.size);
+  }
+  optimizerStep_ = 0;
+}
+
+void Program::ensureCapacity(int64_t batch) {
+  if (batch <= capacity_) return;
+  activations_.clear();
+  for (size_t t = 0; t < tensors_.size(); ++t) {
+    size_t bytes = static_cast<size_t>(batch * tensors_[t].elements()) * 4;
+    activations_.emplace_back(backend_, bytes);
+    tensors_[t].value = activations_.back().get();
+    tensors_[t].grad = nullptr;
+    if (needsGrad_[t]) {
+      activations_.emplace_back(backend_, bytes);
+      tensors_[t].grad = activations_.back().f();
+    }
+  }
+  for (auto& node : nodes_) {
+    activations_.emplace_back(backend_, static_cast<size_t>(batch * node.scratchPerSample) * sizeof(float));
+    node.run.scratch = activations_.back().f();
+  }
+  labels_.reset();
+  if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);
+  if (!lossScalars_.get()) lossScalars_ = DeviceBuffer(backend_, sizeof(double) + sizeof(int64_t));
+  capacity_ = batch;
+}
+
+void Program::checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const {
+  const Columns& x = data.x();
+  if (x.dtype != spec_.inputType)
+    throw TypeError(argument + ": the model expects " + (spec_.inputType == DType::Int32 ? "int32" : "float32") +
+                    " inputs");
+  if (x.shape != spec_.inputShape)
+    throw TypeError(argument + ": each sample has shape " + shapeToString(x.shape) + " but the model's input is " +
+                    shapeToString(spec_.inputShape));
+  if (!needLabels) return;
+  if (!optimizer_) throw TypeError("model: call compile() before training or evaluating");
+  if (!data.hasLabels()) throw TypeError(argument + ": labels are required");
+  LossShape ls = labelShape();
+  if (data.y().dtype != ls.labelType || numElements(data.y().shape) != ls.labelElements)
+    throw TypeError(argument + ": loss '" + lossName(loss_) + "' expects " +
+                    (ls.labelType == DType::Int32 ? "int32 class indices" : "float32 targets") + " with " +
+                    std::to_string(ls.labelElements) + " value(s) per sample, got " +
+                    (data.y().dtype == DType::Int32 ? "int32" : "float32") + " " + shapeToString(data.y().shape));
+}
+
+void Program::gather(const Dataset& data, const int32_t* rows, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    if (rows[i] < 0 || rows[i] >= data.rows())
+      throw RangeError("row index " + std::to_string(rows[i]) + " is outside the data set of " +
+                       std::to_string(data.rows()) + " rows");
+  ensureCapacity(count);
+  backend_.gatherRows(tensors_[0].value, data.xData(), data.x().rowBytes(), rows, count);
+  if (optimizer_ && data.hasLabels()) backend_.gatherRows(labels_.get(), data.yData(), data.y().rowBytes(), rows, count);
+}
+
+void Program::forward(int64_t batch, bool training, uint64_t seed) {
+  if (training) ++forwardCount_;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    OpRun& r = nodes_[i].run;
+    r.batch = batch;
+    r.training = training;
+    r.seed = seed;
+    r.stream = (forwardCount_ << 16) | i;
+    nodes_[i].op->forward(r);
+  }
+}
+
+StepResult Program::lossAndBackward(const Dataset& data, int64_t batch, bool runBackward) {
+  (void)data;
+  TensorView& out = tensors_[outputTensor_];
+  double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape,
+                               static_cast<double*>(lossScalars_.get()),
+                               reinterpret_cast<int64_t*>(static_cast<char*>(lossScalars_.get()) + sizeof(double)));
+  if (runBackward) backward();
+  double lossSum = 0;
+  int64_t correct = 0;
+  backend_.copyToHost(&lossSum, lossScalars_.get(), sizeof(double));
+  backend_.copyToHost(&correct, static_cast<char*>(lossScalars_.get()) + sizeof(double), sizeof(int64_t));
+  return {lossSum / divisor, correct, batch * labelShape().accuracyUnitsPerRow};
+}
+
+void Program::backward() {
+  std::fill(gradWritten_.begin(), gradWritten_.end(), false);
+  gradWritten_[outputTensor_] = true;
+  for (size_t i = nodes_.size(); i-- > 0;) {
+    Node& node = nodes_[i];
+    if (!gradWritten_[i + 1]) continue;  // nothing downstream produced a gradient for this node
+    for (size_t k = 0; k < node.inputs.size(); ++k) node.run.accumulateInputGrad[k] = gradWritten_[node.inputs[k]];
+    node.run.accumulateParamGrad = false;
+    node.op->backward(node.run);
+    for (int in : node.inputs)
+      if (tensors_[in].grad) gradWritten_[in] = true;
+  }
+}
+
+StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate,
+                              uint64_t seed) {
+  StepResult result = computeGradients(data, rows, count, true, seed);
+  ++optimizerStep_;
+  for (Parameter& p : params_)
+    optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_);
+  return result;
+}
+
+StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,
+                                     uint64_t seed) {
+  checkDataset(data, true, "x");
+  gather(data, rows, count);
+  forward(count, training, seed);
+  return lossAndBackward(data, count, true);
+}
+
+StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count) {
+  checkDataset(data, true, "x");
+  gather(data, rows, count);
+  forward(count, false, 0);
+  return lossAndBackward(data, count, false);
+}
+
+void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut) {
+  checkDataset(data, false, "x");
+  gather(data, rows, count);
+  forward(count, false, 0);
+  const TensorView& out = tensors_[outputTensor_];
+  backend_.copyToHost(hostOut, out.value, static_cast<size_t>(count * out.elements()) * sizeof(float));
+}
+
+void Program::copyInputGradient(float* hostOut, int64_t count) const {
+  if (!tensors_[0].grad) throw TypeError("model: input gradients were not requested when the model was built");
+  if (count < 0 || count > capacity_) throw RangeError("inputGradient: count exceeds the last batch");
+  backend_.copyToHost(hostOut, tensors_[0].grad, static_cast<size_t>(count * tensors_[0].elements()) * sizeof(float));
+}
+
+}  // namespace gradloop

@@ -1,0 +1,110 @@
+// A compiled model: a graph of ops over numbered tensors, with every buffer a
+// training step touches allocated up front. Parameters, gradients and
+// optimizer state each live in one slab; activations are sized for the
+// largest batch seen so far and reused, so a step allocates nothing.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "buffer.h"
+#include "dataset.h"
+#include "loss.h"
+#include "op.h"
+#include "optimizer.h"
+
+namespace gradloop {
+
+struct ProgramSpec {
+  Shape inputShape;  // per sample
+  DType inputType = DType::Float32;
+  std::vector<NodeSpec> nodes;  // topological order; node i writes tensor i + 1
+  int outputTensor = -1;        // defaults to the last node's tensor
+  bool inputGradient = false;   // also compute d loss / d input (gradient checks)
+};
+
+struct Parameter {
+  std::string name;  // "<layer>/<kind>", e.g. "dense_1/kernel"
+  Shape shape;
+  int64_t size;
+  float* value;
+  float* grad;
+  float* state[2];  // optimizer slots
+};
+
+struct StepResult {
+  double loss;            // mean over the batch
+  int64_t correct;        // correct predictions
+  int64_t accuracyUnits;  // predictions counted (the accuracy's denominator)
+};
+
+class Program {
+ public:
+  Program(Backend& backend, const ProgramSpec& spec);
+
+  Backend& backend() const { return backend_; }
+  const Shape& inputShape() const { return spec_.inputShape; }
+  DType inputType() const { return spec_.inputType; }
+  const Shape& outputShape() const { return tensors_[outputTensor_].shape; }
+  const Shape& tensorShape(int id) const { return tensors_.at(id).shape; }
+  size_t tensorCount() const { return tensors_.size(); }
+  std::vector<Parameter>& parameters() { return params_; }
+  bool compiled() const { return optimizer_ != nullptr; }
+
+  // Attaches loss and optimizer (compile); resets the optimizer state.
+  void compile(LossKind loss, const OptimizerSpec& optimizer);
+  LossShape labelShape() const { return lossShape(loss_, outputShape()); }
+  void resetOptimizerState();
+  int64_t optimizerStep() const { return optimizerStep_; }
+
+  // Throws a TypeError naming `argument` when the data set does not match the model.
+  void checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const;
+
+  // One training step on rows[0..count) of data: gather, forward, loss, backward, update.
+  StepResult trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate, uint64_t seed);
+  // Forward, loss and backward without the update; gradients stay readable (tests, accumulation).
+  StepResult computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training, uint64_t seed);
+  // Loss and correct count in inference mode.
+  StepResult evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count);
+  // Inference outputs for rows into host memory [count, outputElements].
+  void predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut);
+
+  // Gradient of the loss with respect to the input of the last computeGradients (needs inputGradient).
+  void copyInputGradient(float* hostOut, int64_t count) const;
+
+ private:
+  struct Node {
+    std::unique_ptr<Op> op;
+    std::vector<int> inputs;
+    std::vector<int> params;  // indices into params_
+    int64_t scratchPerSample;
+    OpRun run;                // built once; pointers refreshed when capacity grows
+  };
+
+  void ensureCapacity(int64_t batch);
+  void gather(const Dataset& data, const int32_t* rows, int64_t count);
+  void forward(int64_t batch, bool training, uint64_t seed);
+  StepResult lossAndBackward(const Dataset& data, int64_t batch, bool backward);
+  void backward();
+
+  Backend& backend_;
+  ProgramSpec spec_;
+  std::vector<TensorView> tensors_;
+  std::vector<Node> nodes_;
+  std::vector<Parameter> params_;
+  std::vector<bool> needsGrad_, gradWritten_;
+  int outputTensor_;
+  DeviceBuffer paramSlab_, gradSlab_, stateSlab_;
+
+  // Sized per batch capacity.
+  int64_t capacity_ = 0;
+  std::vector<DeviceBuffer> activations_;
+  DeviceBuffer labels_, lossScalars_;
+
+  LossKind loss_ = LossKind::SoftmaxCrossEntropy;
+  std::unique_ptr<Optimizer> optimizer_;
+  int64_t optimizerStep_ = 0;
+  uint64_t forwardCount_ = 0;  // training forwards so far: selects each step's dropout mask
+};
+
+}  // namespace gradloop

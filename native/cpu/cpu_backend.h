@@ -1,0 +1,61 @@
+// The CPU backend: cblas_sgemm from OpenBLAS for matrix products, plain C++
+// loops (written to auto-vectorise) for everything else.
+#pragma once
+#include "../core/backend.h"
+
+namespace gradloop {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+
+  void* allocate(size_t bytes) override;
+  void release(void* ptr) override;
+  void copyFromHost(void* dst, const void* src, size_t bytes) override;
+  void copyToHost(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+  void fillZero(void* ptr, size_t bytes) override;
+  void gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* rows, int64_t count) override;
+
+  void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
+  void biasActivationForward(float* y, float* preact, const float* bias, int64_t rows, int64_t cols, Activation act,
+                             float alpha) override;
+  void biasBackward(const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) override;
+
+  void activationForward(const float* x, float* y, int64_t n, Activation act, float alpha) override;
+  void activationBackward(const float* x, const float* y, const float* dy, float* dx, int64_t n, Activation act,
+                          float alpha, bool accumulate) override;
+  void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) override;
+  void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                       bool accumulate) override;
+  void dropoutForward(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint64_t stream) override;
+  void dropoutBackward(const float* dy, float* dx, int64_t n, float rate, uint64_t seed, uint64_t stream,
+                       bool accumulate) override;
+  void embeddingForward(const int32_t* ids, const float* table, float* out, int64_t count, int64_t dim,
+                        int64_t vocab) override;
+  void embeddingBackward(const int32_t* ids, const float* dout, float* dtable, int64_t count, int64_t dim,
+                         int64_t vocab, bool accumulate) override;
+
+  void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows, int64_t classes,
+                           float scale, double* lossSum, int64_t* correct) override;
+  void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                        float scale, double* lossSum, int64_t* correct) override;
+  void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
+                          float scale, double* lossSum, int64_t* correct) override;
+
+  void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                 bool firstStep) override;
+  void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                  int64_t step) override;
+
+  double sumSquares(const float* x, int64_t n) override;
+  bool allFinite(const float* x, int64_t n) override;
+};
+
+// BLAS facts for `gradloop info` and the benchmark's ceiling.
+int blasThreads();
+void openblasSetThreads(int threads);
+const char* blasConfig();
+
+}  // namespace gradloop
