@@ -1,6 +1,7 @@
 // dropout (inverted): in training y = x * keep / (1 - rate), keep drawn from a
 // counter-based RNG per (seed, step, node, element); at inference y = x.
 // Backward regenerates the same mask instead of storing it.
+#include "../rng.h"
 #include "ops.h"
 
 namespace gradloop {
@@ -8,7 +9,10 @@ namespace {
 
 class Dropout final : public Op {
  public:
-  explicit Dropout(const NodeSpec& spec) : Op(spec), rate_(static_cast<float>(spec.number("rate"))) {
+  explicit Dropout(const NodeSpec& spec)
+      : Op(spec),
+        rate_(static_cast<float>(spec.number("rate"))),
+        salt_(mix64(static_cast<uint64_t>(spec.number("seed", 0)) + 1)) {
     if (!(rate_ >= 0 && rate_ < 1)) throw RangeError("layer '" + name_ + "': rate must be in [0, 1)");
   }
   const char* type() const override { return "dropout"; }
@@ -21,7 +25,7 @@ class Dropout final : public Op {
   void forward(const OpRun& r) override {
     int64_t n = r.batch * r.output->elements();
     if (r.training && rate_ > 0)
-      r.backend.dropoutForward(r.inputs[0]->f(), r.output->f(), n, rate_, r.seed, r.stream);
+      r.backend.dropoutForward(r.inputs[0]->f(), r.output->f(), n, rate_, r.seed ^ salt_, r.stream);
     else
       r.backend.copy(r.output->value, r.inputs[0]->value, n * sizeof(float));
   }
@@ -31,7 +35,7 @@ class Dropout final : public Op {
     if (!dx) return;
     int64_t n = r.batch * r.output->elements();
     if (rate_ > 0)
-      r.backend.dropoutBackward(r.output->grad, dx, n, rate_, r.seed, r.stream, r.accumulateInputGrad[0]);
+      r.backend.dropoutBackward(r.output->grad, dx, n, rate_, r.seed ^ salt_, r.stream, r.accumulateInputGrad[0]);
     else
       r.backend.activationBackward(nullptr, nullptr, r.output->grad, dx, n, Activation::Linear, 0,
                                    r.accumulateInputGrad[0]);
@@ -39,6 +43,7 @@ class Dropout final : public Op {
 
  private:
   float rate_;
+  uint64_t salt_;  // the layer's own seed, mixed into fit's
 };
 
 }  // namespace

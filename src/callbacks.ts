@@ -1,0 +1,67 @@
+// Callbacks (Keras' hooks) and the History that fit() returns.
+export type Logs = Record<string, number>;
+
+export interface Callback {
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+}
+
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+
+/** Runs a list of callbacks in order, awaiting each. */
+export class CallbackList {
+  private readonly callbacks: Callback[];
+
+  constructor(callbacks: Callback | Callback[] | undefined) {
+    const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
+    for (const [i, cb] of list.entries()) {
+      if (typeof cb !== 'object' || cb === null) throw new TypeError(`fit: callbacks[${i}] must be an object with onEpochEnd(...) or other hooks`);
+      for (const key of Object.keys(cb))
+        if (key.startsWith('on') && !(HOOKS as readonly string[]).includes(key))
+          throw new TypeError(`fit: callbacks[${i}] has unknown hook '${key}'; known hooks are ${HOOKS.join(', ')}`);
+    }
+    this.callbacks = list;
+  }
+
+  get hasBatchHooks(): boolean {
+    return this.callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
+  }
+
+  async trainBegin(logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainBegin?.(logs);
+  }
+  async epochBegin(epoch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onEpochBegin?.(epoch, logs);
+  }
+  async batchBegin(batch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onBatchBegin?.(batch, logs);
+  }
+  async batchEnd(batch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onBatchEnd?.(batch, logs);
+  }
+  async epochEnd(epoch: number, logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onEpochEnd?.(epoch, logs);
+  }
+  async trainEnd(logs: Logs): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainEnd?.(logs);
+  }
+}
+
+/** What fit() returns: per-epoch metrics, as Keras' History. */
+export class History {
+  /** Epoch indices that ran (0-based). */
+  readonly epoch: number[] = [];
+  /** Metric name -> one value per epoch: loss, accuracy, valLoss, valAccuracy. */
+  readonly history: Record<string, number[]> = {};
+  /** Parameters of the run: epochs, batchSize, samples, steps. */
+  params: Record<string, number> = {};
+
+  record(epoch: number, logs: Logs): void {
+    this.epoch.push(epoch);
+    for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
+  }
+}

@@ -1,0 +1,82 @@
+// Weight initializers with Keras' definitions and names. Each takes the
+// weight's shape with its fan-in/fan-out and a seeded generator.
+import { Random } from './random.js';
+import { checkNumber, checkOneOf } from './validate.js';
+
+export interface Initializer {
+  readonly name: string;
+  getConfig(): Record<string, unknown>;
+  /** Values for a weight of `size` elements. */
+  generate(size: number, fanIn: number, fanOut: number, random: Random): Float32Array;
+}
+
+// Keras' truncated normal divides by this so the kept samples have the target stddev.
+const TRUNCATED_STDDEV_CORRECTION = 0.87962566103423978;
+
+function uniform(size: number, limit: number, random: Random): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = (random.uniform() * 2 - 1) * limit;
+  return out;
+}
+
+/** Normal samples re-drawn outside two standard deviations, as Keras' TruncatedNormal. */
+function truncatedNormal(size: number, stddev: number, random: Random): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    let z = random.normal();
+    while (Math.abs(z) > 2) z = random.normal();
+    out[i] = z * stddev;
+  }
+  return out;
+}
+
+const make = (name: string, config: Record<string, unknown>, generate: Initializer['generate']): Initializer => ({
+  name,
+  getConfig: () => ({ ...config }),
+  generate,
+});
+
+export const initializers = {
+  /** U(-l, l) with l = sqrt(6 / (fanIn + fanOut)). The default for dense kernels. */
+  glorotUniform: (): Initializer =>
+    make('glorotUniform', {}, (n, fi, fo, r) => uniform(n, Math.sqrt(6 / (fi + fo)), r)),
+  /** Truncated normal with stddev sqrt(2 / (fanIn + fanOut)). */
+  glorotNormal: (): Initializer =>
+    make('glorotNormal', {}, (n, fi, fo, r) => truncatedNormal(n, Math.sqrt(2 / (fi + fo)) / TRUNCATED_STDDEV_CORRECTION, r)),
+  /** U(-l, l) with l = sqrt(6 / fanIn). */
+  heUniform: (): Initializer => make('heUniform', {}, (n, fi, _fo, r) => uniform(n, Math.sqrt(6 / fi), r)),
+  /** Truncated normal with stddev sqrt(2 / fanIn). */
+  heNormal: (): Initializer =>
+    make('heNormal', {}, (n, fi, _fo, r) => truncatedNormal(n, Math.sqrt(2 / fi) / TRUNCATED_STDDEV_CORRECTION, r)),
+  zeros: (): Initializer => make('zeros', {}, (n) => new Float32Array(n)),
+  ones: (): Initializer => make('ones', {}, (n) => new Float32Array(n).fill(1)),
+  /** U(minval, maxval); Keras' default for embeddings is U(-0.05, 0.05). */
+  randomUniform: ({ minval = -0.05, maxval = 0.05 }: { minval?: number; maxval?: number } = {}): Initializer => {
+    checkNumber(minval, 'randomUniform: minval');
+    checkNumber(maxval, 'randomUniform: maxval', { min: minval });
+    return make('randomUniform', { minval, maxval }, (n, _fi, _fo, r) => {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = minval + (maxval - minval) * r.uniform();
+      return out;
+    });
+  },
+  /** N(mean, stddev). */
+  randomNormal: ({ mean = 0, stddev = 0.05 }: { mean?: number; stddev?: number } = {}): Initializer => {
+    checkNumber(mean, 'randomNormal: mean');
+    checkNumber(stddev, 'randomNormal: stddev', { min: 0 });
+    return make('randomNormal', { mean, stddev }, (n, _fi, _fo, r) => {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = mean + stddev * r.normal();
+      return out;
+    });
+  },
+};
+
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
+const NAMES: InitializerName[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];
+
+/** Accepts a name or an initializer object. */
+export function getInitializer(value: InitializerName | Initializer, argument: string): Initializer {
+  if (typeof value === 'object' && value !== null && typeof value.generate === 'function') return value;
+  return initializers[checkOneOf(value, argument, NAMES)]();
+}

@@ -1,0 +1,88 @@
+// Checks on the data handed to fit/evaluate/predict, done once per call in
+// TypeScript so every problem is reported with the argument, row and column.
+import type { LabelSpec, LossName } from './losses.js';
+import { Tensor } from './tensor.js';
+import { sameShape, shapeString } from './validate.js';
+
+export interface ModelInput {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  /** When the first layer is an embedding: ids must lie in [0, vocab). */
+  vocab?: { size: number; layer: string };
+}
+
+/** Number of samples in a checked tensor. */
+export const rowsOf = (t: Tensor): number => t.shape[0];
+
+export function checkFeatures(x: unknown, argument: string, input: ModelInput): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${argument} must be a Tensor; create one with tensor(data, shape)`);
+  if (x.rank < 1 || x.shape[0] === 0) throw new RangeError(`${argument}: the data set is empty (shape ${shapeString(x.shape)})`);
+  if (!sameShape(x.shape.slice(1), input.shape))
+    throw new TypeError(
+      `${argument}: each sample has shape ${shapeString(x.shape.slice(1))} but the model expects ${shapeString(input.shape)} ` +
+        `(x should be ${shapeString([null, ...input.shape])})`,
+    );
+  if (x.dtype !== input.dtype)
+    throw new TypeError(
+      `${argument}: the model expects ${input.dtype} inputs, got ${x.dtype}` +
+        (input.dtype === 'int32' ? "; token ids go in tensor(ids, shape, 'int32')" : ''),
+    );
+  if (x.dtype === 'float32') checkFinite(x, argument);
+  if (input.vocab) {
+    const { size, layer } = input.vocab;
+    const per = x.size / x.shape[0];
+    const d = x.data;
+    for (let i = 0; i < d.length; i++)
+      if (d[i] < 0 || d[i] >= size)
+        throw new RangeError(
+          `${argument}: token id ${d[i]} at sample ${Math.floor(i / per)} is outside [0, ${size}) of layer '${layer}'; raise its inputDim or fix the ids`,
+        );
+  }
+  return x;
+}
+
+export function checkFinite(t: Tensor, argument: string): void {
+  const d = t.data;
+  const per = t.shape[0] ? d.length / t.shape[0] : 1;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) {
+      // NaN - NaN and Inf - Inf are NaN; only finite values give 0.
+      throw new RangeError(
+        `${argument}: ${v} at sample ${Math.floor(i / per)}, position ${i % per}; inputs must be finite (remove or impute NaN/Infinity first)`,
+      );
+    }
+  }
+}
+
+export function checkLabels(y: unknown, argument: string, rows: number, loss: LossName, spec: LabelSpec, xArgument = 'x'): Tensor {
+  if (!(y instanceof Tensor)) throw new TypeError(`${argument} must be a Tensor; create one with tensor(data, shape${spec.dtype === 'int32' ? ", 'int32'" : ''})`);
+  if (y.rank < 1 || y.shape[0] !== rows)
+    throw new TypeError(`${xArgument} has ${rows} samples but ${argument} has ${y.rank < 1 ? 0 : y.shape[0]}; they must match row for row`);
+  const per = y.size / rows;
+  if (spec.dtype === 'int32') {
+    if (y.dtype !== 'int32')
+      throw new TypeError(`${argument}: loss '${loss}' expects int32 class indices; create the labels with tensor(labels, [n], 'int32')`);
+    if (per !== 1) throw new TypeError(`${argument}: loss '${loss}' expects one class index per sample (shape [n]), got ${shapeString(y.shape)}`);
+    const classes = spec.classes!;
+    for (let i = 0; i < y.size; i++)
+      if (y.data[i] < 0 || y.data[i] >= classes)
+        throw new RangeError(`${argument}: label ${y.data[i]} at sample ${i} is outside [0, ${classes}) for the model's ${classes} output classes`);
+    return y;
+  }
+  if (y.dtype !== 'float32') throw new TypeError(`${argument}: loss '${loss}' expects float32 targets, got ${y.dtype}`);
+  if (per !== spec.elements)
+    throw new TypeError(`${argument}: loss '${loss}' expects ${spec.elements} target value(s) per sample to match the model output, got ${per} (shape ${shapeString(y.shape)})`);
+  checkFinite(y, argument);
+  if (loss === 'binaryCrossEntropy')
+    for (let i = 0; i < y.size; i++)
+      if (y.data[i] < 0 || y.data[i] > 1)
+        throw new RangeError(`${argument}: binaryCrossEntropy targets must lie in [0, 1], got ${y.data[i]} at sample ${Math.floor(i / per)}`);
+  return y;
+}
+
+/** Rows [start, end) of a tensor, sharing its memory. */
+export function sliceRows(t: Tensor, start: number, end: number): Tensor {
+  const per = t.size / t.shape[0];
+  return new Tensor(t.data.subarray(start * per, end * per), [end - start, ...t.shape.slice(1)], t.dtype);
+}

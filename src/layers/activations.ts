@@ -1,0 +1,42 @@
+// Elementwise activation layers and softmax.
+import type { NodeSpec } from '../native.js';
+import type { DType } from '../tensor.js';
+import { checkNumber, checkOneOf } from '../validate.js';
+import { type BaseLayerOptions, Layer } from './layer.js';
+
+export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export interface ActivationOptions extends BaseLayerOptions {
+  activation: ActivationName;
+  /** Negative slope for leakyRelu (Keras' default 0.3). */
+  alpha?: number;
+}
+
+/** y = f(x) elementwise; softmax normalises over the last axis. */
+export class Activation extends Layer {
+  readonly className: string;
+  readonly activation: ActivationName;
+  readonly alpha: number;
+
+  constructor(options: ActivationOptions, className = 'Activation') {
+    super(options, ['activation', 'alpha'], className.toLowerCase());
+    this.className = className;
+    this.activation = checkOneOf(options.activation, `${className}: activation`, ACTIVATIONS);
+    this.alpha = checkNumber(options.alpha ?? 0.3, `${className}: alpha`, { min: 0 });
+  }
+
+  computeOutputShape(input: number[], dtype: DType): number[] {
+    if (dtype !== 'float32') throw new TypeError(`${this.label}: expects float32 input`);
+    return input;
+  }
+
+  toNodes(input: number): NodeSpec[] {
+    if (this.activation === 'softmax') return [{ op: 'softmax', name: this.name!, inputs: [input] }];
+    return [{ op: 'activation', name: this.name!, inputs: [input], strings: { activation: this.activation }, numbers: { alpha: this.alpha } }];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: this.activation, ...(this.activation === 'leakyRelu' ? { alpha: this.alpha } : {}) };
+  }
+}

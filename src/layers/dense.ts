@@ -1,0 +1,79 @@
+// dense: y = activation(x · kernel + bias) over the last axis.
+// kernel [inputs, units], bias [units]; bias and activation run fused after the matrix product.
+import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
+import type { NodeSpec } from '../native.js';
+import type { DType } from '../tensor.js';
+import { checkInteger, checkNumber, checkOneOf, shapeString } from '../validate.js';
+import { ACTIVATIONS, type ActivationName } from './activations.js';
+import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+
+export interface DenseOptions extends BaseLayerOptions {
+  units: number;
+  /** Applied after the bias; default 'linear' (none). */
+  activation?: ActivationName;
+  /** Negative slope when activation is 'leakyRelu' (default 0.3). */
+  alpha?: number;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName | Initializer;
+  biasInitializer?: InitializerName | Initializer;
+  /** Shorthand for inputShape: [inputDim]. */
+  inputDim?: number;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly alpha: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+
+  constructor(options: DenseOptions) {
+    if (options?.inputDim !== undefined && options.inputShape === undefined)
+      options = { ...options, inputShape: [checkInteger(options.inputDim, 'dense: inputDim', 1)] };
+    super(options, ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim'], 'dense');
+    this.units = checkInteger(options.units, 'dense: units', 1);
+    this.activation = checkOneOf(options.activation ?? 'linear', 'dense: activation', ACTIVATIONS);
+    this.alpha = checkNumber(options.alpha ?? 0.3, 'dense: alpha', { min: 0 });
+    if (options.useBias !== undefined && typeof options.useBias !== 'boolean') throw new TypeError('dense: useBias must be a boolean');
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorotUniform', 'dense: kernelInitializer');
+    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros', 'dense: biasInitializer');
+  }
+
+  computeOutputShape(input: number[], dtype: DType): number[] {
+    if (dtype !== 'float32')
+      throw new TypeError(`${this.label}: expects float32 input, got ${dtype}; put an embedding layer first for token ids`);
+    if (input.length === 0) throw new TypeError(`${this.label}: input needs at least one dimension, got ${shapeString(input)}`);
+    return [...input.slice(0, -1), this.units];
+  }
+
+  weightSpecs(input: number[]): WeightSpec[] {
+    const inputs = input[input.length - 1];
+    const specs: WeightSpec[] = [{ suffix: 'kernel', shape: [inputs, this.units], initializer: this.kernelInitializer, fanIn: inputs, fanOut: this.units }];
+    if (this.useBias) specs.push({ suffix: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inputs, fanOut: this.units });
+    return specs;
+  }
+
+  toNodes(input: number, firstOutput: number): NodeSpec[] {
+    const fused = this.activation === 'softmax' ? 'linear' : this.activation;
+    const nodes: NodeSpec[] = [
+      { op: 'dense', name: this.name!, inputs: [input], numbers: { units: this.units, useBias: this.useBias ? 1 : 0, alpha: this.alpha }, strings: { activation: fused } },
+    ];
+    // Softmax normalises a whole row, so it runs as its own node after the product.
+    if (this.activation === 'softmax') nodes.push({ op: 'softmax', name: `${this.name}/softmax`, inputs: [firstOutput] });
+    return nodes;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.getConfig() },
+      biasInitializer: { name: this.biasInitializer.name, config: this.biasInitializer.getConfig() },
+    };
+  }
+}

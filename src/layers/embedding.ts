@@ -1,0 +1,60 @@
+// embedding: int32 token ids [batch, T] -> vectors [batch, T, outputDim],
+// a row lookup in embeddings [inputDim, outputDim].
+import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
+import type { NodeSpec } from '../native.js';
+import type { DType } from '../tensor.js';
+import { checkInteger } from '../validate.js';
+import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+
+export interface EmbeddingOptions extends BaseLayerOptions {
+  /** Vocabulary size: ids must lie in [0, inputDim). */
+  inputDim: number;
+  outputDim: number;
+  /** Default randomUniform(-0.05, 0.05), as Keras. */
+  embeddingsInitializer?: InitializerName | Initializer;
+  /** Tokens per sample; shorthand for inputShape: [inputLength]. */
+  inputLength?: number;
+}
+
+export class Embedding extends Layer {
+  readonly className = 'Embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: Initializer;
+
+  constructor(options: EmbeddingOptions) {
+    if (options?.inputLength !== undefined && options.inputShape === undefined)
+      options = { ...options, inputShape: [checkInteger(options.inputLength, 'embedding: inputLength', 1)] };
+    super(options, ['inputDim', 'outputDim', 'embeddingsInitializer', 'inputLength'], 'embedding');
+    this.inputDim = checkInteger(options.inputDim, 'embedding: inputDim', 1);
+    this.outputDim = checkInteger(options.outputDim, 'embedding: outputDim', 1);
+    this.embeddingsInitializer = getInitializer(options.embeddingsInitializer ?? 'randomUniform', 'embedding: embeddingsInitializer');
+  }
+
+  get inputDtype(): DType {
+    return 'int32';
+  }
+
+  computeOutputShape(input: number[], dtype: DType): number[] {
+    if (dtype !== 'int32')
+      throw new TypeError(`${this.label}: expects int32 token ids; an embedding must be the model's first layer, fed tensor(ids, shape, 'int32')`);
+    return [...input, this.outputDim];
+  }
+
+  weightSpecs(): WeightSpec[] {
+    return [{ suffix: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, fanIn: this.inputDim, fanOut: this.outputDim }];
+  }
+
+  toNodes(input: number): NodeSpec[] {
+    return [{ op: 'embedding', name: this.name!, inputs: [input], numbers: { inputDim: this.inputDim, outputDim: this.outputDim } }];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: { name: this.embeddingsInitializer.name, config: this.embeddingsInitializer.getConfig() },
+    };
+  }
+}

@@ -1,0 +1,21 @@
+// flatten: [batch, d1, d2, ...] -> [batch, d1 * d2 * ...].
+import type { NodeSpec } from '../native.js';
+import type { DType } from '../tensor.js';
+import { type BaseLayerOptions, Layer } from './layer.js';
+
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+
+  constructor(options: BaseLayerOptions = {}) {
+    super(options, [], 'flatten');
+  }
+
+  computeOutputShape(input: number[], dtype: DType): number[] {
+    if (dtype !== 'float32') throw new TypeError(`${this.label}: expects float32 input; flatten after an embedding, not before`);
+    return [input.reduce((a, b) => a * b, 1)];
+  }
+
+  toNodes(input: number): NodeSpec[] {
+    return [{ op: 'flatten', name: this.name!, inputs: [input] }];
+  }
+}

@@ -1,0 +1,65 @@
+// The base of every layer: configuration, shape inference with errors that
+// name the layer, the weights it owns, and the native graph nodes it becomes.
+import type { Initializer } from '../initializers.js';
+import type { NodeSpec } from '../native.js';
+import type { DType } from '../tensor.js';
+import { checkKeys, checkShape } from '../validate.js';
+
+export interface WeightSpec {
+  suffix: 'kernel' | 'bias' | 'embeddings';
+  shape: number[];
+  initializer: Initializer;
+  fanIn: number;
+  fanOut: number;
+}
+
+export interface BaseLayerOptions {
+  /** Layer name, unique in the model; defaults to `<type>_<n>`. */
+  name?: string;
+  /** Shape of one input sample (without the batch dimension); needed on the first layer. */
+  inputShape?: number[];
+}
+
+const BASE_KEYS = ['name', 'inputShape'] as const;
+
+export abstract class Layer {
+  /** Keras-style class name shown by summary(), e.g. 'Dense'. */
+  abstract readonly className: string;
+  /** Assigned by the model when the user gave none. */
+  name: string | undefined;
+  readonly inputShape: number[] | undefined;
+
+  constructor(options: BaseLayerOptions, ownKeys: readonly string[], label: string) {
+    checkKeys(options, label, [...BASE_KEYS, ...ownKeys]);
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
+      throw new TypeError(`${label}: name must be a non-empty string`);
+    this.name = options.name;
+    this.inputShape = options.inputShape === undefined ? undefined : checkShape(options.inputShape, `${label}: inputShape`);
+  }
+
+  /** The element type this layer accepts as the model's first layer. */
+  get inputDtype(): DType {
+    return 'float32';
+  }
+
+  /** For messages: "layer 'dense_1' (Dense)". */
+  protected get label(): string {
+    return `layer '${this.name}' (${this.className})`;
+  }
+
+  /** Validates the per-sample input shape/type and returns the output shape. */
+  abstract computeOutputShape(input: number[], dtype: DType): number[];
+
+  /** Weights this layer owns for the given input shape. */
+  weightSpecs(_input: number[]): WeightSpec[] {
+    return [];
+  }
+
+  /** The native nodes this layer becomes; node k reads its inputs and writes tensor `firstOutput + k`. */
+  abstract toNodes(input: number, firstOutput: number): NodeSpec[];
+
+  /** Serializable configuration (Keras' getConfig). */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, ...(this.inputShape ? { inputShape: this.inputShape } : {}) };
+  }
+}

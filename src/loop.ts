@@ -1,0 +1,155 @@
+// The training loop, top to bottom: epochs -> batches -> callbacks.
+// Data is copied into native memory once; each step sends only the batch's
+// row indices, and runs off the main thread so timers keep firing.
+import { type Callback, CallbackList, History, type Logs } from './callbacks.js';
+import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
+import type { LabelSpec, LossName } from './losses.js';
+import { native, type NativeProgram } from './native.js';
+import type { Optimizer } from './optimizers.js';
+import { deriveSeed, freshSeed, Random } from './random.js';
+import { Tensor } from './tensor.js';
+import { checkInteger, checkKeys, checkNumber, describe } from './validate.js';
+
+export interface FitOptions {
+  /** Epochs to train (default 1). With initialEpoch, the epoch to stop at. */
+  epochs?: number;
+  /** Samples per step (default 32); the last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation. */
+  validationSplit?: number;
+  /** Explicit validation set [x, y]; overrides validationSplit. */
+  validationData?: [Tensor, Tensor];
+  /** Batch size for validation (default: batchSize). */
+  validationBatchSize?: number;
+  /** Reshuffle the training samples every epoch (default true). */
+  shuffle?: boolean;
+  /** Seeds the shuffles and dropout masks; random when omitted. */
+  seed?: number;
+  callbacks?: Callback | Callback[];
+  /** 0: silent, 1 or 2: one line per epoch (default 1). */
+  verbose?: 0 | 1 | 2;
+  /** Epoch to start counting from (default 0). */
+  initialEpoch?: number;
+  /** Where verbose lines go (default console.log). */
+  printFn?: (line: string) => void;
+}
+
+interface ModelHandle {
+  stopTraining: boolean;
+}
+
+interface CompiledModel {
+  optimizer: Optimizer;
+  loss: LossName;
+  metrics: string[];
+  labels: LabelSpec;
+}
+
+const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn'];
+
+export async function fitLoop(
+  model: ModelHandle,
+  built: { program: NativeProgram; input: ModelInput },
+  compiled: CompiledModel,
+  x: Tensor,
+  y: Tensor,
+  options: FitOptions,
+): Promise<History> {
+  // ---- arguments ----
+  if (typeof options !== 'object' || options === null) throw new TypeError('fit: options must be an object');
+  checkKeys(options, 'fit', FIT_KEYS);
+  const epochs = checkInteger(options.epochs ?? 1, 'fit: epochs', 1);
+  const batchSize = checkInteger(options.batchSize ?? 32, 'fit: batchSize', 1);
+  const initialEpoch = checkInteger(options.initialEpoch ?? 0, 'fit: initialEpoch', 0);
+  const shuffle = options.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${describe(shuffle)}`);
+  const seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'fit: seed', 0);
+  const verbose = options.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`fit: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+  const print = options.printFn ?? console.log;
+  const callbacks = new CallbackList(options.callbacks);
+
+  checkFeatures(x, 'x', built.input);
+  checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
+  const total = rowsOf(x);
+
+  // ---- train / validation split ----
+  let trainX = x, trainY = y;
+  let valX: Tensor | undefined, valY: Tensor | undefined;
+  if (options.validationData !== undefined) {
+    const vd = options.validationData;
+    if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError('fit: validationData must be [xVal, yVal]');
+    valX = checkFeatures(vd[0], 'validationData[0]', built.input);
+    valY = checkLabels(vd[1], 'validationData[1]', rowsOf(valX), compiled.loss, compiled.labels, 'validationData[0]');
+  } else if (options.validationSplit !== undefined) {
+    const split = checkNumber(options.validationSplit, 'fit: validationSplit', { min: 0, max: 1, maxExclusive: true });
+    const valRows = Math.floor(total * split);
+    if (split > 0 && (valRows === 0 || valRows === total))
+      throw new RangeError(`fit: validationSplit ${split} of ${total} samples leaves ${valRows === 0 ? 'no validation' : 'no training'} samples`);
+    if (valRows > 0) {
+      trainX = sliceRows(x, 0, total - valRows);
+      trainY = sliceRows(y, 0, total - valRows);
+      valX = sliceRows(x, total - valRows, total);
+      valY = sliceRows(y, total - valRows, total);
+    }
+  }
+  const validationBatchSize = checkInteger(options.validationBatchSize ?? batchSize, 'fit: validationBatchSize', 1);
+
+  // ---- data into native memory, once ----
+  const program = built.program;
+  const train = new native.Dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
+  const val = valX && valY ? new native.Dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
+  const valRowsIndex = val ? Int32Array.from({ length: val.rows }, (_, i) => i) : undefined;
+  const n = train.rows;
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const withAccuracy = compiled.metrics.includes('accuracy');
+
+  const history = new History();
+  history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch };
+  model.stopTraining = false;
+  const order = new Int32Array(n);
+
+  await callbacks.trainBegin({});
+  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    const started = performance.now();
+    await callbacks.epochBegin(epoch, {});
+    for (let i = 0; i < n; i++) order[i] = i;
+    // Each epoch's shuffle depends only on (seed, epoch): a resumed run reproduces it.
+    if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(order);
+
+    let lossSum = 0, correct = 0, counted = 0, seen = 0;
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const start = step * batchSize;
+      const rows = order.subarray(start, Math.min(start + batchSize, n));
+      await callbacks.batchBegin(step, { size: rows.length });
+      const r = await program.trainStep(train, rows, compiled.optimizer.learningRate, seed);
+      lossSum += r.loss * rows.length;
+      seen += rows.length;
+      correct += r.correct;
+      counted += r.count;
+      const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss };
+      if (withAccuracy) batchLogs.accuracy = r.correct / r.count;
+      await callbacks.batchEnd(step, batchLogs);
+      if (model.stopTraining) break;
+    }
+
+    // Keras reports the sample-weighted mean of the batch losses seen during the epoch.
+    const logs: Logs = { loss: lossSum / seen };
+    if (withAccuracy) logs.accuracy = correct / counted;
+    if (val && valRowsIndex) {
+      const v = await program.evaluate(val, valRowsIndex, validationBatchSize);
+      logs.valLoss = v.loss;
+      if (withAccuracy) logs.valAccuracy = v.correct / v.count;
+    }
+    history.record(epoch, logs);
+    if (verbose > 0) print(formatEpoch(epoch, epochs, performance.now() - started, logs));
+    await callbacks.epochEnd(epoch, logs);
+  }
+  await callbacks.trainEnd({});
+  return history;
+}
+
+function formatEpoch(epoch: number, epochs: number, ms: number, logs: Logs): string {
+  const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`);
+  return [`Epoch ${epoch + 1}/${epochs}`, `${(ms / 1000).toFixed(1)}s`, ...parts].join(' - ');
+}

@@ -1,0 +1,292 @@
+// sequential(): a stack of layers that compiles into one native program.
+// compile() attaches the loss and optimizer; fit/evaluate/predict run natively.
+import { type Callback } from './callbacks.js';
+import { History } from './callbacks.js';
+import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
+import { Embedding, Layer } from './layers/index.js';
+import { fitLoop, type FitOptions } from './loop.js';
+import { labelSpec, LOSSES, type LabelSpec, type LossName, nativeLossName } from './losses.js';
+import { native, type NativeProgram, type NodeSpec } from './native.js';
+import { getOptimizer, type Optimizer } from './optimizers.js';
+import { deriveSeed, freshSeed, Random } from './random.js';
+import { formatSummary } from './summary.js';
+import { Tensor } from './tensor.js';
+import { checkInteger, checkKeys, checkOneOf, describe, sameShape, shapeString } from './validate.js';
+
+export interface Weight {
+  /** "<layer>/<kind>", e.g. "dense_1/kernel". */
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface CompileOptions {
+  optimizer: Optimizer | 'sgd' | 'adam' | 'adamw';
+  loss: LossName;
+  /** ['accuracy'] adds accuracy (and valAccuracy) to the history. */
+  metrics?: string[];
+}
+
+export interface SequentialOptions {
+  name?: string;
+  /** Seed for the initial weights; random when omitted. */
+  seed?: number;
+}
+
+/** What the compiled program knows about itself; built on first use. */
+interface Built {
+  program: NativeProgram;
+  input: ModelInput;
+  /** Per-sample output shape of each layer. */
+  layerShapes: number[][];
+  outputShape: number[];
+  weights: { name: string; shape: number[]; layer: string }[];
+}
+
+interface Compiled {
+  optimizer: Optimizer;
+  loss: LossName;
+  metrics: string[];
+  labels: LabelSpec;
+}
+
+let modelCount = 0;
+
+export class Sequential {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  /** Set to true (e.g. from a callback) to end fit() after the current batch. */
+  stopTraining = false;
+  private readonly seed: number;
+  private built?: Built;
+  private compiled?: Compiled;
+  private fitting = false;
+
+  constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
+    checkKeys(options, 'sequential', ['name', 'seed']);
+    this.name = options.name ?? `sequential_${++modelCount}`;
+    this.seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'sequential: seed', 0);
+    if (!Array.isArray(layers)) throw new TypeError('sequential: expected an array of layers, e.g. sequential([layers.dense({...})])');
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer; only before the model is built (first compile, predict or getWeights). */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new TypeError(`sequential: ${describe(layer)} is not a layer; use layers.dense({...}) and friends`);
+    if (this.built) throw new Error(`model '${this.name}': cannot add layers after the model was built`);
+    if (this.layers.includes(layer)) throw new TypeError('sequential: the same layer object was added twice');
+    if (this.layers.length > 0 && layer.inputShape)
+      throw new TypeError(`sequential: only the first layer takes inputShape (given on layer ${this.layers.length + 1})`);
+    this.layers.push(layer);
+  }
+
+  // ---- building ----
+
+  private build(): Built {
+    if (this.built) return this.built;
+    if (this.layers.length === 0) throw new Error(`model '${this.name}': add at least one layer`);
+    const first = this.layers[0];
+    if (!first.inputShape)
+      throw new TypeError(`sequential: the first layer needs inputShape (e.g. layers.dense({ inputShape: [784], units: 10 }))`);
+
+    // Names: the user's, or <type>_<n> per type.
+    const counts: Record<string, number> = {};
+    const taken = new Set(this.layers.map((l) => l.name).filter(Boolean));
+    for (const layer of this.layers) {
+      if (layer.name) continue;
+      const base = layer.className.toLowerCase();
+      let name: string;
+      do name = `${base}_${(counts[base] = (counts[base] ?? 0) + 1)}`;
+      while (taken.has(name));
+      layer.name = name;
+      taken.add(name);
+    }
+    if (taken.size !== this.layers.length) throw new TypeError(`sequential: layer names must be unique`);
+
+    // Shapes and nodes, layer by layer.
+    const input: ModelInput = { shape: first.inputShape, dtype: first.inputDtype };
+    if (first instanceof Embedding) input.vocab = { size: first.inputDim, layer: first.name! };
+    const nodes: NodeSpec[] = [];
+    const layerShapes: number[][] = [];
+    const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
+    let shape = input.shape;
+    let dtype = input.dtype;
+    for (const layer of this.layers) {
+      initial.push(...layer.weightSpecs(shape).map((spec) => ({ spec, layer: layer.name! })));
+      const next = layer.computeOutputShape(shape, dtype);
+      const made = layer.toNodes(nodes.length, nodes.length + 1);
+      nodes.push(...made);
+      layerShapes.push(next);
+      shape = next;
+      dtype = 'float32';
+    }
+
+    const program = new native.Program({ inputShape: input.shape, inputDtype: input.dtype, nodes });
+    const params = program.parameters();
+    // Seeded initial weights: each weight draws from its own stream, so adding a layer does not reshuffle others.
+    params.forEach((p, i) => {
+      const { spec } = initial[i];
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      program.setParameter(i, spec.initializer.generate(size, spec.fanIn, spec.fanOut, new Random(deriveSeed(this.seed, i))));
+    });
+    this.built = {
+      program,
+      input,
+      layerShapes,
+      outputShape: shape,
+      weights: params.map((p, i) => ({ name: p.name, shape: p.shape, layer: initial[i].layer })),
+    };
+    return this.built;
+  }
+
+  /** Per-sample input shape, e.g. [784]. */
+  get inputShape(): number[] {
+    return [...this.build().input.shape];
+  }
+  /** Per-sample output shape, e.g. [10]. */
+  get outputShape(): number[] {
+    return [...this.build().outputShape];
+  }
+
+  // ---- compile / fit / evaluate / predict ----
+
+  compile(options: CompileOptions): void {
+    if (typeof options !== 'object' || options === null) throw new TypeError('compile: expected { optimizer, loss, metrics? }');
+    checkKeys(options, 'compile', ['optimizer', 'loss', 'metrics']);
+    this.assertIdle('compile');
+    const optimizer = getOptimizer(options.optimizer);
+    const loss = checkOneOf(options.loss, 'compile: loss', LOSSES);
+    const metrics = options.metrics ?? [];
+    if (!Array.isArray(metrics)) throw new TypeError("compile: metrics must be an array such as ['accuracy']");
+    for (const m of metrics) checkOneOf(m, 'compile: metrics[]', ['accuracy', 'acc']);
+    const built = this.build();
+    const labels = labelSpec(loss, built.outputShape);
+    built.program.compile(nativeLossName(loss), optimizer.toNative());
+    this.compiled = { optimizer, loss, metrics: metrics.length ? ['accuracy'] : [], labels };
+  }
+
+  /** The compiled optimizer (its learningRate can be changed between epochs). */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+    const compiled = this.requireCompiled('fit');
+    this.assertIdle('fit');
+    this.fitting = true;
+    try {
+      return await fitLoop(this, this.build(), compiled, x, y, options);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
+  async evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
+    const compiled = this.requireCompiled('evaluate');
+    checkKeys(options, 'evaluate', ['batchSize']);
+    const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1);
+    const built = this.build();
+    checkFeatures(x, 'x', built.input);
+    checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
+    this.assertIdle('evaluate');
+    const data = new native.Dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+    const rows = Int32Array.from({ length: rowsOf(x) }, (_, i) => i);
+    const r = await built.program.evaluate(data, rows, batchSize);
+    return compiled.metrics.includes('accuracy') ? { loss: r.loss, accuracy: r.correct / r.count } : { loss: r.loss };
+  }
+
+  /** Outputs for every sample, [n, ...outputShape], in inference mode (dropout off). Synchronous, as tfjs. */
+  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
+    checkKeys(options, 'predict', ['batchSize']);
+    const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1);
+    const built = this.build();
+    checkFeatures(x, 'x', built.input);
+    this.assertIdle('predict');
+    const data = new native.Dataset(x.data, x.shape.slice(1));
+    const out = built.program.predict(data, batchSize);
+    return new Tensor(out, [rowsOf(x), ...built.outputShape], 'float32');
+  }
+
+  // ---- weights ----
+
+  /** Copies of every weight, in layer order: dense kernel [inputs, units] then bias [units]. */
+  getWeights(): Weight[] {
+    const built = this.build();
+    return built.weights.map((w, i) => ({ name: w.name, shape: [...w.shape], data: built.program.getParameter(i) }));
+  }
+
+  /** Replaces every weight; takes getWeights()' format, in the same order (names, when given, must match). */
+  setWeights(weights: Array<Weight | Float32Array | Tensor>): void {
+    const built = this.build();
+    this.assertIdle('setWeights');
+    if (!Array.isArray(weights) || weights.length !== built.weights.length)
+      throw new TypeError(`setWeights: the model has ${built.weights.length} weights (${built.weights.map((w) => w.name).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+    const arrays = weights.map((w, i) => {
+      const target = built.weights[i];
+      const data = w instanceof Float32Array ? w : w instanceof Tensor ? w.data : w?.data;
+      const shape = w instanceof Tensor || (w && !(w instanceof Float32Array) && 'shape' in w) ? (w as { shape: number[] }).shape : target.shape;
+      if (!(data instanceof Float32Array)) throw new TypeError(`setWeights: weight ${i} ('${target.name}') needs float32 data`);
+      if (!sameShape(shape, target.shape) || data.length !== target.shape.reduce((a, b) => a * b, 1))
+        throw new TypeError(`setWeights: weight ${i} ('${target.name}') must have shape ${shapeString(target.shape)}, got ${shapeString(shape)}`);
+      const name = (w as Weight).name;
+      if (typeof name === 'string' && name !== target.name)
+        throw new TypeError(`setWeights: weight ${i} is named '${name}' but the model's is '${target.name}'`);
+      for (let k = 0; k < data.length; k++)
+        if (data[k] - data[k] !== 0) throw new RangeError(`setWeights: weight '${target.name}' holds ${data[k]} at index ${k}; weights must be finite`);
+      return data;
+    });
+    arrays.forEach((data, i) => built.program.setParameter(i, data));
+  }
+
+  /** Total number of weights. */
+  countParams(): number {
+    return this.build().weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  /** Prints (and returns) a table of layers, output shapes and parameter counts. */
+  summary(printFn: (line: string) => void = console.log): string {
+    const built = this.build();
+    const text = formatSummary(
+      this.name,
+      this.layers.map((layer, i) => ({
+        name: layer.name!,
+        type: layer.className,
+        outputShape: built.layerShapes[i],
+        params: built.weights.filter((w) => w.layer === layer.name).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
+      })),
+    );
+    printFn(text);
+    return text;
+  }
+
+  /** Serializable description of the architecture (Keras' getConfig). */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
+  }
+
+  // ---- internals ----
+
+  private requireCompiled(method: string): Compiled {
+    if (!this.compiled) throw new Error(`${method}: call model.compile({ optimizer, loss }) before ${method}()`);
+    return this.compiled;
+  }
+
+  private assertIdle(method: string): void {
+    if (this.fitting) throw new Error(`${method}: model '${this.name}' is in the middle of fit(); await it first`);
+  }
+
+  /** @internal the compiled native program, for gradient checks. */
+  get _program(): NativeProgram {
+    return this.build().program;
+  }
+}
+
+/** Creates a model from a list of layers, as tf.sequential({ layers }) / keras.Sequential([...]). */
+export function sequential(layers: Layer[] | { layers?: Layer[]; name?: string; seed?: number } = [], options: SequentialOptions = {}): Sequential {
+  if (Array.isArray(layers)) return new Sequential(layers, options);
+  const { layers: list = [], ...rest } = layers;
+  return new Sequential(list, { ...rest, ...options });
+}
+
+export type { Callback, FitOptions };

@@ -1,0 +1,91 @@
+// The one typed wall between TypeScript and the C++ addon. Everything that
+// crosses it has been validated on this side first.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type NativeDType = 'float32' | 'int32';
+
+export interface NodeSpec {
+  op: 'dense' | 'activation' | 'softmax' | 'dropout' | 'flatten' | 'embedding';
+  name: string;
+  inputs: number[]; // tensor ids; tensor 0 is the model input, node i writes tensor i + 1
+  numbers?: Record<string, number>;
+  strings?: Record<string, string>;
+}
+
+export interface ProgramSpec {
+  inputShape: number[];
+  inputDtype: NativeDType;
+  nodes: NodeSpec[];
+  inputGradient?: boolean;
+}
+
+export interface OptimizerSpec {
+  type: 'sgd' | 'adam' | 'adamw';
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/** Loss, correct predictions and the number of predictions counted, for one step or a whole evaluation. */
+export interface StepResult {
+  loss: number;
+  correct: number;
+  count: number;
+}
+
+export interface NativeDataset {
+  readonly rows: number;
+}
+
+export interface NativeProgram {
+  compile(loss: string, optimizer: OptimizerSpec): void;
+  parameters(): { name: string; shape: number[] }[];
+  getParameter(index: number): Float32Array;
+  setParameter(index: number, values: Float32Array): void;
+  getGradient(index: number): Float32Array;
+  tensorShapes(): number[][];
+  trainStep(data: NativeDataset, rows: Int32Array, learningRate: number, seed: number): Promise<StepResult>;
+  evaluate(data: NativeDataset, rows: Int32Array, batchSize: number): Promise<StepResult>;
+  predict(data: NativeDataset, batchSize: number): Float32Array;
+  computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;
+  inputGradient(count: number): Float32Array;
+  resetOptimizer(): void;
+}
+
+export interface NativeAddon {
+  Dataset: new (
+    x: Float32Array | Int32Array,
+    xShape: number[],
+    y?: Float32Array | Int32Array,
+    yShape?: number[],
+  ) => NativeDataset;
+  Program: new (spec: ProgramSpec) => NativeProgram;
+  info(): { backend: string; blas: string; threads: number };
+  setThreads(threads: number): void;
+  sgemmGflops(m: number, n: number, k: number, seconds: number): number;
+}
+
+function load(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  // src/native.ts and dist/index.* both sit one folder below the package root.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  try {
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
+    return nodeGypBuild(root);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `gradloop: could not load the native addon for ${process.platform}-${process.arch} ` +
+        `(Node ${process.version}, Node-API ${process.versions.napi}): ${reason}\n` +
+        'Build it from source with `npm rebuild gradloop` (needs cmake, a C++17 compiler and OpenBLAS: ' +
+        '`apt-get install cmake g++ libopenblas-dev` on Debian/Ubuntu).',
+    );
+  }
+}
+
+export const native: NativeAddon = load();

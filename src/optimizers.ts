@@ -1,0 +1,85 @@
+// Optimizers as PyTorch defines them; the update itself runs natively, fused
+// per parameter tensor. `learningRate` may be changed between steps.
+import type { OptimizerSpec } from './native.js';
+import { checkKeys, checkNumber } from './validate.js';
+
+export class Optimizer {
+  readonly type: OptimizerSpec['type'];
+  private rate: number;
+  private readonly config: Omit<OptimizerSpec, 'type'>;
+
+  constructor(type: OptimizerSpec['type'], learningRate: number, config: Omit<OptimizerSpec, 'type'>) {
+    this.type = type;
+    this.rate = checkNumber(learningRate, `${type}: learningRate`, { min: 0 });
+    this.config = config;
+  }
+
+  get learningRate(): number {
+    return this.rate;
+  }
+  set learningRate(value: number) {
+    this.rate = checkNumber(value, `${this.type}: learningRate`, { min: 0 });
+  }
+
+  /** The spec the native program is compiled with. */
+  toNative(): OptimizerSpec {
+    return { type: this.type, ...this.config };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { type: this.type, learningRate: this.rate, ...this.config };
+  }
+}
+
+export interface SgdOptions {
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient (torch.optim.SGD's weight_decay). */
+  weightDecay?: number;
+}
+
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** adam: L2 penalty added to the gradient; adamw: decoupled decay of the weights. */
+  weightDecay?: number;
+}
+
+function adamLike(type: 'adam' | 'adamw', o: AdamOptions, defaultDecay: number): Optimizer {
+  checkKeys(o, type, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
+  return new Optimizer(type, o.learningRate ?? 1e-3, {
+    beta1: checkNumber(o.beta1 ?? 0.9, `${type}: beta1`, { min: 0, max: 1, maxExclusive: true }),
+    beta2: checkNumber(o.beta2 ?? 0.999, `${type}: beta2`, { min: 0, max: 1, maxExclusive: true }),
+    epsilon: checkNumber(o.epsilon ?? 1e-8, `${type}: epsilon`, { min: 0, minExclusive: true }),
+    weightDecay: checkNumber(o.weightDecay ?? defaultDecay, `${type}: weightDecay`, { min: 0 }),
+  });
+}
+
+export const optimizers = {
+  /** torch.optim.SGD: learningRate 0.01 (Keras' default), momentum 0, no Nesterov, no weight decay. */
+  sgd(o: SgdOptions = {}): Optimizer {
+    checkKeys(o, 'sgd', ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
+    const momentum = checkNumber(o.momentum ?? 0, 'sgd: momentum', { min: 0 });
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new TypeError('sgd: nesterov must be a boolean');
+    if (o.nesterov && momentum === 0) throw new RangeError('sgd: nesterov needs momentum > 0');
+    return new Optimizer('sgd', o.learningRate ?? 0.01, {
+      momentum,
+      nesterov: o.nesterov ?? false,
+      weightDecay: checkNumber(o.weightDecay ?? 0, 'sgd: weightDecay', { min: 0 }),
+    });
+  },
+  /** torch.optim.Adam: learningRate 1e-3, betas (0.9, 0.999), epsilon 1e-8. */
+  adam: (o: AdamOptions = {}): Optimizer => adamLike('adam', o, 0),
+  /** torch.optim.AdamW: as adam, with decoupled weightDecay (default 0.01). */
+  adamw: (o: AdamOptions = {}): Optimizer => adamLike('adamw', o, 0.01),
+};
+
+/** compile() also accepts an optimizer by name with its defaults. */
+export function getOptimizer(value: unknown): Optimizer {
+  if (value instanceof Optimizer) return value;
+  if (value === 'sgd' || value === 'adam' || value === 'adamw') return optimizers[value]();
+  throw new TypeError(`compile: optimizer must be optimizers.sgd/adam/adamw({...}) or 'sgd', 'adam', 'adamw'; got ${typeof value === 'string' ? `'${value}'` : typeof value}`);
+}
