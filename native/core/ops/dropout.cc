@@ -34,7 +34,7 @@ class Dropout final : public Op {
     float* dx = r.inputs[0]->grad;
     if (!dx) return;
     int64_t n = r.batch * r.output->elements();
-    if (rate_ > 0)
+    if (r.training && rate_ > 0)
       r.backend.dropoutBackward(r.output->grad, dx, n, rate_, r.seed ^ salt_, r.stream, r.accumulateInputGrad[0]);
     else
       r.backend.activationBackward(nullptr, nullptr, r.output->grad, dx, n, Activation::Linear, 0,

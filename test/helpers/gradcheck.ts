@@ -1,0 +1,82 @@
+// Central finite differences of a float64 reference loss against the native
+// (float32) backward pass, for every parameter and the input.
+import { expect } from 'vitest';
+import { native, type NodeSpec } from '../../src/native.js';
+import { Random } from '../../src/random.js';
+
+export interface GradCase {
+  inputShape: number[];
+  inputDtype?: 'float32' | 'int32';
+  nodes: NodeSpec[];
+  loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
+  batch: number;
+  /** Float64 loss of the whole mini-model for the given parameters and input. */
+  reference: (params: Float64Array[], x: Float64Array, ids: Int32Array, labels: Float32Array | Int32Array) => number;
+  vocab?: number; // int32 inputs: ids in [0, vocab)
+  training?: boolean;
+  seed?: number;
+}
+
+const H = 1e-6; // step in float64: truncation ~H^2, round-off ~1e-16/H, both far below the tolerance
+const RTOL = 1e-3; // the analytic side is float32
+const ATOL = 1e-5;
+
+function near(analytic: number, numeric: number): boolean {
+  return Math.abs(analytic - numeric) <= ATOL + RTOL * Math.abs(numeric);
+}
+
+export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: number } {
+  const rng = new Random(seed);
+  const program = new native.Program({ inputShape: c.inputShape, inputDtype: c.inputDtype ?? 'float32', nodes: c.nodes, inputGradient: true });
+  const shapes = program.tensorShapes();
+  const outElems = shapes[shapes.length - 1].reduce((a, b) => a * b, 1);
+  const perSample = c.inputShape.reduce((a, b) => a * b, 1);
+
+  const params = program.parameters().map((p, i) => {
+    const values = Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, () => (rng.uniform() * 2 - 1) * 0.8);
+    program.setParameter(i, values);
+    return values;
+  });
+  program.compile(c.loss, { type: 'sgd' });
+
+  let x: Float32Array | Int32Array;
+  if (c.inputDtype === 'int32') x = Int32Array.from({ length: c.batch * perSample }, () => rng.int(c.vocab!));
+  else x = Float32Array.from({ length: c.batch * perSample }, () => { let v = 0; while (Math.abs(v) < 0.05) v = rng.uniform() * 4 - 2; return v; });
+  let labels: Float32Array | Int32Array;
+  if (c.loss === 'softmaxCrossEntropy') labels = Int32Array.from({ length: c.batch }, () => rng.int(outElems));
+  else if (c.loss === 'binaryCrossEntropy') labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform());
+  else labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform() * 2 - 1);
+
+  const data = new native.Dataset(x, c.inputShape, labels, c.loss === 'softmaxCrossEntropy' ? [1] : shapes[shapes.length - 1]);
+  const rows = Int32Array.from({ length: c.batch }, (_, i) => i);
+  const result = program.computeGradients(data, rows, c.training ?? false, c.seed ?? 0);
+
+  const p64 = params.map((p) => Float64Array.from(p));
+  const x64 = Float64Array.from(x);
+  const ids = x instanceof Int32Array ? x : new Int32Array(0);
+  const f = () => c.reference(p64, x64, ids, labels);
+
+  // The forward pass itself matches the reference.
+  const refLoss = f();
+  expect(Math.abs(result.loss - refLoss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(refLoss)));
+
+  let checked = 0;
+  const compare = (what: string, analytic: Float32Array, target: Float64Array) => {
+    const bad: string[] = [];
+    for (let i = 0; i < target.length; i++) {
+      const keep = target[i];
+      target[i] = keep + H;
+      const up = f();
+      target[i] = keep - H;
+      const down = f();
+      target[i] = keep;
+      const numeric = (up - down) / (2 * H);
+      if (!near(analytic[i], numeric)) bad.push(`${what}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
+      checked++;
+    }
+    expect(bad, bad.slice(0, 5).join('\n')).toEqual([]);
+  };
+  program.parameters().forEach((p, i) => compare(p.name, program.getGradient(i), p64[i]));
+  if (c.inputDtype !== 'int32') compare('input', program.inputGradient(c.batch), x64);
+  return { loss: result.loss, checked };
+}
