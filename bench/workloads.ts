@@ -1,0 +1,75 @@
+// The benchmark workloads (issue: core engine, part 12), shared by every bench script.
+import { layers, optimizers, sequential, type Sequential, tensor, type Tensor } from '../src/index.js';
+import { Random } from '../src/random.js';
+
+export interface Workload {
+  name: string;
+  description: string;
+  batchSize: number;
+  /** Dense layers as [inputs, outputs]: training FLOPs per sample = 6 * sum(in * out). */
+  dense: [number, number][];
+  build(): Sequential;
+  data(rows: number): [Tensor, Tensor];
+}
+
+const mlp = (sizes: number[], optimizer: 'adam' | 'sgd') => () => {
+  const model = sequential(
+    sizes.slice(1).map((units, i) =>
+      layers.dense({ ...(i === 0 ? { inputShape: [sizes[0]] } : {}), units, activation: i < sizes.length - 2 ? 'relu' : 'linear' }),
+    ),
+    { seed: 1 },
+  );
+  model.compile({
+    optimizer: optimizer === 'adam' ? optimizers.adam({ learningRate: 1e-3 }) : optimizers.sgd({ learningRate: 0.01, momentum: 0.9 }),
+    loss: 'softmaxCrossEntropy',
+  });
+  return model;
+};
+
+function floatData(rows: number, features: number, classes: number): [Tensor, Tensor] {
+  const r = new Random(7);
+  return [
+    tensor(Float32Array.from({ length: rows * features }, () => r.uniform()), [rows, features]),
+    tensor(Int32Array.from({ length: rows }, () => r.int(classes)), [rows], 'int32'),
+  ];
+}
+
+const pairs = (sizes: number[]) => sizes.slice(1).map((o, i) => [sizes[i], o] as [number, number]);
+
+export const WORKLOADS: Workload[] = [
+  {
+    name: 'W1', description: 'MLP 784-512-512-10 relu, adam, batch 128', batchSize: 128,
+    dense: pairs([784, 512, 512, 10]), build: mlp([784, 512, 512, 10], 'adam'), data: (n) => floatData(n, 784, 10),
+  },
+  {
+    name: 'W2', description: 'MLP 784-128-10 relu, sgd momentum 0.9, batch 32', batchSize: 32,
+    dense: pairs([784, 128, 10]), build: mlp([784, 128, 10], 'sgd'), data: (n) => floatData(n, 784, 10),
+  },
+  {
+    name: 'W3', description: 'MLP 784-1024-1024-1024-10 relu, adam, batch 256', batchSize: 256,
+    dense: pairs([784, 1024, 1024, 1024, 10]), build: mlp([784, 1024, 1024, 1024, 10], 'adam'), data: (n) => floatData(n, 784, 10),
+  },
+  {
+    name: 'W4', description: 'embedding(65, 32) x 8 tokens, flatten, dense 256 tanh, dense 65, adam, batch 256', batchSize: 256,
+    dense: [[256, 256], [256, 65]],
+    build: () => {
+      const model = sequential([
+        layers.embedding({ inputDim: 65, outputDim: 32, inputLength: 8 }),
+        layers.flatten(),
+        layers.dense({ units: 256, activation: 'tanh' }),
+        layers.dense({ units: 65 }),
+      ], { seed: 1 });
+      model.compile({ optimizer: optimizers.adam({ learningRate: 1e-3 }), loss: 'softmaxCrossEntropy' });
+      return model;
+    },
+    data: (n) => {
+      const r = new Random(7);
+      return [
+        tensor(Int32Array.from({ length: n * 8 }, () => r.int(65)), [n, 8], 'int32'),
+        tensor(Int32Array.from({ length: n }, () => r.int(65)), [n], 'int32'),
+      ];
+    },
+  },
+];
+
+export const flopsPerSample = (w: Workload): number => 6 * w.dense.reduce((s, [i, o]) => s + i * o, 0);
