@@ -163,3 +163,19 @@ describe('the native binding guards itself', () => {
     await expect(program.trainStep(data, new Int32Array([0]), 0.1, 0)).resolves.toMatchObject({ count: 1 });
   });
 });
+
+describe('runtime settings', () => {
+  it('setNumThreads sets the CPU backend threads and rejects bad counts', async () => {
+    const { setNumThreads, getNumThreads } = await import('../src/index.js');
+    const before = getNumThreads();
+    try {
+      setNumThreads(1);
+      expect(getNumThreads()).toBe(1);
+      await mlp().fit(x, y, { epochs: 2, verbose: 0 }); // trains with one thread
+    } finally {
+      setNumThreads(before);
+    }
+    expect(getNumThreads()).toBe(before);
+    expect(() => setNumThreads(0)).toThrow(/setNumThreads: threads must be an integer >= 1, got 0/);
+  });
+});

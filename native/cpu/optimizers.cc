@@ -14,7 +14,7 @@ namespace {
 
 GRADLOOP_VECTOR_CLONES
 void sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin) num_threads(blasThreads())
   for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
 }
 
@@ -23,7 +23,7 @@ void sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
 template <bool FirstStep, bool Nesterov>
 GRADLOOP_VECTOR_CLONES void sgdMomentum(float* w, const float* g, float* buf, int64_t n, float lr, float wd,
                                         float mu) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin) num_threads(blasThreads())
   for (int64_t i = 0; i < n; ++i) {
     float d = g[i] + wd * w[i];
     float b = FirstStep ? d : mu * buf[i] + d;
@@ -35,7 +35,7 @@ GRADLOOP_VECTOR_CLONES void sgdMomentum(float* w, const float* g, float* buf, in
 GRADLOOP_VECTOR_CLONES
 void adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSize, float invSqrtBc2, float b1, float b2,
           float eps, float l2, float shrink) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin) num_threads(blasThreads())
   for (int64_t i = 0; i < n; ++i) {
     float wi = w[i] * shrink;
     float gi = g[i] + l2 * w[i];

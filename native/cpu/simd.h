@@ -7,6 +7,11 @@ namespace gradloop {
 // Below this many elements a loop runs on one thread: waking the others costs more.
 constexpr int64_t kParallelMin = 1 << 15;
 
+// Threads for the backend's parallel loops: the same count OpenBLAS uses, so
+// setNumThreads() (or OPENBLAS_NUM_THREADS) governs both. Passed explicitly in
+// num_threads() because omp_set_num_threads() only affects the calling thread.
+int blasThreads();
+
 }  // namespace gradloop
 
 // Compiles a function for AVX-512, AVX2 and the baseline ISA; the loader picks
