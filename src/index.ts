@@ -9,3 +9,6 @@ export { initializers, type Initializer, type InitializerName } from './initiali
 export { History, type Callback, type Logs } from './callbacks.js';
 export type { LossName } from './losses.js';
 export { backendInfo, setNumThreads, getNumThreads } from './runtime.js';
+export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/verify.js';
+export type { ExportOnnxOptions } from './onnx/export.js';
+export type { TrainingSummary } from './model.js';

@@ -6,6 +6,7 @@ import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js
 import { Embedding, Layer } from './layers/index.js';
 import { fitLoop, type FitOptions } from './loop.js';
 import { labelSpec, LOSSES, type LabelSpec, type LossName, nativeLossName } from './losses.js';
+import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
 import { native, type NativeProgram, type NodeSpec } from './native.js';
 import { getOptimizer, type Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
@@ -50,6 +51,15 @@ interface Compiled {
   labels: LabelSpec;
 }
 
+/** What the last fit() did, for exported metadata. */
+export interface TrainingSummary {
+  epochs: number;
+  batchSize: number;
+  samples: number;
+  /** Last epoch's metrics (loss, accuracy, valLoss, valAccuracy). */
+  final: Record<string, number>;
+}
+
 let modelCount = 0;
 
 export class Sequential {
@@ -61,6 +71,7 @@ export class Sequential {
   private built?: Built;
   private compiled?: Compiled;
   private fitting = false;
+  private lastFit?: TrainingSummary;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     checkKeys(options, 'sequential', ['name', 'seed']);
@@ -175,7 +186,10 @@ export class Sequential {
     this.assertIdle('fit');
     this.fitting = true;
     try {
-      return await fitLoop(this, this.build(), compiled, x, y, options);
+      const history = await fitLoop(this, this.build(), compiled, x, y, options);
+      const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
+      this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
+      return history;
     } finally {
       this.fitting = false;
     }
@@ -258,6 +272,33 @@ export class Sequential {
     );
     printFn(text);
     return text;
+  }
+
+  /**
+   * Exports the model as ONNX (opset 17 by default) and returns the bytes; with a path,
+   * also writes them there atomically (a failure never leaves a truncated file).
+   */
+  async exportOnnx(path?: string | ExportOnnxOptions, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
+    this.assertIdle('exportOnnx');
+    if (typeof path === 'object' && path !== null) return exportOnnx(this, undefined, path);
+    return exportOnnx(this, path, options);
+  }
+
+  /** loss, optimizer and metrics given to compile(), or undefined before it. */
+  get compileConfig(): { loss: LossName; optimizer: Optimizer; metrics: string[] } | undefined {
+    if (!this.compiled) return undefined;
+    const { loss, optimizer, metrics } = this.compiled;
+    return { loss, optimizer, metrics: [...metrics] };
+  }
+
+  /** Per-sample output shape of every layer, in order. */
+  get layerOutputShapes(): number[][] {
+    return this.build().layerShapes.map((s) => [...s]);
+  }
+
+  /** Epochs, batch size and final metrics of the last fit(), or undefined before one. */
+  get trainingSummary(): TrainingSummary | undefined {
+    return this.lastFit && { ...this.lastFit, final: { ...this.lastFit.final } };
   }
 
   /** Serializable description of the architecture (Keras' getConfig). */

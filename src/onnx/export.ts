@@ -1,0 +1,121 @@
+// model.exportOnnx(): builds a standard ONNX ModelProto with the onnx-proto
+// (protobufjs) classes, then writes it atomically.
+import { onnx } from './proto.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { Sequential } from '../model.js';
+import { checkInteger, checkKeys, checkOneOf } from '../validate.js';
+import { VERSION } from '../version.js';
+import { activation, appendLayer, GraphBuilder, type LayerWeights } from './mapping.js';
+
+export interface ExportOnnxOptions {
+  /** ONNX opset, 13-21 (default 17). */
+  opset?: number;
+  /** 'logits' (default): the model's raw output. 'probabilities': adds a softmax head (sigmoid for binaryCrossEntropy). */
+  outputs?: 'logits' | 'probabilities';
+  /** Description stored as the model's doc string. */
+  docString?: string;
+}
+
+export const DEFAULT_OPSET = 17;
+export const INPUT_NAME = 'input';
+/** Metadata key naming the head exportOnnx appended ('none', 'softmax' or 'sigmoid'), read back by verifyOnnx. */
+export const HEAD_KEY = 'gradloop.output_head';
+
+// The lowest IR version each opset needs (onnx/helper.py's table); never below IR 8.
+function irVersionFor(opset: number): number {
+  if (opset >= 21) return 10;
+  if (opset >= 19) return 9;
+  return 8;
+}
+
+type Head = 'none' | 'softmax' | 'sigmoid';
+
+function chooseHead(model: Sequential, outputs: 'logits' | 'probabilities'): Head {
+  if (outputs === 'logits') return 'none';
+  const last = model.layers[model.layers.length - 1] as { activation?: string };
+  if (last.activation === 'softmax' || last.activation === 'sigmoid') return 'none'; // already probabilities
+  const loss = model.compileConfig?.loss;
+  if (loss === 'softmaxCrossEntropy') return 'softmax';
+  if (loss === 'binaryCrossEntropy') return 'sigmoid';
+  throw new TypeError(
+    "exportOnnx: outputs 'probabilities' needs a model compiled with softmaxCrossEntropy (softmax head) or binaryCrossEntropy (sigmoid head)",
+  );
+}
+
+const dim = (d: number | string): onnx.TensorShapeProto.IDimension => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
+const valueInfo = (name: string, elemType: number, dims: (number | string)[]): onnx.IValueInfoProto => ({
+  name,
+  type: { tensorType: { elemType, shape: { dim: dims.map(dim) } } },
+});
+
+/** Encodes the model as ONNX bytes. */
+export function buildOnnx(model: Sequential, options: ExportOnnxOptions = {}): Uint8Array {
+  checkKeys(options, 'exportOnnx', ['opset', 'outputs', 'docString']);
+  const opset = checkInteger(options.opset ?? DEFAULT_OPSET, 'exportOnnx: opset', 13);
+  if (opset > 21) throw new RangeError(`exportOnnx: opset must be between 13 and 21, got ${opset}`);
+  const outputs = checkOneOf(options.outputs ?? 'logits', 'exportOnnx: outputs', ['logits', 'probabilities'] as const);
+  const head = chooseHead(model, outputs);
+
+  const input = { shape: model.inputShape, dtype: model.layers[0].inputDtype };
+  const byLayer = new Map<string, LayerWeights>();
+  for (const w of model.getWeights()) {
+    const [layer, suffix] = w.name.split('/');
+    byLayer.set(layer, { ...byLayer.get(layer), [suffix]: { shape: w.shape, data: w.data } });
+  }
+
+  // Every layer is mapped before anything is written, so an unsupported one fails early.
+  const g = new GraphBuilder(opset);
+  let x = INPUT_NAME;
+  let rank = input.shape.length + 1;
+  const shapes = model.layerOutputShapes;
+  model.layers.forEach((layer, i) => {
+    x = appendLayer(g, layer, x, rank, byLayer.get(layer.name!) ?? {});
+    rank = shapes[i].length + 1;
+  });
+  if (head !== 'none') x = activation(g, x, head, 'head', 0);
+
+  const outputName = outputs === 'probabilities' ? 'probabilities' : 'logits';
+  const last = g.nodes[g.nodes.length - 1];
+  if (last && last.output![0] === x) last.output = [outputName];
+  else g.node('Identity', [x], 'output'), (g.nodes[g.nodes.length - 1].output = [outputName]);
+
+  const elemType = input.dtype === 'int32' ? onnx.TensorProto.DataType.INT32 : onnx.TensorProto.DataType.FLOAT;
+  const training = model.trainingSummary;
+  const metadata: Record<string, string> = {
+    [HEAD_KEY]: head,
+    'gradloop.layers': JSON.stringify(model.getConfig().layers),
+    'gradloop.input_shape': JSON.stringify(['batch', ...input.shape]),
+    'gradloop.input_dtype': input.dtype,
+    'gradloop.output_shape': JSON.stringify(['batch', ...model.outputShape]),
+    ...(model.compileConfig
+      ? { 'gradloop.loss': model.compileConfig.loss, 'gradloop.optimizer': JSON.stringify(model.compileConfig.optimizer.getConfig()) }
+      : {}),
+    ...(training ? { 'gradloop.training': JSON.stringify(training) } : {}),
+  };
+
+  const proto = onnx.ModelProto.create({
+    irVersion: irVersionFor(opset),
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'gradloop',
+    producerVersion: VERSION,
+    modelVersion: 1,
+    docString: options.docString ?? `${model.name}: trained with gradloop ${VERSION}`,
+    graph: {
+      name: model.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo(INPUT_NAME, elemType, ['batch', ...input.shape])],
+      output: [valueInfo(outputName, onnx.TensorProto.DataType.FLOAT, ['batch', ...model.outputShape])],
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+/** Builds the ONNX bytes and, when a path is given, writes them there atomically. */
+export async function exportOnnx(model: Sequential, file?: string, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
+  if (file !== undefined && (typeof file !== 'string' || file === '')) throw new TypeError('exportOnnx: path must be a non-empty string');
+  const bytes = buildOnnx(model, options);
+  if (file !== undefined) await writeFileAtomic(file, bytes, 'exportOnnx');
+  return bytes;
+}

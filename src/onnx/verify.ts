@@ -1,0 +1,127 @@
+// verifyOnnx(): runs an exported file in onnxruntime-node and compares it with
+// gradloop's own predictions on the same rows. A mismatch is a report with
+// passed: false (and the worst element), not an exception.
+import { readFile } from 'node:fs/promises';
+import { onnx } from './proto.js';
+import type { Sequential } from '../model.js';
+import { Tensor } from '../tensor.js';
+import { checkKeys, checkNumber } from '../validate.js';
+import { HEAD_KEY } from './export.js';
+
+export interface VerifyOnnxOptions {
+  /** Absolute tolerance (default 1e-5). */
+  atol?: number;
+  /** Relative tolerance (default 1e-4); an element passes when |onnx - gradloop| <= atol + rtol * |gradloop|. */
+  rtol?: number;
+}
+
+export interface OnnxReport {
+  passed: boolean;
+  maxAbsDiff: number;
+  maxRelDiff: number;
+  /** Fraction of rows whose largest output has the same index in both. */
+  argmaxAgreement: number;
+  rows: number;
+  opset: number;
+  /** Operator types in the graph, in order of first use. */
+  ops: string[];
+  inputName: string;
+  outputName: string;
+  atol: number;
+  rtol: number;
+  /** The element furthest outside the tolerance (or the largest difference when all pass). */
+  worst: { row: number; column: number; expected: number; actual: number } | null;
+}
+
+type Ort = typeof import('onnxruntime-node');
+
+async function loadOnnxRuntime(): Promise<Ort> {
+  try {
+    const mod = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+    return mod.InferenceSession ? mod : mod.default!;
+  } catch (err) {
+    throw new Error(
+      'verifyOnnx needs the optional peer dependency onnxruntime-node: run `npm install onnxruntime-node` ' +
+        `(${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
+function softmaxRows(x: Float32Array, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length / cols; r++) {
+    let mx = -Infinity;
+    for (let c = 0; c < cols; c++) mx = Math.max(mx, x[r * cols + c]);
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += (out[r * cols + c] = Math.exp(x[r * cols + c] - mx));
+    for (let c = 0; c < cols; c++) out[r * cols + c] /= s;
+  }
+  return out;
+}
+
+export async function verifyOnnx(model: Sequential, file: string | Uint8Array, x: Tensor, options: VerifyOnnxOptions = {}): Promise<OnnxReport> {
+  checkKeys(options, 'verifyOnnx', ['atol', 'rtol']);
+  const atol = checkNumber(options.atol ?? 1e-5, 'verifyOnnx: atol', { min: 0 });
+  const rtol = checkNumber(options.rtol ?? 1e-4, 'verifyOnnx: rtol', { min: 0 });
+  if (!(x instanceof Tensor)) throw new TypeError('verifyOnnx: x must be a Tensor of sample rows');
+  const where = typeof file === 'string' ? `'${file}'` : 'the given bytes';
+
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof file === 'string' ? await readFile(file) : file;
+  } catch (err) {
+    throw new Error(`verifyOnnx: cannot read ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const ort = await loadOnnxRuntime();
+  let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
+  try {
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  } catch (err) {
+    throw new Error(`verifyOnnx: onnxruntime could not load ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
+  // What the file says about itself.
+  const proto = onnx.ModelProto.decode(bytes);
+  const opset = Number((proto.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0);
+  const ops = [...new Set((proto.graph?.node ?? []).map((n) => n.opType!))];
+  const head = (proto.metadataProps ?? []).find((p) => p.key === HEAD_KEY)?.value ?? 'none';
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+
+  const expectedRaw = model.predict(x).data as Float32Array;
+  const cols = model.outputShape.reduce((a, b) => a * b, 1);
+  const expected = head === 'softmax' ? softmaxRows(expectedRaw, model.outputShape[model.outputShape.length - 1])
+    : head === 'sigmoid' ? expectedRaw.map((v) => 1 / (1 + Math.exp(-v))) : expectedRaw;
+  const feed = new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', x.data, x.shape);
+  const result = await session.run({ [inputName]: feed });
+  const actual = result[outputName].data as Float32Array;
+  await session.release();
+
+  const rows = x.shape[0];
+  let maxAbsDiff = 0, maxRelDiff = 0, agree = 0, worstExcess = -Infinity;
+  let worst: OnnxReport['worst'] = null;
+  for (let r = 0; r < rows; r++) {
+    let eBest = 0, aBest = 0;
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const e = expected[i], a = actual[i];
+      const diff = Math.abs(a - e);
+      maxAbsDiff = Math.max(maxAbsDiff, diff);
+      maxRelDiff = Math.max(maxRelDiff, diff / Math.max(Math.abs(e), Number.MIN_VALUE));
+      const excess = diff - (atol + rtol * Math.abs(e));
+      if (excess > worstExcess || Number.isNaN(diff)) {
+        worstExcess = Number.isNaN(diff) ? Infinity : excess;
+        worst = { row: r, column: c, expected: e, actual: a };
+      }
+      if (e > expected[r * cols + eBest]) eBest = c;
+      if (a > actual[r * cols + aBest]) aBest = c;
+    }
+    if (eBest === aBest) agree++;
+  }
+  return {
+    passed: worstExcess <= 0 && actual.length === expected.length,
+    maxAbsDiff, maxRelDiff,
+    argmaxAgreement: agree / rows,
+    rows, opset, ops, inputName, outputName, atol, rtol, worst,
+  };
+}
