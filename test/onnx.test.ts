@@ -77,6 +77,17 @@ describe('every layer maps to ONNX and matches gradloop in onnxruntime', () => {
     }
   });
 
+  it("tokenIds: 'int64' declares an int64 input, as PyTorch/NumPy pipelines feed", async () => {
+    const model = sequential([layers.embedding({ inputDim: 9, outputDim: 3, inputLength: 4 }), layers.flatten(), layers.dense({ units: 2 })], { seed: 4 });
+    const ids = tensor(Int32Array.from({ length: 5 * 4 }, (_, i) => (i * 7) % 9), [5, 4], 'int32');
+    const bytes = await model.exportOnnx(file('ids64.onnx'), { tokenIds: 'int64' });
+    expect(onnx.ModelProto.decode(bytes).graph!.input![0].type!.tensorType!.elemType).toBe(onnx.TensorProto.DataType.INT64);
+    const report = await verifyOnnx(model, file('ids64.onnx'), ids);
+    expect(report.passed).toBe(true);
+    expect(report.ops).toEqual(['Gather', 'Flatten', 'Gemm']);
+    await expect(sequential([layers.dense({ inputShape: [2], units: 2 })]).exportOnnx({ tokenIds: 'int64' })).rejects.toThrow(/tokenIds applies to models whose first layer is an embedding/);
+  });
+
   it('gelu uses the Gelu operator from opset 20 and the erf form before', async () => {
     const model = sequential([layers.dense({ inputShape: [4], units: 4, activation: 'gelu' })], { seed: 2 });
     const at20 = await roundTrip(model, rows(9, [4]), 20);

@@ -14,6 +14,12 @@ export interface ExportOnnxOptions {
   outputs?: 'logits' | 'probabilities';
   /** Description stored as the model's doc string. */
   docString?: string;
+  /**
+   * Element type of the token-id input of models that start with an embedding: 'int32' (default,
+   * what gradloop takes) or 'int64' (the usual type of token ids in PyTorch/NumPy pipelines).
+   * Gather accepts either, so neither needs a Cast.
+   */
+  tokenIds?: 'int32' | 'int64';
 }
 
 export const DEFAULT_OPSET = 17;
@@ -50,13 +56,16 @@ const valueInfo = (name: string, elemType: number, dims: (number | string)[]): o
 
 /** Encodes the model as ONNX bytes. */
 export function buildOnnx(model: Sequential, options: ExportOnnxOptions = {}): Uint8Array {
-  checkKeys(options, 'exportOnnx', ['opset', 'outputs', 'docString']);
+  checkKeys(options, 'exportOnnx', ['opset', 'outputs', 'docString', 'tokenIds']);
   const opset = checkInteger(options.opset ?? DEFAULT_OPSET, 'exportOnnx: opset', 13);
   if (opset > 21) throw new RangeError(`exportOnnx: opset must be between 13 and 21, got ${opset}`);
   const outputs = checkOneOf(options.outputs ?? 'logits', 'exportOnnx: outputs', ['logits', 'probabilities'] as const);
   const head = chooseHead(model, outputs);
 
   const input = { shape: model.inputShape, dtype: model.layers[0].inputDtype };
+  const tokenIds = checkOneOf(options.tokenIds ?? 'int32', 'exportOnnx: tokenIds', ['int32', 'int64'] as const);
+  if (tokenIds === 'int64' && input.dtype !== 'int32')
+    throw new TypeError("exportOnnx: tokenIds applies to models whose first layer is an embedding (int32 token ids)");
   const byLayer = new Map<string, LayerWeights>();
   for (const w of model.getWeights()) {
     const [layer, suffix] = w.name.split('/');
@@ -79,13 +88,14 @@ export function buildOnnx(model: Sequential, options: ExportOnnxOptions = {}): U
   if (last && last.output![0] === x) last.output = [outputName];
   else g.node('Identity', [x], 'output'), (g.nodes[g.nodes.length - 1].output = [outputName]);
 
-  const elemType = input.dtype === 'int32' ? onnx.TensorProto.DataType.INT32 : onnx.TensorProto.DataType.FLOAT;
+  const { INT32, INT64, FLOAT } = onnx.TensorProto.DataType;
+  const elemType = input.dtype === 'float32' ? FLOAT : tokenIds === 'int64' ? INT64 : INT32;
   const training = model.trainingSummary;
   const metadata: Record<string, string> = {
     [HEAD_KEY]: head,
     'gradloop.layers': JSON.stringify(model.getConfig().layers),
     'gradloop.input_shape': JSON.stringify(['batch', ...input.shape]),
-    'gradloop.input_dtype': input.dtype,
+    'gradloop.input_dtype': input.dtype === 'float32' ? 'float32' : tokenIds,
     'gradloop.output_shape': JSON.stringify(['batch', ...model.outputShape]),
     ...(model.compileConfig
       ? { 'gradloop.loss': model.compileConfig.loss, 'gradloop.optimizer': JSON.stringify(model.compileConfig.optimizer.getConfig()) }

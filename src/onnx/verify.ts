@@ -92,7 +92,11 @@ export async function verifyOnnx(model: Sequential, file: string | Uint8Array, x
   const cols = model.outputShape.reduce((a, b) => a * b, 1);
   const expected = head === 'softmax' ? softmaxRows(expectedRaw, model.outputShape[model.outputShape.length - 1])
     : head === 'sigmoid' ? expectedRaw.map((v) => 1 / (1 + Math.exp(-v))) : expectedRaw;
-  const feed = new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', x.data, x.shape);
+  const declared = proto.graph?.input?.[0]?.type?.tensorType?.elemType;
+  const feed =
+    declared === onnx.TensorProto.DataType.INT64
+      ? new ort.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape)
+      : new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', x.data, x.shape);
   const result = await session.run({ [inputName]: feed });
   const actual = result[outputName].data as Float32Array;
   await session.release();
