@@ -4,7 +4,8 @@
 //   npm run bench [-- --seconds 5 --only W1,W3]
 import { backendInfo } from '../src/index.js';
 import { native } from '../src/native.js';
-import { flopsPerSample, type Workload, WORKLOADS } from './workloads.js';
+import { measure } from './measure.js';
+import { flopsPerSample, WORKLOADS } from './workloads.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -13,28 +14,6 @@ const option = (name: string, fallback: string) => {
 };
 const seconds = Number(option('seconds', '4'));
 const only = option('only', '').split(',').filter(Boolean);
-
-/** Samples per second of fit() on the workload, timed after a warm-up. */
-async function measure(w: Workload, timedSeconds: number): Promise<{ samplesPerSec: number; steps: number }> {
-  const model = w.build();
-  const [x, y] = w.data(w.batchSize * 64);
-  let steps = 0, start = 0, stopAt = 0;
-  const timing = {
-    onBatchEnd: () => {
-      steps++;
-      if (performance.now() >= stopAt) model.stopTraining = true;
-    },
-  };
-  // Warm-up: allocations, page faults, BLAS thread start-up.
-  stopAt = performance.now() + 500;
-  await model.fit(x, y, { epochs: 1000, batchSize: w.batchSize, verbose: 0, seed: 1, callbacks: timing });
-  steps = 0;
-  start = performance.now();
-  stopAt = start + timedSeconds * 1000;
-  await model.fit(x, y, { epochs: 1000, batchSize: w.batchSize, verbose: 0, seed: 1, callbacks: timing });
-  const elapsed = (performance.now() - start) / 1000;
-  return { samplesPerSec: (steps * w.batchSize) / elapsed, steps };
-}
 
 const info = backendInfo();
 const ceiling = native.sgemmGflops(1024, 1024, 1024, 1.0);

@@ -67,7 +67,7 @@ export interface NativeAddon {
   Program: new (spec: ProgramSpec) => NativeProgram;
   info(): { backend: string; blas: string; threads: number };
   setThreads(threads: number): void;
-  sgemmGflops(m: number, n: number, k: number, seconds: number): number;
+  sgemmGflops(m: number, n: number, k: number, seconds: number, transA?: boolean, transB?: boolean): number;
 }
 
 function load(): NativeAddon {

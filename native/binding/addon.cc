@@ -29,7 +29,8 @@ void SetThreads(const Napi::CallbackInfo& info) {
   });
 }
 
-// sgemmGflops(M, N, K, seconds): repeated C[M,N] = A[M,K] B[K,N] for about `seconds`; returns GFLOP/s.
+// sgemmGflops(M, N, K, seconds, transA?, transB?): repeated C[M,N] = op(A) op(B) for about `seconds`;
+// returns GFLOP/s. The transposes let the benchmark time a workload's backward products as they run.
 Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double gflops = 0;
@@ -37,15 +38,17 @@ Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
     const int64_t M = static_cast<int64_t>(numberArg(info, 0, "M")), N = static_cast<int64_t>(numberArg(info, 1, "N")),
                   K = static_cast<int64_t>(numberArg(info, 2, "K"));
     const double seconds = numberArg(info, 3, "seconds");
+    const bool ta = info.Length() > 4 && info[4].ToBoolean(), tb = info.Length() > 5 && info[5].ToBoolean();
     if (M < 1 || N < 1 || K < 1) throw RangeError("M, N and K must be >= 1");
     std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
+    const int64_t lda = ta ? M : K, ldb = tb ? K : N;
     Backend& backend = cpuBackend();
-    backend.gemm(false, false, M, N, K, 1, a.data(), K, b.data(), N, 0, c.data(), N);  // warm-up
+    backend.gemm(ta, tb, M, N, K, 1, a.data(), lda, b.data(), ldb, 0, c.data(), N);  // warm-up
     auto start = std::chrono::steady_clock::now();
     int64_t iterations = 0;
     double elapsed = 0;
     do {
-      backend.gemm(false, false, M, N, K, 1, a.data(), K, b.data(), N, 0, c.data(), N);
+      backend.gemm(ta, tb, M, N, K, 1, a.data(), lda, b.data(), ldb, 0, c.data(), N);
       ++iterations;
       elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } while (elapsed < seconds);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "float_mode.h"
+
 namespace gradloop {
 
 namespace {
@@ -196,6 +198,7 @@ void Program::backward() {
 
 StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate,
                               uint64_t seed) {
+  CanonicalFloatMode mode;
   StepResult result = computeGradients(data, rows, count, true, seed);
   ++optimizerStep_;
   for (Parameter& p : params_)
@@ -205,6 +208,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
 
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,
                                      uint64_t seed) {
+  CanonicalFloatMode mode;
   checkDataset(data, true, "x");
   gather(data, rows, count);
   forward(count, training, seed);
@@ -212,6 +216,7 @@ StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, i
 }
 
 StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count) {
+  CanonicalFloatMode mode;
   checkDataset(data, true, "x");
   gather(data, rows, count);
   forward(count, false, 0);
@@ -219,6 +224,7 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
 }
 
 void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut) {
+  CanonicalFloatMode mode;
   checkDataset(data, false, "x");
   gather(data, rows, count);
   forward(count, false, 0);

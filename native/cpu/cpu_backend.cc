@@ -3,14 +3,26 @@
 
 #include <cblas.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "../core/tensor.h"
 
 namespace gradloop {
+
+CpuBackend::CpuBackend() {
+  // Measured with OpenBLAS 0.3.21: when a process's first GEMM ran single-threaded (say a
+  // tiny predict()), later multi-threaded GEMMs gave different bits than in a process whose
+  // first GEMM was threaded, so the same seeded training differed between processes
+  // (test/float-mode.test.ts). One threaded product at start-up puts every process in the
+  // same state; it costs well under a millisecond.
+  std::vector<float> a(256 * 256, 0.5f), c(256 * 256);
+  gemm(false, false, 256, 256, 256, 1.0f, a.data(), 256, a.data(), 256, 0.0f, c.data(), 256);
+}
 
 void* CpuBackend::allocate(size_t bytes) {
   size_t rounded = (bytes + 63) / 64 * 64;
@@ -35,8 +47,24 @@ void CpuBackend::gatherRows(void* dst, const void* src, size_t rowBytes, const i
   for (int64_t i = 0; i < count; ++i) std::memcpy(out + i * rowBytes, in + rows[i] * rowBytes, rowBytes);
 }
 
+namespace {
+// Threads the user configured (setNumThreads / OPENBLAS_NUM_THREADS); 0 until first read.
+std::atomic<int> configuredThreads{0};
+// Threads OpenBLAS is set to right now (changed only from the step's thread).
+int activeBlasThreads = 0;
+
+// Below this many FLOPs a product runs on one thread: measured on the benchmark's shapes
+// (bench/NOTES.md), two threads only pay off from about 16M FLOPs (256x256x256 is 34M).
+constexpr int64_t kGemmParallelFlops = 16'000'000;
+}  // namespace
+
 void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                       int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  const int want = 2 * M * N * K >= kGemmParallelFlops ? blasThreads() : 1;
+  if (want != activeBlasThreads) {
+    openblas_set_num_threads(want);
+    activeBlasThreads = want;
+  }
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
@@ -64,8 +92,19 @@ bool CpuBackend::allFinite(const float* x, int64_t n) {
   return true;
 }
 
-int blasThreads() { return openblas_get_num_threads(); }
-void openblasSetThreads(int threads) { openblas_set_num_threads(threads); }
+int blasThreads() {
+  int n = configuredThreads.load(std::memory_order_relaxed);
+  if (n == 0) {
+    n = openblas_get_num_threads();  // OpenBLAS's own default: OPENBLAS_NUM_THREADS or the core count
+    configuredThreads.store(n, std::memory_order_relaxed);
+  }
+  return n;
+}
+void openblasSetThreads(int threads) {
+  configuredThreads.store(threads, std::memory_order_relaxed);
+  openblas_set_num_threads(threads);
+  activeBlasThreads = threads;
+}
 const char* blasConfig() { return openblas_get_config(); }
 
 }  // namespace gradloop

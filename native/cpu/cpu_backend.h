@@ -7,6 +7,7 @@ namespace gradloop {
 
 class CpuBackend final : public Backend {
  public:
+  CpuBackend();
   const char* name() const override { return "cpu"; }
 
   void* allocate(size_t bytes) override;

@@ -1,0 +1,82 @@
+"""PyTorch side of `npm run bench:compare`: one workload, one measurement, one JSON line.
+
+Run by bench/compare.ts as:  python3 torch_bench.py <workload> <threads> <seconds>
+PyTorch at its fairest on this machine: OPENBLAS_NUM_THREADS=1 (set by the caller; Debian's
+torch calls OpenBLAS, whose own threads fight torch's pool), set_flush_denormal, gradients
+zeroed in place, batches gathered by index from tensors already in memory, like gradloop.
+"""
+import json
+import resource
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+WORKLOADS = {
+    # name: (layer sizes or 'embedding', optimizer, batch size)
+    "W1": ([784, 512, 512, 10], "adam", 128),
+    "W2": ([784, 128, 10], "sgd", 32),
+    "W3": ([784, 1024, 1024, 1024, 10], "adam", 256),
+    "W4": ("embedding", "adam", 256),
+}
+
+
+def build(name):
+    sizes, opt, batch = WORKLOADS[name]
+    if sizes == "embedding":
+        model = nn.Sequential(nn.Embedding(65, 32), nn.Flatten(), nn.Linear(256, 256), nn.Tanh(), nn.Linear(256, 65))
+        x = torch.randint(0, 65, (batch * 64, 8))
+        y = torch.randint(0, 65, (batch * 64,))
+    else:
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        model = nn.Sequential(*layers)
+        x = torch.rand(batch * 64, sizes[0])
+        y = torch.randint(0, sizes[-1], (batch * 64,))
+    if opt == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return model, optimizer, x, y, batch
+
+
+def main():
+    name, threads, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    torch.manual_seed(1)
+    model, optimizer, x, y, batch = build(name)
+    loss_fn = nn.CrossEntropyLoss()
+    n = x.shape[0]
+
+    def run(stop_after):
+        steps = 0
+        start = time.perf_counter()
+        while True:
+            order = torch.randperm(n)
+            for s in range(0, n, batch):
+                idx = order[s:s + batch]
+                optimizer.zero_grad(set_to_none=False)
+                loss = loss_fn(model(x[idx]), y[idx])
+                loss.backward()
+                optimizer.step()
+                steps += 1
+                if time.perf_counter() - start >= stop_after:
+                    return steps, time.perf_counter() - start
+
+    run(0.5)  # warm-up
+    steps, elapsed = run(seconds)
+    print(json.dumps({
+        "system": "pytorch", "workload": name, "threads": threads, "steps": steps,
+        "samplesPerSec": steps * batch / elapsed,
+        "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "version": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()
