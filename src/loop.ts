@@ -45,6 +45,10 @@ interface CompiledModel {
   labels: LabelSpec;
 }
 
+// Consecutive steps per native call aim at this much work, so timers fire at least this often.
+const CHUNK_MS = 10;
+const MAX_CHUNK = 256;
+
 const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn'];
 
 export async function fitLoop(
@@ -108,6 +112,8 @@ export async function fitLoop(
   history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch };
   model.stopTraining = false;
   const order = new Int32Array(n);
+  const perBatchHooks = callbacks.hasBatchHooks;
+  let chunk = 1; // steps per native call when no callback watches single batches
 
   await callbacks.trainBegin({});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
@@ -118,19 +124,40 @@ export async function fitLoop(
     if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(order);
 
     let lossSum = 0, correct = 0, counted = 0, seen = 0;
-    for (let step = 0; step < stepsPerEpoch; step++) {
+    for (let step = 0; step < stepsPerEpoch && !model.stopTraining; ) {
       const start = step * batchSize;
-      const rows = order.subarray(start, Math.min(start + batchSize, n));
-      await callbacks.batchBegin(step, { size: rows.length });
-      const r = await program.trainStep(train, rows, compiled.optimizer.learningRate, seed);
-      lossSum += r.loss * rows.length;
-      seen += rows.length;
-      correct += r.correct;
-      counted += r.count;
-      const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss };
-      if (withAccuracy) batchLogs.accuracy = r.correct / r.count;
-      await callbacks.batchEnd(step, batchLogs);
-      if (model.stopTraining) break;
+      if (perBatchHooks) {
+        // A callback may inspect or stop each batch: one native call per step.
+        const rows = order.subarray(start, Math.min(start + batchSize, n));
+        await callbacks.batchBegin(step, { size: rows.length });
+        const r = await program.trainStep(train, rows, compiled.optimizer.learningRate, seed);
+        lossSum += r.loss * rows.length;
+        seen += rows.length;
+        correct += r.correct;
+        counted += r.count;
+        const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss };
+        if (withAccuracy) batchLogs.accuracy = r.correct / r.count;
+        await callbacks.batchEnd(step, batchLogs);
+        step++;
+        continue;
+      }
+      // Nothing observes single batches: run `chunk` consecutive steps per native call, sized
+      // to about CHUNK_MS of work, so the thread hand-off per call is amortised while timers
+      // still run every few milliseconds. The steps, and so the results, are the same.
+      const k = Math.min(chunk, stepsPerEpoch - step);
+      const rows = order.subarray(start, Math.min(start + k * batchSize, n));
+      const t0 = performance.now();
+      const results = await program.trainSteps(train, rows, batchSize, compiled.optimizer.learningRate, seed);
+      const perStep = (performance.now() - t0) / k;
+      chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(perStep, 1e-3))));
+      for (let i = 0; i < k; i++) {
+        const size = Math.min(batchSize, n - (start + i * batchSize));
+        lossSum += results[3 * i] * size;
+        seen += size;
+        correct += results[3 * i + 1];
+        counted += results[3 * i + 2];
+      }
+      step += k;
     }
 
     // Keras reports the sample-weighted mean of the batch losses seen during the epoch.

@@ -98,6 +98,19 @@ describe('determinism', () => {
     expect(a.every((w, i) => bitsEqual(w, c[i]))).toBe(false);
   });
 
+  it('several steps per native call (no batch callbacks) give the same bits as one step per call', async () => {
+    const run = async (perBatch: boolean) => {
+      const [x, y] = randomData(1000, 16, 4);
+      const model = sequential([layers.dense({ inputShape: [16], units: 8, activation: 'relu' }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 4 })], { seed: 4 });
+      model.compile({ optimizer: 'adam', loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
+      const h = await model.fit(x, y, { epochs: 3, batchSize: 8, seed: 9, verbose: 0, callbacks: perBatch ? { onBatchEnd: () => {} } : [] });
+      return { weights: model.getWeights().map((w) => w.data), history: h.history };
+    };
+    const chunked = await run(false), single = await run(true);
+    expect(chunked.weights.every((w, i) => bitsEqual(w, single.weights[i]))).toBe(true);
+    expect(chunked.history).toEqual(single.history);
+  });
+
   it('the model seed fixes the initial weights', () => {
     const make = (seed: number) => sequential([layers.dense({ inputShape: [4], units: 3 })], { seed }).getWeights()[0].data;
     expect(bitsEqual(make(1), make(1))).toBe(true);

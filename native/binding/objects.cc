@@ -94,6 +94,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::GetGradient>("getGradient"),
                          InstanceMethod<&ProgramWrap::TensorShapes>("tensorShapes"),
                          InstanceMethod<&ProgramWrap::TrainStep>("trainStep"),
+                         InstanceMethod<&ProgramWrap::TrainSteps>("trainSteps"),
                          InstanceMethod<&ProgramWrap::Evaluate>("evaluate"),
                          InstanceMethod<&ProgramWrap::Predict>("predict"),
                          InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
@@ -204,10 +205,48 @@ Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   Program* program = program_.get();
   Dataset* dataset = &data->dataset();
   auto job = [program, dataset, rows = std::move(rows), lr, seed]() {
-    return program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()), static_cast<float>(lr),
-                              static_cast<uint64_t>(seed));
+    return std::vector<StepResult>{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
+                                                      static_cast<float>(lr), static_cast<uint64_t>(seed))};
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
+}
+
+// trainSteps(dataset, rows: Int32Array, batchSize, learningRate, seed) -> Promise<Float64Array>
+// Consecutive steps over rows split into batches of batchSize (the last may be smaller), in one
+// worker: the same steps as trainStep per batch, without a thread hand-off between them.
+// Resolves with [loss, correct, count] per step.
+Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  DatasetWrap* data = nullptr;
+  std::vector<int32_t> rows;
+  double lr = 0, seed = 0;
+  int64_t batch = 0;
+  runOrThrow(env, [&] {
+    data = DatasetWrap::FromValue(info[0], "x");
+    size_t n = 0;
+    const int32_t* r = int32Data(info[1], "rows", &n);
+    if (n == 0) throw RangeError("trainSteps needs at least one row");
+    rows.assign(r, r + n);
+    batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
+    if (batch < 1) throw RangeError("batchSize must be >= 1");
+    lr = numberArg(info, 3, "learningRate");
+    seed = numberArg(info, 4, "seed");
+    program_->checkDataset(data->dataset(), true, "x");
+  });
+  busy_ = true;
+  Program* program = program_.get();
+  Dataset* dataset = &data->dataset();
+  auto job = [program, dataset, rows = std::move(rows), batch, lr, seed]() {
+    std::vector<StepResult> results;
+    const int64_t n = static_cast<int64_t>(rows.size());
+    for (int64_t start = 0; start < n; start += batch)
+      results.push_back(program->trainStep(*dataset, rows.data() + start, std::min(batch, n - start),
+                                           static_cast<float>(lr), static_cast<uint64_t>(seed)));
+    return results;
+  };
+  return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job,
+                           StepWorker::Shape::PerStep);
 }
 
 // evaluate(dataset, rows: Int32Array, batchSize) -> Promise<{ loss, correct, count }> over all rows
@@ -240,7 +279,7 @@ Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
       total.accuracyUnits += r.accuracyUnits;
     }
     total.loss /= static_cast<double>(n);
-    return total;
+    return std::vector<StepResult>{total};
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
 }

@@ -2,29 +2,41 @@
 
 namespace gradloop::binding {
 
-StepWorker::StepWorker(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset, Job job)
+StepWorker::StepWorker(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset, Job job,
+                       Shape shape)
     : Napi::AsyncWorker(env, "gradloop:step"),
       deferred_(Napi::Promise::Deferred::New(env)),
       owner_(owner),
       programRef_(Napi::Persistent(program)),
       datasetRef_(Napi::Persistent(dataset)),
-      job_(std::move(job)) {}
+      job_(std::move(job)),
+      shape_(shape) {}
 
 Napi::Promise StepWorker::Start(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset,
-                                Job job) {
-  auto* worker = new StepWorker(env, owner, program, dataset, std::move(job));  // deletes itself when done
+                                Job job, Shape shape) {
+  auto* worker = new StepWorker(env, owner, program, dataset, std::move(job), shape);  // deletes itself when done
   Napi::Promise promise = worker->deferred_.Promise();
   worker->Queue();
   return promise;
 }
 
 void StepWorker::Execute() {
-  if (!catchNative([this] { result_ = job_(); }, &caught_)) SetError(caught_.message);
+  if (!catchNative([this] { results_ = job_(); }, &caught_)) SetError(caught_.message);
 }
 
 void StepWorker::OnOK() {
   owner_->release();
-  deferred_.Resolve(stepResult(Env(), result_));
+  if (shape_ == Shape::Single) {
+    deferred_.Resolve(stepResult(Env(), results_.at(0)));
+    return;
+  }
+  Napi::Float64Array out = Napi::Float64Array::New(Env(), results_.size() * 3);
+  for (size_t i = 0; i < results_.size(); ++i) {
+    out[3 * i] = results_[i].loss;
+    out[3 * i + 1] = static_cast<double>(results_[i].correct);
+    out[3 * i + 2] = static_cast<double>(results_[i].accuracyUnits);
+  }
+  deferred_.Resolve(out);
 }
 
 void StepWorker::OnError(const Napi::Error&) {

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <functional>
+#include <vector>
 
 #include "../core/program.h"
 #include "convert.h"
@@ -13,11 +14,15 @@ namespace gradloop::binding {
 
 Napi::Object stepResult(Napi::Env env, const StepResult& r);
 
+// Runs one job (a step, a run of consecutive steps, or an evaluation) and settles a Promise
+// with one { loss, correct, count } object, or a Float64Array of [loss, correct, count] per step.
 class StepWorker : public Napi::AsyncWorker {
  public:
-  using Job = std::function<StepResult()>;
+  using Job = std::function<std::vector<StepResult>()>;
+  enum class Shape { Single, PerStep };
   // Queues job; keeps the program and dataset objects alive until it settles.
-  static Napi::Promise Start(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset, Job job);
+  static Napi::Promise Start(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset, Job job,
+                             Shape shape = Shape::Single);
 
  protected:
   void Execute() override;
@@ -25,12 +30,13 @@ class StepWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override;
 
  private:
-  StepWorker(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset, Job job);
+  StepWorker(Napi::Env env, ProgramWrap* owner, Napi::Object program, Napi::Object dataset, Job job, Shape shape);
   Napi::Promise::Deferred deferred_;
   ProgramWrap* owner_;
   Napi::ObjectReference programRef_, datasetRef_;
   Job job_;
-  StepResult result_{};
+  Shape shape_;
+  std::vector<StepResult> results_;
   CaughtError caught_;
 };
 
