@@ -35,7 +35,8 @@ function child(cmd: string, argv: string[], env = process.env): Sample | { error
     return JSON.parse(out.trim().split('\n').pop()!);
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    return { error: (e.stderr || e.message).trim().split('\n').slice(-3).join(' ') };
+    const text = (e.stderr || e.message).trim().split('\n');
+    return { error: (text.find((l) => /Error:/.test(l)) ?? text.slice(-3).join(' ')).trim() };
   }
 }
 

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make pkg-config libopenblas-dev python3)
+# python3-onnx: the official ONNX checker, run by the tests on exported files.
+packages=(cmake g++ make pkg-config libopenblas-dev python3 python3-onnx)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

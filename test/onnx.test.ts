@@ -1,5 +1,6 @@
 // ONNX export: every layer alone and in stacks, loaded in onnxruntime-node and
 // compared with gradloop's predictions; metadata; the trained MNIST model; errors.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,33 @@ describe('every layer maps to ONNX and matches gradloop in onnxruntime', () => {
       expect(report.opset).toBe(opset);
       expect(report.passed).toBe(true);
     }
+  });
+});
+
+// The official checker from Debian's python3-onnx (onnx 1.12, installed by scripts/setup.sh).
+const checkerPython = '/usr/bin/python3';
+const hasChecker = spawnSync(checkerPython, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+
+describe('the official onnx checker', () => {
+  // Skipped only where python3-onnx is not installed (scripts/setup.sh installs it).
+  it.skipIf(!hasChecker)('accepts every layer at opsets 13 and 17 with full shape inference (onnx 1.12)', async () => {
+    const model = sequential([
+      layers.embedding({ inputDim: 9, outputDim: 4, inputLength: 3 }), layers.flatten(),
+      layers.dense({ units: 8, activation: 'gelu' }), layers.dropout({ rate: 0.1 }), layers.dense({ units: 5, activation: 'leakyRelu' }),
+      layers.tanh(), layers.sigmoid(), layers.relu(), layers.dense({ units: 3, useBias: false }), layers.softmax(),
+    ], { seed: 1 });
+    const deep = sequential([layers.dense({ inputShape: [2, 3], units: 4, activation: 'relu' }), layers.flatten(), layers.dense({ units: 2 })], { seed: 1 });
+    deep.compile({ optimizer: 'adam', loss: 'softmaxCrossEntropy' });
+    const files: string[] = [];
+    for (const opset of [13, 17]) {
+      await model.exportOnnx(file(`checker-${opset}.onnx`), { opset });
+      await deep.exportOnnx(file(`checker-deep-${opset}.onnx`), { opset, outputs: 'probabilities' });
+      files.push(file(`checker-${opset}.onnx`), file(`checker-deep-${opset}.onnx`));
+    }
+    const script = 'import onnx, sys\nfor f in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(f), full_check=True)\nprint("ok", onnx.__version__)';
+    const run = spawnSync(checkerPython, ['-c', script, ...files], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^ok 1\./);
   });
 });
 
