@@ -1,5 +1,5 @@
-"""Accuracy parity, PyTorch side: the same W1-shaped MLP, data split and hyperparameters as
-bench/accuracy-child.ts (784-512-512-10 relu, Adam 1e-3, batch 128, 5 epochs); prints the test accuracy.
+"""Accuracy parity, PyTorch side: the same W1-shaped MLP, data split, initialization and hyperparameters
+as bench/accuracy-child.ts (784-512-512-10 relu, Adam 1e-3, batch 128, 5 epochs); prints the test accuracy.
     python3 torch_accuracy.py <seed> <dir with xTrain.bin yTrain.bin xTest.bin yTest.bin>
 """
 import json
@@ -18,6 +18,12 @@ x_train, y_train = load("xTrain", np.float32).view(-1, 784), load("yTrain", np.i
 x_test, y_test = load("xTest", np.float32).view(-1, 784), load("yTest", np.int32).long()
 
 model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+# The same initialization as gradloop's (and Keras') defaults, glorot-uniform weights and zero
+# biases, so that the comparison is of the training, not of two init schemes.
+for layer in model:
+    if isinstance(layer, nn.Linear):
+        nn.init.xavier_uniform_(layer.weight)
+        nn.init.zeros_(layer.bias)
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_fn = nn.CrossEntropyLoss()
 n = x_train.shape[0]
