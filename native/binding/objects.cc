@@ -184,27 +184,37 @@ Napi::Value ProgramWrap::TensorShapes(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The arguments every training call shares: the data set, the rows, the learning rate and the seed.
+struct StepArgs {
+  DatasetWrap* data = nullptr;
+  std::vector<int32_t> rows;
+  double learningRate = 0, seed = 0;
+};
+
+static StepArgs parseStepArgs(const Napi::CallbackInfo& info, Program& program, size_t rateIndex) {
+  StepArgs a;
+  runOrThrow(info.Env(), [&] {
+    a.data = DatasetWrap::FromValue(info[0], "x");
+    size_t n = 0;
+    const int32_t* r = int32Data(info[1], "rows", &n);
+    if (n == 0) throw RangeError("a training step needs at least one row");
+    a.rows.assign(r, r + n);
+    a.learningRate = numberArg(info, rateIndex, "learningRate");
+    a.seed = numberArg(info, rateIndex + 1, "seed");
+    program.checkDataset(a.data->dataset(), true, "x");
+  });
+  return a;
+}
+
 // trainStep(dataset, rows: Int32Array, learningRate, seed) -> Promise<{ loss, correct, count }>
 Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
-  DatasetWrap* data = nullptr;
-  std::vector<int32_t> rows;
-  double lr = 0, seed = 0;
-  runOrThrow(env, [&] {
-    data = DatasetWrap::FromValue(info[0], "x");
-    size_t n = 0;
-    const int32_t* r = int32Data(info[1], "rows", &n);
-    if (n == 0) throw RangeError("a batch needs at least one row");
-    rows.assign(r, r + n);
-    lr = numberArg(info, 2, "learningRate");
-    seed = numberArg(info, 3, "seed");
-    program_->checkDataset(data->dataset(), true, "x");
-  });
+  StepArgs a = parseStepArgs(info, *program_, 2);
   busy_ = true;
   Program* program = program_.get();
-  Dataset* dataset = &data->dataset();
-  auto job = [program, dataset, rows = std::move(rows), lr, seed]() {
+  Dataset* dataset = &a.data->dataset();
+  auto job = [program, dataset, rows = std::move(a.rows), lr = a.learningRate, seed = a.seed]() {
     return std::vector<StepResult>{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
                                                       static_cast<float>(lr), static_cast<uint64_t>(seed))};
   };
@@ -218,26 +228,16 @@ Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
 Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
-  DatasetWrap* data = nullptr;
-  std::vector<int32_t> rows;
-  double lr = 0, seed = 0;
   int64_t batch = 0;
   runOrThrow(env, [&] {
-    data = DatasetWrap::FromValue(info[0], "x");
-    size_t n = 0;
-    const int32_t* r = int32Data(info[1], "rows", &n);
-    if (n == 0) throw RangeError("trainSteps needs at least one row");
-    rows.assign(r, r + n);
     batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
     if (batch < 1) throw RangeError("batchSize must be >= 1");
-    lr = numberArg(info, 3, "learningRate");
-    seed = numberArg(info, 4, "seed");
-    program_->checkDataset(data->dataset(), true, "x");
   });
+  StepArgs a = parseStepArgs(info, *program_, 3);
   busy_ = true;
   Program* program = program_.get();
-  Dataset* dataset = &data->dataset();
-  auto job = [program, dataset, rows = std::move(rows), batch, lr, seed]() {
+  Dataset* dataset = &a.data->dataset();
+  auto job = [program, dataset, rows = std::move(a.rows), batch, lr = a.learningRate, seed = a.seed]() {
     std::vector<StepResult> results;
     const int64_t n = static_cast<int64_t>(rows.size());
     for (int64_t start = 0; start < n; start += batch)

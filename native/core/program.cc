@@ -168,8 +168,7 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
   }
 }
 
-StepResult Program::lossAndBackward(const Dataset& data, int64_t batch, bool runBackward) {
-  (void)data;
+StepResult Program::lossAndBackward(int64_t batch, bool runBackward) {
   TensorView& out = tensors_[outputTensor_];
   double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape,
                                static_cast<double*>(lossScalars_.get()),
@@ -212,7 +211,7 @@ StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, i
   checkDataset(data, true, "x");
   gather(data, rows, count);
   forward(count, training, seed);
-  return lossAndBackward(data, count, true);
+  return lossAndBackward(count, true);
 }
 
 StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count) {
@@ -220,7 +219,7 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   checkDataset(data, true, "x");
   gather(data, rows, count);
   forward(count, false, 0);
-  return lossAndBackward(data, count, false);
+  return lossAndBackward(count, false);
 }
 
 void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut) {

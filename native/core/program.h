@@ -84,7 +84,7 @@ class Program {
   void ensureCapacity(int64_t batch);
   void gather(const Dataset& data, const int32_t* rows, int64_t count);
   void forward(int64_t batch, bool training, uint64_t seed);
-  StepResult lossAndBackward(const Dataset& data, int64_t batch, bool backward);
+  StepResult lossAndBackward(int64_t batch, bool backward);
   void backward();
 
   Backend& backend_;
