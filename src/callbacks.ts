@@ -1,7 +1,20 @@
 // Callbacks (Keras' hooks) and the History that fit() returns.
+import type { Optimizer } from './optimizers.js';
+import type { Weight } from './model.js';
+
 export type Logs = Record<string, number>;
 
+/** What a callback may reach of the model it is attached to. */
+export interface TrainingModel {
+  stopTraining: boolean;
+  readonly optimizer: Optimizer | undefined;
+  getWeights(): Weight[];
+  setWeights(weights: Weight[]): void;
+}
+
 export interface Callback {
+  /** Called by fit() before training with the model being trained. */
+  setModel?(model: TrainingModel): void;
   onTrainBegin?(logs?: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
@@ -10,7 +23,7 @@ export interface Callback {
   onTrainEnd?(logs?: Logs): void | Promise<void>;
 }
 
-const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+const HOOKS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
 
 /** Runs a list of callbacks in order, awaiting each. */
 export class CallbackList {
@@ -25,6 +38,10 @@ export class CallbackList {
           throw new TypeError(`fit: callbacks[${i}] has unknown hook '${key}'; known hooks are ${HOOKS.join(', ')}`);
     }
     this.callbacks = list;
+  }
+
+  setModel(model: TrainingModel): void {
+    for (const c of this.callbacks) c.setModel?.(model);
   }
 
   get hasBatchHooks(): boolean {

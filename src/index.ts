@@ -12,3 +12,5 @@ export { backendInfo, setNumThreads, getNumThreads } from './runtime.js';
 export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/verify.js';
 export type { ExportOnnxOptions } from './onnx/export.js';
 export type { TrainingSummary } from './model.js';
+export { schedules, type LearningRateSchedule } from './schedules.js';
+export { callbacks, EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './monitors.js';

@@ -1,7 +1,7 @@
 // The training loop, top to bottom: epochs -> batches -> callbacks.
 // Data is copied into native memory once; each step sends only the batch's
 // row indices, and runs off the main thread so timers keep firing.
-import { type Callback, CallbackList, History, type Logs } from './callbacks.js';
+import { type Callback, CallbackList, History, type Logs, type TrainingModel } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
 import type { LabelSpec, LossName } from './losses.js';
 import { native, type NativeProgram } from './native.js';
@@ -34,9 +34,6 @@ export interface FitOptions {
   printFn?: (line: string) => void;
 }
 
-interface ModelHandle {
-  stopTraining: boolean;
-}
 
 interface CompiledModel {
   optimizer: Optimizer;
@@ -52,7 +49,7 @@ const MAX_CHUNK = 256;
 const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn'];
 
 export async function fitLoop(
-  model: ModelHandle,
+  model: TrainingModel,
   built: { program: NativeProgram; input: ModelInput },
   compiled: CompiledModel,
   x: Tensor,
@@ -111,6 +108,8 @@ export async function fitLoop(
   const history = new History();
   history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch };
   model.stopTraining = false;
+  callbacks.setModel(model);
+  const optimizer = compiled.optimizer;
   const order = new Int32Array(n);
   const perBatchHooks = callbacks.hasBatchHooks;
   let chunk = 1; // steps per native call when no callback watches single batches
@@ -118,19 +117,22 @@ export async function fitLoop(
   await callbacks.trainBegin({});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     const started = performance.now();
+    optimizer.epoch = epoch;
     await callbacks.epochBegin(epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
     // Each epoch's shuffle depends only on (seed, epoch): a resumed run reproduces it.
     if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(order);
 
-    let lossSum = 0, correct = 0, counted = 0, seen = 0;
+    let lossSum = 0, correct = 0, counted = 0, seen = 0, lastRate = NaN;
     for (let step = 0; step < stepsPerEpoch && !model.stopTraining; ) {
       const start = step * batchSize;
       if (perBatchHooks) {
         // A callback may inspect or stop each batch: one native call per step.
         const rows = order.subarray(start, Math.min(start + batchSize, n));
         await callbacks.batchBegin(step, { size: rows.length });
-        const r = await program.trainStep(train, rows, compiled.optimizer.learningRate, seed);
+        lastRate = optimizer.rateAt(optimizer.iterations, epoch);
+        const r = await program.trainStep(train, rows, lastRate, seed);
+        optimizer.iterations++;
         lossSum += r.loss * rows.length;
         seen += rows.length;
         correct += r.correct;
@@ -146,8 +148,11 @@ export async function fitLoop(
       // still run every few milliseconds. The steps, and so the results, are the same.
       const k = Math.min(chunk, stepsPerEpoch - step);
       const rows = order.subarray(start, Math.min(start + k * batchSize, n));
+      const rates = Float64Array.from({ length: k }, (_, i) => optimizer.rateAt(optimizer.iterations + i, epoch));
+      lastRate = rates[k - 1];
       const t0 = performance.now();
-      const results = await program.trainSteps(train, rows, batchSize, compiled.optimizer.learningRate, seed);
+      const results = await program.trainSteps(train, rows, batchSize, rates, seed);
+      optimizer.iterations += k;
       const perStep = (performance.now() - t0) / k;
       chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(perStep, 1e-3))));
       for (let i = 0; i < k; i++) {
@@ -168,6 +173,7 @@ export async function fitLoop(
       logs.valLoss = v.loss;
       if (withAccuracy) logs.valAccuracy = v.correct / v.count;
     }
+    if (Number.isFinite(lastRate)) logs.learningRate = lastRate; // the rate of the epoch's last step
     history.record(epoch, logs);
     if (verbose > 0) print(formatEpoch(epoch, epochs, performance.now() - started, logs));
     await callbacks.epochEnd(epoch, logs);
@@ -177,6 +183,7 @@ export async function fitLoop(
 }
 
 function formatEpoch(epoch: number, epochs: number, ms: number, logs: Logs): string {
-  const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`);
+  // Small values (learning rates, converged losses) keep their digits: 1.00e-5, not 0.0000.
+  const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4)}`);
   return [`Epoch ${epoch + 1}/${epochs}`, `${(ms / 1000).toFixed(1)}s`, ...parts].join(' - ');
 }

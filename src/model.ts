@@ -216,7 +216,6 @@ export class Sequential {
     const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1);
     const built = this.build();
     checkFeatures(x, 'x', built.input);
-    this.assertIdle('predict');
     const data = new native.Dataset(x.data, x.shape.slice(1));
     const out = built.program.predict(data, batchSize);
     return new Tensor(out, [rowsOf(x), ...built.outputShape], 'float32');
@@ -233,7 +232,6 @@ export class Sequential {
   /** Replaces every weight; takes getWeights()' format, in the same order (names, when given, must match). */
   setWeights(weights: Array<Weight | Float32Array | Tensor>): void {
     const built = this.build();
-    this.assertIdle('setWeights');
     if (!Array.isArray(weights) || weights.length !== built.weights.length)
       throw new TypeError(`setWeights: the model has ${built.weights.length} weights (${built.weights.map((w) => w.name).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
     const arrays = weights.map((w, i) => {
@@ -279,7 +277,6 @@ export class Sequential {
    * also writes them there atomically (a failure never leaves a truncated file).
    */
   async exportOnnx(path?: string | ExportOnnxOptions, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
-    this.assertIdle('exportOnnx');
     if (typeof path === 'object' && path !== null) return exportOnnx(this, undefined, path);
     return exportOnnx(this, path, options);
   }
@@ -313,6 +310,9 @@ export class Sequential {
     return this.compiled;
   }
 
+  // fit, compile and evaluate cannot overlap a fit. Weights, predict and export can be used from
+  // callbacks, which run between steps; a call while a step is in flight gets the native
+  // "model is busy" error.
   private assertIdle(method: string): void {
     if (this.fitting) throw new Error(`${method}: model '${this.name}' is in the middle of fit(); await it first`);
   }

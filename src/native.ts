@@ -50,8 +50,8 @@ export interface NativeProgram {
   getGradient(index: number): Float32Array;
   tensorShapes(): number[][];
   trainStep(data: NativeDataset, rows: Int32Array, learningRate: number, seed: number): Promise<StepResult>;
-  /** Consecutive steps over rows in batches of batchSize, in one call: [loss, correct, count] per step. */
-  trainSteps(data: NativeDataset, rows: Int32Array, batchSize: number, learningRate: number, seed: number): Promise<Float64Array>;
+  /** Consecutive steps over rows in batches of batchSize, in one call, one learning rate per step: [loss, correct, count] per step. */
+  trainSteps(data: NativeDataset, rows: Int32Array, batchSize: number, learningRates: Float64Array, seed: number): Promise<Float64Array>;
   evaluate(data: NativeDataset, rows: Int32Array, batchSize: number): Promise<StepResult>;
   predict(data: NativeDataset, batchSize: number): Float32Array;
   computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;

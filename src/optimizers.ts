@@ -1,24 +1,57 @@
 // Optimizers as PyTorch defines them; the update itself runs natively, fused
 // per parameter tensor. `learningRate` may be changed between steps.
 import type { OptimizerSpec } from './native.js';
+import { isSchedule, type LearningRateSchedule } from './schedules.js';
 import { checkKeys, checkNumber } from './validate.js';
 
 export class Optimizer {
   readonly type: OptimizerSpec['type'];
+  /** Steps taken so far, over every fit (Keras' optimizer.iterations); per-step schedules count these. */
+  iterations = 0;
   private rate: number;
+  private scheduleValue: LearningRateSchedule | undefined;
+  private epochValue = 0;
   private readonly config: Omit<OptimizerSpec, 'type'>;
 
-  constructor(type: OptimizerSpec['type'], learningRate: number, config: Omit<OptimizerSpec, 'type'>) {
+  constructor(type: OptimizerSpec['type'], learningRate: number | LearningRateSchedule, config: Omit<OptimizerSpec, 'type'>) {
     this.type = type;
-    this.rate = checkNumber(learningRate, `${type}: learningRate`, { min: 0 });
+    if (isSchedule(learningRate)) {
+      this.scheduleValue = learningRate;
+      this.rate = NaN;
+    } else {
+      this.rate = checkNumber(learningRate, `${type}: learningRate`, { min: 0 });
+    }
     this.config = config;
   }
 
+  /** The rate the next step uses: the constant rate, or the schedule's rate now. */
   get learningRate(): number {
-    return this.rate;
+    return this.rateAt(this.iterations, this.epochValue);
   }
+  /** Sets a constant rate (replacing any schedule), e.g. between epochs. */
   set learningRate(value: number) {
     this.rate = checkNumber(value, `${this.type}: learningRate`, { min: 0 });
+    this.scheduleValue = undefined;
+  }
+
+  /** The schedule the rate follows, if any. */
+  get schedule(): LearningRateSchedule | undefined {
+    return this.scheduleValue;
+  }
+
+  /** @internal the rate for a given optimizer step and epoch. */
+  rateAt(step: number, epoch: number): number {
+    const schedule = this.scheduleValue;
+    if (!schedule) return this.rate;
+    const t = schedule.per === 'step' ? step : epoch;
+    const r = schedule.rate(t);
+    if (!Number.isFinite(r) || r < 0) throw new RangeError(`${this.type}: the learning-rate schedule gave ${r} at ${schedule.per} ${t}`);
+    return r;
+  }
+
+  /** @internal the loop tells the optimizer which epoch runs (per-epoch schedules). */
+  set epoch(epoch: number) {
+    this.epochValue = epoch;
   }
 
   /** The spec the native program is compiled with. */
@@ -27,12 +60,13 @@ export class Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { type: this.type, learningRate: this.rate, ...this.config };
+    return { type: this.type, learningRate: this.scheduleValue ? this.scheduleValue.getConfig() : this.rate, ...this.config };
   }
 }
 
 export interface SgdOptions {
-  learningRate?: number;
+  /** A number, or a schedule from `schedules`. */
+  learningRate?: number | LearningRateSchedule;
   momentum?: number;
   nesterov?: boolean;
   /** L2 penalty added to the gradient (torch.optim.SGD's weight_decay). */
@@ -40,7 +74,8 @@ export interface SgdOptions {
 }
 
 export interface AdamOptions {
-  learningRate?: number;
+  /** A number, or a schedule from `schedules`. */
+  learningRate?: number | LearningRateSchedule;
   beta1?: number;
   beta2?: number;
   epsilon?: number;

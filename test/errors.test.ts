@@ -129,12 +129,35 @@ describe('fit, evaluate and predict arguments', () => {
     await expect(mlp().fit(x, y, { callbacks: [{ onEpochStart: () => {} } as never] })).rejects.toThrow(/unknown hook 'onEpochStart'/);
   });
 
-  it('a second fit while one is running', async () => {
+  it('a second fit, compile or evaluate while one is running', async () => {
     const model = mlp();
     const first = model.fit(x, y, { epochs: 20, verbose: 0 });
-    await expect(model.fit(x, y)).rejects.toThrow(/in the middle of fit\(\)/);
-    expect(() => model.predict(x)).toThrow(/in the middle of fit\(\)/);
+    await expect(model.fit(x, y)).rejects.toThrow(/fit: model 'sequential_\d+' is in the middle of fit\(\)/);
+    await expect(model.evaluate(x, y)).rejects.toThrow(/in the middle of fit\(\)/);
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'softmaxCrossEntropy' })).toThrow(/in the middle of fit\(\)/);
     await first;
+  });
+
+  it('weights and predict work from callbacks during fit; a call during a running step is refused', async () => {
+    const model = mlp();
+    const seen: number[] = [];
+    await model.fit(x, y, {
+      epochs: 3, verbose: 0,
+      callbacks: {
+        onEpochEnd: () => {
+          seen.push(model.predict(x).size);
+          model.setWeights(model.getWeights());
+        },
+      },
+    });
+    expect(seen).toEqual([4, 4, 4]);
+    // While a queued step has not settled (the main thread cannot see it finish before this
+    // synchronous code yields), the program refuses other work instead of racing it.
+    const data = new native.Dataset(x.data as Float32Array, [3], y.data as Int32Array, [1]);
+    const step = model._program.trainStep(data, new Int32Array([0, 1]), 0.01, 1);
+    expect(() => model.getWeights()).toThrow(/model is busy: a fit\(\) or evaluate\(\) is still running on it; await it first/);
+    await step;
+    expect(model.getWeights()).toHaveLength(4);
   });
 });
 

@@ -191,7 +191,9 @@ struct StepArgs {
   double learningRate = 0, seed = 0;
 };
 
-static StepArgs parseStepArgs(const Napi::CallbackInfo& info, Program& program, size_t rateIndex) {
+// rateIndex: where learningRate (then seed) sits; with rateIsArray the caller reads the rates itself.
+static StepArgs parseStepArgs(const Napi::CallbackInfo& info, Program& program, size_t rateIndex,
+                              bool rateIsArray = false) {
   StepArgs a;
   runOrThrow(info.Env(), [&] {
     a.data = DatasetWrap::FromValue(info[0], "x");
@@ -199,7 +201,7 @@ static StepArgs parseStepArgs(const Napi::CallbackInfo& info, Program& program, 
     const int32_t* r = int32Data(info[1], "rows", &n);
     if (n == 0) throw RangeError("a training step needs at least one row");
     a.rows.assign(r, r + n);
-    a.learningRate = numberArg(info, rateIndex, "learningRate");
+    if (!rateIsArray) a.learningRate = numberArg(info, rateIndex, "learningRate");
     a.seed = numberArg(info, rateIndex + 1, "seed");
     program.checkDataset(a.data->dataset(), true, "x");
   });
@@ -221,28 +223,39 @@ Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
 }
 
-// trainSteps(dataset, rows: Int32Array, batchSize, learningRate, seed) -> Promise<Float64Array>
+// trainSteps(dataset, rows: Int32Array, batchSize, learningRates: Float64Array, seed) -> Promise<Float64Array>
 // Consecutive steps over rows split into batches of batchSize (the last may be smaller), in one
 // worker: the same steps as trainStep per batch, without a thread hand-off between them.
+// learningRates holds one rate per step (schedules change it step by step).
 // Resolves with [loss, correct, count] per step.
 Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
   int64_t batch = 0;
+  std::vector<double> rates;
   runOrThrow(env, [&] {
     batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
     if (batch < 1) throw RangeError("batchSize must be >= 1");
+    if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw TypeError("learningRates must be a Float64Array with one rate per step");
+    Napi::Float64Array r = info[3].As<Napi::Float64Array>();
+    rates.assign(r.Data(), r.Data() + r.ElementLength());
   });
-  StepArgs a = parseStepArgs(info, *program_, 3);
+  StepArgs a = parseStepArgs(info, *program_, 3, /*rateIsArray=*/true);
+  runOrThrow(env, [&] {
+    const size_t steps = (a.rows.size() + static_cast<size_t>(batch) - 1) / static_cast<size_t>(batch);
+    if (rates.size() != steps)
+      throw RangeError("learningRates has " + std::to_string(rates.size()) + " rates for " + std::to_string(steps) + " steps");
+  });
   busy_ = true;
   Program* program = program_.get();
   Dataset* dataset = &a.data->dataset();
-  auto job = [program, dataset, rows = std::move(a.rows), batch, lr = a.learningRate, seed = a.seed]() {
+  auto job = [program, dataset, rows = std::move(a.rows), batch, rates = std::move(rates), seed = a.seed]() {
     std::vector<StepResult> results;
     const int64_t n = static_cast<int64_t>(rows.size());
-    for (int64_t start = 0; start < n; start += batch)
+    for (int64_t start = 0, step = 0; start < n; start += batch, ++step)
       results.push_back(program->trainStep(*dataset, rows.data() + start, std::min(batch, n - start),
-                                           static_cast<float>(lr), static_cast<uint64_t>(seed)));
+                                           static_cast<float>(rates[step]), static_cast<uint64_t>(seed)));
     return results;
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job,
