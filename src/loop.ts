@@ -4,7 +4,7 @@
 import { type Callback, CallbackList, History, type Logs, type TrainingModel } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
 import type { LabelSpec, LossName } from './losses.js';
-import { native, type NativeProgram } from './native.js';
+import { native, type NativeProgram, STEP_FIELDS } from './native.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { Tensor } from './tensor.js';
@@ -32,6 +32,11 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Where verbose lines go (default console.log). */
   printFn?: (line: string) => void;
+  /**
+   * Stop with an Error when the loss or a gradient becomes NaN/Infinity (default true); the step
+   * that produced it is not applied, so the weights from before it are kept.
+   */
+  terminateOnNaN?: boolean;
 }
 
 
@@ -40,13 +45,15 @@ interface CompiledModel {
   loss: LossName;
   metrics: string[];
   labels: LabelSpec;
+  clipNorm: number;
+  clipValue: number;
 }
 
 // Consecutive steps per native call aim at this much work, so timers fire at least this often.
 const CHUNK_MS = 10;
 const MAX_CHUNK = 256;
 
-const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn'];
+const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN'];
 
 export async function fitLoop(
   model: TrainingModel,
@@ -68,6 +75,8 @@ export async function fitLoop(
   const verbose = options.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`fit: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   const print = options.printFn ?? console.log;
+  const terminateOnNaN = options.terminateOnNaN ?? true;
+  if (typeof terminateOnNaN !== 'boolean') throw new TypeError(`fit: terminateOnNaN must be a boolean, got ${describe(terminateOnNaN)}`);
   const callbacks = new CallbackList(options.callbacks);
 
   checkFeatures(x, 'x', built.input);
@@ -98,6 +107,17 @@ export async function fitLoop(
 
   // ---- data into native memory, once ----
   const program = built.program;
+  program.setGradientControl(compiled.clipNorm, compiled.clipValue, terminateOnNaN);
+  const parameterNames = program.parameters().map((p) => p.name);
+  // A non-finite step (reported as STEP_FIELDS' last value): stop with the epoch, step and first layer.
+  const stopOnNonFinite = (nonFinite: number, epoch: number, step: number) => {
+    if (!terminateOnNaN || nonFinite === -2) return;
+    const where = nonFinite === -1 ? 'the loss' : `the gradient of '${parameterNames[nonFinite]}' (the first layer affected: '${parameterNames[nonFinite].split('/')[0]}')`;
+    throw new Error(
+      `fit: ${where} became NaN or Infinity at epoch ${epoch + 1}, step ${step + 1}; training stopped and that step was not applied, ` +
+        'so the weights are those from before it. Lower the learning rate, standardize the inputs, or clip gradients with compile({ clipNorm }).',
+    );
+  };
   const train = new native.Dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
   const val = valX && valY ? new native.Dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
   const valRowsIndex = val ? Int32Array.from({ length: val.rows }, (_, i) => i) : undefined;
@@ -123,7 +143,7 @@ export async function fitLoop(
     // Each epoch's shuffle depends only on (seed, epoch): a resumed run reproduces it.
     if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(order);
 
-    let lossSum = 0, correct = 0, counted = 0, seen = 0, lastRate = NaN;
+    let lossSum = 0, correct = 0, counted = 0, seen = 0, lastRate = NaN, normSum = 0, normMax = 0, steps = 0;
     for (let step = 0; step < stepsPerEpoch && !model.stopTraining; ) {
       const start = step * batchSize;
       if (perBatchHooks) {
@@ -132,7 +152,11 @@ export async function fitLoop(
         await callbacks.batchBegin(step, { size: rows.length });
         lastRate = optimizer.rateAt(optimizer.iterations, epoch);
         const r = await program.trainStep(train, rows, lastRate, seed);
+        stopOnNonFinite(r.nonFinite, epoch, step);
         optimizer.iterations++;
+        normSum += r.gradNorm;
+        normMax = Math.max(normMax, r.gradNorm);
+        steps++;
         lossSum += r.loss * rows.length;
         seen += rows.length;
         correct += r.correct;
@@ -152,17 +176,23 @@ export async function fitLoop(
       lastRate = rates[k - 1];
       const t0 = performance.now();
       const results = await program.trainSteps(train, rows, batchSize, rates, seed);
-      optimizer.iterations += k;
-      const perStep = (performance.now() - t0) / k;
+      const ran = results.length / STEP_FIELDS; // fewer than k when a step was not finite
+      const perStep = (performance.now() - t0) / ran;
       chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(perStep, 1e-3))));
-      for (let i = 0; i < k; i++) {
+      for (let i = 0; i < ran; i++) {
+        const at = STEP_FIELDS * i;
+        stopOnNonFinite(results[at + 4], epoch, step + i);
+        optimizer.iterations++;
         const size = Math.min(batchSize, n - (start + i * batchSize));
-        lossSum += results[3 * i] * size;
+        lossSum += results[at] * size;
         seen += size;
-        correct += results[3 * i + 1];
-        counted += results[3 * i + 2];
+        correct += results[at + 1];
+        counted += results[at + 2];
+        normSum += results[at + 3];
+        normMax = Math.max(normMax, results[at + 3]);
+        steps++;
       }
-      step += k;
+      step += ran;
     }
 
     // Keras reports the sample-weighted mean of the batch losses seen during the epoch.
@@ -174,6 +204,10 @@ export async function fitLoop(
       if (withAccuracy) logs.valAccuracy = v.correct / v.count;
     }
     if (Number.isFinite(lastRate)) logs.learningRate = lastRate; // the rate of the epoch's last step
+    if (steps > 0) {
+      logs.gradNorm = normSum / steps; // global gradient norm before clipping: mean and max over the epoch's steps
+      logs.gradNormMax = normMax;
+    }
     history.record(epoch, logs);
     if (verbose > 0) print(formatEpoch(epoch, epochs, performance.now() - started, logs));
     await callbacks.epochEnd(epoch, logs);

@@ -12,7 +12,7 @@ import { getOptimizer, type Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { formatSummary } from './summary.js';
 import { Tensor } from './tensor.js';
-import { checkInteger, checkKeys, checkOneOf, describe, sameShape, shapeString } from './validate.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString } from './validate.js';
 
 export interface Weight {
   /** "<layer>/<kind>", e.g. "dense_1/kernel". */
@@ -26,6 +26,10 @@ export interface CompileOptions {
   loss: LossName;
   /** ['accuracy'] adds accuracy (and valAccuracy) to the history. */
   metrics?: string[];
+  /** Scale the gradients so their global L2 norm is at most this (torch.nn.utils.clip_grad_norm_). */
+  clipNorm?: number;
+  /** Clamp every gradient element to [-clipValue, clipValue]. */
+  clipValue?: number;
 }
 
 export interface SequentialOptions {
@@ -49,6 +53,8 @@ interface Compiled {
   loss: LossName;
   metrics: string[];
   labels: LabelSpec;
+  clipNorm: number;
+  clipValue: number;
 }
 
 /** What the last fit() did, for exported metadata. */
@@ -163,7 +169,9 @@ export class Sequential {
 
   compile(options: CompileOptions): void {
     if (typeof options !== 'object' || options === null) throw new TypeError('compile: expected { optimizer, loss, metrics? }');
-    checkKeys(options, 'compile', ['optimizer', 'loss', 'metrics']);
+    checkKeys(options, 'compile', ['optimizer', 'loss', 'metrics', 'clipNorm', 'clipValue']);
+    const clipNorm = options.clipNorm === undefined ? 0 : checkNumber(options.clipNorm, 'compile: clipNorm', { min: 0, minExclusive: true });
+    const clipValue = options.clipValue === undefined ? 0 : checkNumber(options.clipValue, 'compile: clipValue', { min: 0, minExclusive: true });
     this.assertIdle('compile');
     const optimizer = getOptimizer(options.optimizer);
     const loss = checkOneOf(options.loss, 'compile: loss', LOSSES);
@@ -173,7 +181,7 @@ export class Sequential {
     const built = this.build();
     const labels = labelSpec(loss, built.outputShape);
     built.program.compile(nativeLossName(loss), optimizer.toNative());
-    this.compiled = { optimizer, loss, metrics: metrics.length ? ['accuracy'] : [], labels };
+    this.compiled = { optimizer, loss, metrics: metrics.length ? ['accuracy'] : [], labels, clipNorm, clipValue };
   }
 
   /** The compiled optimizer (its learningRate can be changed between epochs). */

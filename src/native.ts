@@ -36,7 +36,14 @@ export interface StepResult {
   loss: number;
   correct: number;
   count: number;
+  /** Global gradient L2 norm before clipping (training steps). */
+  gradNorm: number;
+  /** -2 all finite; -1 the loss was not finite; k: parameter k's gradient was the first non-finite one. */
+  nonFinite: number;
 }
+
+/** Values per step in trainSteps' result: loss, correct, count, gradNorm, nonFinite. */
+export const STEP_FIELDS = 5;
 
 export interface NativeDataset {
   readonly rows: number;
@@ -50,13 +57,15 @@ export interface NativeProgram {
   getGradient(index: number): Float32Array;
   tensorShapes(): number[][];
   trainStep(data: NativeDataset, rows: Int32Array, learningRate: number, seed: number): Promise<StepResult>;
-  /** Consecutive steps over rows in batches of batchSize, in one call, one learning rate per step: [loss, correct, count] per step. */
+  /** Consecutive steps over rows in batches of batchSize, in one call, one learning rate per step: STEP_FIELDS values per step; stops after a non-finite step. */
   trainSteps(data: NativeDataset, rows: Int32Array, batchSize: number, learningRates: Float64Array, seed: number): Promise<Float64Array>;
   evaluate(data: NativeDataset, rows: Int32Array, batchSize: number): Promise<StepResult>;
   predict(data: NativeDataset, batchSize: number): Float32Array;
   computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;
   inputGradient(count: number): Float32Array;
   resetOptimizer(): void;
+  /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */
+  setGradientControl(clipNorm: number, clipValue: number, skipNonFinite: boolean): void;
 }
 
 export interface NativeAddon {

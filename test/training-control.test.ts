@@ -110,7 +110,7 @@ describe('earlyStopping', () => {
     const [x, y] = noise(16, 1);
     const m = sequential([layers.dense({ inputShape: [20], units: 4 })]);
     m.compile({ optimizer: 'sgd', loss: 'softmaxCrossEntropy' });
-    await expect(m.fit(x, y, { epochs: 2, verbose: 0, callbacks: [callbacks.earlyStopping()] })).rejects.toThrow(/earlyStopping: monitor 'valLoss' is not in the epoch logs \(loss, learningRate\); pass validationData or validationSplit/);
+    await expect(m.fit(x, y, { epochs: 2, verbose: 0, callbacks: [callbacks.earlyStopping()] })).rejects.toThrow(/earlyStopping: monitor 'valLoss' is not in the epoch logs \(loss, learningRate, gradNorm, gradNormMax\); pass validationData or validationSplit/);
   });
 });
 
@@ -133,5 +133,60 @@ describe('reduceLROnPlateau', () => {
     const m = sequential([layers.dense({ inputShape: [20], units: 4 })]);
     m.compile({ optimizer: optimizers.adam({ learningRate: schedules.linearWarmup({ initialLearningRate: 0.01, warmupSteps: 5 }) }), loss: 'softmaxCrossEntropy' });
     await expect(m.fit(x, y, { verbose: 0, callbacks: [callbacks.reduceLROnPlateau({ monitor: 'loss' })] })).rejects.toThrow(/follows a learning-rate schedule/);
+  });
+});
+
+describe('gradient health', () => {
+  // One sgd step with learningRate 1 and no momentum moves the weights by exactly the (clipped) gradient.
+  async function oneStep(compileExtra: { clipNorm?: number; clipValue?: number }) {
+    const [x, y] = noise(16, 7);
+    const m = sequential([layers.dense({ inputShape: [20], units: 8, activation: 'tanh' }), layers.dense({ units: 4 })], { seed: 2 });
+    m.compile({ optimizer: optimizers.sgd({ learningRate: 1 }), loss: 'softmaxCrossEntropy', ...compileExtra });
+    const before = m.getWeights();
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+    const after = m.getWeights();
+    const deltas = before.flatMap((w, i) => Array.from(w.data, (v, k) => v - after[i].data[k]));
+    return { h, norm: Math.hypot(...deltas), maxAbs: Math.max(...deltas.map(Math.abs)) };
+  }
+
+  it('records the global gradient norm, and clipNorm bounds it exactly', async () => {
+    const free = await oneStep({});
+    expect(free.h.history.gradNorm[0]).toBeCloseTo(free.norm, 4); // the recorded norm is the real one
+    expect(free.h.history.gradNormMax[0]).toBe(free.h.history.gradNorm[0]); // one step
+    const clip = free.norm / 4;
+    const clipped = await oneStep({ clipNorm: clip });
+    expect(clipped.h.history.gradNorm[0]).toBeCloseTo(free.norm, 4); // reported before clipping
+    expect(clipped.norm / clip).toBeCloseTo(1, 5); // the update's norm is exactly clipNorm
+    const loose = await oneStep({ clipNorm: free.norm * 2 }); // above the norm: no change
+    expect(loose.norm).toBeCloseTo(free.norm, 6);
+  });
+
+  it('clipValue bounds every gradient element', async () => {
+    const free = await oneStep({});
+    const limit = free.maxAbs / 3;
+    const clipped = await oneStep({ clipValue: limit });
+    expect(clipped.maxAbs).toBeLessThanOrEqual(limit * (1 + 1e-6));
+    expect(clipped.maxAbs).toBeGreaterThan(limit * 0.999);
+  });
+
+  it('a diverging run stops with an Error naming epoch, step and layer; the bad step is not applied', async () => {
+    const [x, y] = noise(64, 8);
+    const m = sequential([layers.dense({ inputShape: [20], units: 32, activation: 'relu' }), layers.dense({ units: 32, activation: 'relu' }), layers.dense({ units: 4 })], { seed: 3 });
+    m.compile({ optimizer: optimizers.sgd({ learningRate: 1e6 }), loss: 'softmaxCrossEntropy' });
+    let applied = 0;
+    const error = await m.fit(x, y, { epochs: 20, batchSize: 8, verbose: 0, callbacks: { onBatchEnd: () => void applied++ } }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^fit: (the loss|the gradient of '(dense_\d)\/(kernel|bias)' \(the first layer affected: 'dense_\d'\)) became NaN or Infinity at epoch \d+, step \d+; training stopped and that step was not applied/);
+    expect(applied).toBeGreaterThan(0); // some steps ran before it diverged
+    for (const w of m.getWeights()) expect(w.data.every(Number.isFinite)).toBe(true); // weights from before the bad step
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', clipNorm: 0 })).toThrow(/clipNorm must be > 0/);
+  });
+
+  it('the same stop happens when steps run in groups (no batch callbacks)', async () => {
+    const [x, y] = noise(64, 8);
+    const m = sequential([layers.dense({ inputShape: [20], units: 32, activation: 'relu' }), layers.dense({ units: 32, activation: 'relu' }), layers.dense({ units: 4 })], { seed: 3 });
+    m.compile({ optimizer: optimizers.sgd({ learningRate: 1e6 }), loss: 'softmaxCrossEntropy' });
+    await expect(m.fit(x, y, { epochs: 20, batchSize: 8, verbose: 0 })).rejects.toThrow(/became NaN or Infinity at epoch \d+, step \d+/);
+    for (const w of m.getWeights()) expect(w.data.every(Number.isFinite)).toBe(true);
   });
 });

@@ -19,6 +19,8 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   o.Set("loss", r.loss);
   o.Set("correct", static_cast<double>(r.correct));
   o.Set("count", static_cast<double>(r.accuracyUnits));
+  o.Set("gradNorm", r.gradNorm);
+  o.Set("nonFinite", r.nonFinite);
   return o;
 }
 
@@ -100,6 +102,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
                          InstanceMethod<&ProgramWrap::InputGradient>("inputGradient"),
                          InstanceMethod<&ProgramWrap::ResetOptimizer>("resetOptimizer"),
+                         InstanceMethod<&ProgramWrap::SetGradientControl>("setGradientControl"),
                      });
 }
 
@@ -121,6 +124,19 @@ void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
     if (!info[0].IsString() || !info[1].IsObject()) throw TypeError("compile(loss, optimizer)");
     program_->compile(lossFromName(info[0].As<Napi::String>().Utf8Value()),
                       toOptimizerSpec(info[1].As<Napi::Object>()));
+  });
+}
+
+// setGradientControl(clipNorm, clipValue, skipNonFinite)
+void ProgramWrap::SetGradientControl(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    GradientControl c;
+    c.clipNorm = static_cast<float>(numberArg(info, 0, "clipNorm"));
+    c.clipValue = static_cast<float>(numberArg(info, 1, "clipValue"));
+    c.skipNonFinite = info[2].ToBoolean();
+    if (!(c.clipNorm >= 0) || !(c.clipValue >= 0)) throw RangeError("clipNorm and clipValue must be >= 0");
+    program_->setGradientControl(c);
   });
 }
 
@@ -253,9 +269,11 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
   auto job = [program, dataset, rows = std::move(a.rows), batch, rates = std::move(rates), seed = a.seed]() {
     std::vector<StepResult> results;
     const int64_t n = static_cast<int64_t>(rows.size());
-    for (int64_t start = 0, step = 0; start < n; start += batch, ++step)
+    for (int64_t start = 0, step = 0; start < n; start += batch, ++step) {
       results.push_back(program->trainStep(*dataset, rows.data() + start, std::min(batch, n - start),
                                            static_cast<float>(rates[step]), static_cast<uint64_t>(seed)));
+      if (results.back().nonFinite != -2) break;  // the caller decides what a NaN means; no more steps
+    }
     return results;
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job,

@@ -47,6 +47,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
   Napi::Value InputGradient(const Napi::CallbackInfo& info);
   void ResetOptimizer(const Napi::CallbackInfo& info);
+  void SetGradientControl(const Napi::CallbackInfo& info);
 
   Parameter& parameterAt(const Napi::CallbackInfo& info);
   void claim(Napi::Env env);  // throws while an async step is running

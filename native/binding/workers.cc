@@ -30,11 +30,13 @@ void StepWorker::OnOK() {
     deferred_.Resolve(stepResult(Env(), results_.at(0)));
     return;
   }
-  Napi::Float64Array out = Napi::Float64Array::New(Env(), results_.size() * 3);
+  Napi::Float64Array out = Napi::Float64Array::New(Env(), results_.size() * kPerStep);
   for (size_t i = 0; i < results_.size(); ++i) {
-    out[3 * i] = results_[i].loss;
-    out[3 * i + 1] = static_cast<double>(results_[i].correct);
-    out[3 * i + 2] = static_cast<double>(results_[i].accuracyUnits);
+    out[kPerStep * i] = results_[i].loss;
+    out[kPerStep * i + 1] = static_cast<double>(results_[i].correct);
+    out[kPerStep * i + 2] = static_cast<double>(results_[i].accuracyUnits);
+    out[kPerStep * i + 3] = results_[i].gradNorm;
+    out[kPerStep * i + 4] = results_[i].nonFinite;
   }
   deferred_.Resolve(out);
 }

@@ -15,7 +15,9 @@ namespace gradloop::binding {
 Napi::Object stepResult(Napi::Env env, const StepResult& r);
 
 // Runs one job (a step, a run of consecutive steps, or an evaluation) and settles a Promise
-// with one { loss, correct, count } object, or a Float64Array of [loss, correct, count] per step.
+// with one { loss, correct, count, gradNorm, nonFinite } object, or a Float64Array of
+// [loss, correct, count, gradNorm, nonFinite] per step (a run stops after a non-finite step).
+constexpr size_t kPerStep = 5;
 class StepWorker : public Napi::AsyncWorker {
  public:
   using Job = std::function<std::vector<StepResult>()>;

@@ -90,8 +90,13 @@ class Backend {
   virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                           int64_t step) = 0;
 
-  // Sum of squares of x[n], into a host double (used for gradient norms).
+  // Sum of squares of x[n], into a host double (gradient norms); NaN/Inf when x holds one.
+  // The summation order is fixed, so the result does not depend on threads.
   virtual double sumSquares(const float* x, int64_t n) = 0;
+  // x[n] *= s (gradient clipping by norm).
+  virtual void scale(float* x, int64_t n, float s) = 0;
+  // x[n] = min(max(x, -limit), limit) (gradient clipping by value).
+  virtual void clamp(float* x, int64_t n, float limit) = 0;
   // True when every element of x[n] is finite.
   virtual bool allFinite(const float* x, int64_t n) = 0;
 };

@@ -1,6 +1,7 @@
 #include "program.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "float_mode.h"
 
@@ -199,6 +200,27 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
                               uint64_t seed) {
   CanonicalFloatMode mode;
   StepResult result = computeGradients(data, rows, count, true, seed);
+
+  // Gradient health: the global norm (as torch.nn.utils.clip_grad_norm_ computes it), in one pass
+  // over the gradient slab (the padding between tensors holds zeros); only when it is not finite,
+  // the first parameter in model order whose gradient is not.
+  result.gradNorm = std::sqrt(backend_.sumSquares(gradSlab_.f(), static_cast<int64_t>(gradSlab_.bytes() / sizeof(float))));
+  if (!std::isfinite(result.gradNorm))
+    for (size_t k = 0; k < params_.size() && result.nonFinite == -2; ++k)
+      if (!std::isfinite(backend_.sumSquares(params_[k].grad, params_[k].size))) result.nonFinite = static_cast<int32_t>(k);
+  if (!std::isfinite(result.loss) && result.nonFinite == -2) result.nonFinite = -1;
+  if (result.nonFinite != -2 && gradientControl_.skipNonFinite) return result;  // weights stay as they were
+
+  if (gradientControl_.clipValue > 0)
+    for (Parameter& p : params_) backend_.clamp(p.grad, p.size, gradientControl_.clipValue);
+  if (gradientControl_.clipNorm > 0) {
+    double norm = result.gradNorm;
+    if (gradientControl_.clipValue > 0)  // clamping changed the norm
+      norm = std::sqrt(backend_.sumSquares(gradSlab_.f(), static_cast<int64_t>(gradSlab_.bytes() / sizeof(float))));
+    const double coefficient = gradientControl_.clipNorm / (norm + 1e-6);
+    if (coefficient < 1)
+      for (Parameter& p : params_) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
+  }
   ++optimizerStep_;
   for (Parameter& p : params_)
     optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_);

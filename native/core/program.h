@@ -36,6 +36,17 @@ struct StepResult {
   double loss;            // mean over the batch
   int64_t correct;        // correct predictions
   int64_t accuracyUnits;  // predictions counted (the accuracy's denominator)
+  double gradNorm = 0;    // global L2 norm of the gradients, before clipping (trainStep only)
+  // Set when the loss or a gradient was NaN/Inf: -1 the loss only, else the index of the first
+  // parameter (in model order) whose gradient was non-finite. -2 when everything was finite.
+  int32_t nonFinite = -2;
+};
+
+// What trainStep does between the backward pass and the update.
+struct GradientControl {
+  float clipNorm = 0;             // scale gradients so their global norm is at most this (0: off)
+  float clipValue = 0;            // clamp each gradient element to [-clipValue, clipValue] (0: off)
+  bool skipNonFinite = true;      // a non-finite loss or gradient skips the update
 };
 
 class Program {
@@ -55,6 +66,7 @@ class Program {
   void compile(LossKind loss, const OptimizerSpec& optimizer);
   LossShape labelShape() const { return lossShape(loss_, outputShape()); }
   void resetOptimizerState();
+  void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
   int64_t optimizerStep() const { return optimizerStep_; }
 
   // Throws a TypeError naming `argument` when the data set does not match the model.
@@ -104,6 +116,7 @@ class Program {
   LossKind loss_ = LossKind::SoftmaxCrossEntropy;
   std::unique_ptr<Optimizer> optimizer_;
   int64_t optimizerStep_ = 0;
+  GradientControl gradientControl_;
   uint64_t forwardCount_ = 0;  // training forwards so far: selects each step's dropout mask
 };
 

@@ -51,6 +51,8 @@ class CpuBackend final : public Backend {
                   int64_t step) override;
 
   double sumSquares(const float* x, int64_t n) override;
+  void scale(float* x, int64_t n, float s) override;
+  void clamp(float* x, int64_t n, float limit) override;
   bool allFinite(const float* x, int64_t n) override;
 };
 
