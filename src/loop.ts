@@ -40,7 +40,8 @@ export interface FitOptions {
 }
 
 
-interface CompiledModel {
+/** What compile() fixed: the loop's view of a compiled model. */
+export interface CompiledModel {
   optimizer: Optimizer;
   loss: LossName;
   metrics: string[];

@@ -4,7 +4,7 @@ import { type Callback } from './callbacks.js';
 import { History } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
 import { Embedding, Layer } from './layers/index.js';
-import { fitLoop, type FitOptions } from './loop.js';
+import { type CompiledModel, fitLoop, type FitOptions } from './loop.js';
 import { labelSpec, LOSSES, type LabelSpec, type LossName, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
 import { native, type NativeProgram, type NodeSpec } from './native.js';
@@ -48,14 +48,7 @@ interface Built {
   weights: { name: string; shape: number[]; layer: string }[];
 }
 
-interface Compiled {
-  optimizer: Optimizer;
-  loss: LossName;
-  metrics: string[];
-  labels: LabelSpec;
-  clipNorm: number;
-  clipValue: number;
-}
+type Compiled = CompiledModel;
 
 /** What the last fit() did, for exported metadata. */
 export interface TrainingSummary {
