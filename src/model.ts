@@ -5,7 +5,7 @@ import { History } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
 import { Embedding, Layer } from './layers/index.js';
 import { type CompiledModel, fitLoop, type FitOptions } from './loop.js';
-import { labelSpec, LOSSES, type LabelSpec, type LossName, nativeLossName } from './losses.js';
+import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
 import { native, type NativeProgram, type NodeSpec } from './native.js';
 import { getOptimizer, type Optimizer } from './optimizers.js';
@@ -133,9 +133,10 @@ export class Sequential {
 
     const program = new native.Program({ inputShape: input.shape, inputDtype: input.dtype, nodes });
     const params = program.parameters();
+    if (params.length !== initial.length)
+      throw new Error(`model '${this.name}': the native program has ${params.length} weights but the layers declare ${initial.length}`);
     // Seeded initial weights: each weight draws from its own stream, so adding a layer does not reshuffle others.
-    params.forEach((p, i) => {
-      const { spec } = initial[i];
+    initial.forEach(({ spec }, i) => {
       const size = spec.shape.reduce((a, b) => a * b, 1);
       program.setParameter(i, spec.initializer.generate(size, spec.fanIn, spec.fanOut, new Random(deriveSeed(this.seed, i))));
     });

@@ -63,7 +63,6 @@ export interface NativeProgram {
   predict(data: NativeDataset, batchSize: number): Float32Array;
   computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;
   inputGradient(count: number): Float32Array;
-  resetOptimizer(): void;
   /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */
   setGradientControl(clipNorm: number, clipValue: number, skipNonFinite: boolean): void;
 }

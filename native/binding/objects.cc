@@ -101,7 +101,6 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::Predict>("predict"),
                          InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
                          InstanceMethod<&ProgramWrap::InputGradient>("inputGradient"),
-                         InstanceMethod<&ProgramWrap::ResetOptimizer>("resetOptimizer"),
                          InstanceMethod<&ProgramWrap::SetGradientControl>("setGradientControl"),
                      });
 }
@@ -137,14 +136,6 @@ void ProgramWrap::SetGradientControl(const Napi::CallbackInfo& info) {
     c.skipNonFinite = info[2].ToBoolean();
     if (!(c.clipNorm >= 0) || !(c.clipValue >= 0)) throw RangeError("clipNorm and clipValue must be >= 0");
     program_->setGradientControl(c);
-  });
-}
-
-void ProgramWrap::ResetOptimizer(const Napi::CallbackInfo& info) {
-  claim(info.Env());
-  runOrThrow(info.Env(), [&] {
-    if (!program_->compiled()) throw TypeError("model: call compile() first");
-    program_->resetOptimizerState();
   });
 }
 

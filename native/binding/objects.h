@@ -46,7 +46,6 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
   Napi::Value InputGradient(const Napi::CallbackInfo& info);
-  void ResetOptimizer(const Napi::CallbackInfo& info);
   void SetGradientControl(const Napi::CallbackInfo& info);
 
   Parameter& parameterAt(const Napi::CallbackInfo& info);

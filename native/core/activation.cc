@@ -13,16 +13,5 @@ Activation activationFromName(const std::string& name) {
   throw TypeError("unknown activation '" + name + "'; expected one of linear, relu, leakyRelu, sigmoid, tanh, gelu");
 }
 
-const char* activationName(Activation a) {
-  switch (a) {
-    case Activation::Linear: return "linear";
-    case Activation::Relu: return "relu";
-    case Activation::LeakyRelu: return "leakyRelu";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
-    case Activation::Gelu: return "gelu";
-  }
-  return "?";
-}
 
 }  // namespace gradloop

@@ -13,7 +13,6 @@ namespace gradloop {
 enum class Activation { Linear, Relu, LeakyRelu, Sigmoid, Tanh, Gelu };
 
 Activation activationFromName(const std::string& name);  // throws TypeError
-const char* activationName(Activation a);
 // Whether backward needs the pre-activation input (else the output suffices).
 inline bool activationNeedsInput(Activation a) { return a == Activation::Gelu; }
 
@@ -31,7 +30,6 @@ class Backend {
   virtual void copyFromHost(void* dst, const void* hostSrc, size_t bytes) = 0;
   virtual void copyToHost(void* hostDst, const void* src, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
-  virtual void fillZero(void* ptr, size_t bytes) = 0;
 
   // dst[i, :] = src[rows[i], :] for i < count; rowBytes per row. rows is host memory.
   virtual void gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* hostRows, int64_t count) = 0;
@@ -97,8 +95,6 @@ class Backend {
   virtual void scale(float* x, int64_t n, float s) = 0;
   // x[n] = min(max(x, -limit), limit) (gradient clipping by value).
   virtual void clamp(float* x, int64_t n, float limit) = 0;
-  // True when every element of x[n] is finite.
-  virtual bool allFinite(const float* x, int64_t n) = 0;
 };
 
 }  // namespace gradloop

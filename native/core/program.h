@@ -62,12 +62,10 @@ class Program {
   std::vector<Parameter>& parameters() { return params_; }
   bool compiled() const { return optimizer_ != nullptr; }
 
-  // Attaches loss and optimizer (compile); resets the optimizer state.
+  // Attaches loss and optimizer (compile), with fresh optimizer state.
   void compile(LossKind loss, const OptimizerSpec& optimizer);
   LossShape labelShape() const { return lossShape(loss_, outputShape()); }
-  void resetOptimizerState();
   void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
-  int64_t optimizerStep() const { return optimizerStep_; }
 
   // Throws a TypeError naming `argument` when the data set does not match the model.
   void checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const;
@@ -93,6 +91,7 @@ class Program {
     OpRun run;                // built once; pointers refreshed when capacity grows
   };
 
+  void resetOptimizerState();  // fresh optimizer slots (compile)
   void ensureCapacity(int64_t batch);
   void gather(const Dataset& data, const int32_t* rows, int64_t count);
   void forward(int64_t batch, bool training, uint64_t seed);

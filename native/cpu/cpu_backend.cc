@@ -40,7 +40,6 @@ void CpuBackend::copyToHost(void* dst, const void* src, size_t bytes) { std::mem
 void CpuBackend::copy(void* dst, const void* src, size_t bytes) {
   if (dst != src) std::memmove(dst, src, bytes);
 }
-void CpuBackend::fillZero(void* ptr, size_t bytes) { std::memset(ptr, 0, bytes); }
 
 void CpuBackend::gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* rows, int64_t count) {
   auto* out = static_cast<char*>(dst);
@@ -122,12 +121,6 @@ void CpuBackend::scale(float* x, int64_t n, float s) {
 
 void CpuBackend::clamp(float* x, int64_t n, float limit) {
   for (int64_t i = 0; i < n; ++i) x[i] = x[i] > limit ? limit : (x[i] < -limit ? -limit : x[i]);
-}
-
-bool CpuBackend::allFinite(const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isfinite(x[i])) return false;
-  return true;
 }
 
 int blasThreads() {

@@ -15,7 +15,6 @@ class CpuBackend final : public Backend {
   void copyFromHost(void* dst, const void* src, size_t bytes) override;
   void copyToHost(void* dst, const void* src, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;
-  void fillZero(void* ptr, size_t bytes) override;
   void gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* rows, int64_t count) override;
 
   void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
@@ -53,7 +52,6 @@ class CpuBackend final : public Backend {
   double sumSquares(const float* x, int64_t n) override;
   void scale(float* x, int64_t n, float s) override;
   void clamp(float* x, int64_t n, float limit) override;
-  bool allFinite(const float* x, int64_t n) override;
 };
 
 // BLAS facts for `gradloop info` and the benchmark's ceiling.
