@@ -75,8 +75,12 @@ export const initializers = {
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
 const NAMES: InitializerName[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];
 
-/** Accepts a name or an initializer object. */
-export function getInitializer(value: InitializerName | Initializer, argument: string): Initializer {
-  if (typeof value === 'object' && value !== null && typeof value.generate === 'function') return value;
+/** Accepts a name, an initializer object, or a saved config { name, config } (getConfig's form). */
+export function getInitializer(value: InitializerName | Initializer | { name: string; config?: Record<string, unknown> }, argument: string): Initializer {
+  if (typeof value === 'object' && value !== null && typeof (value as Initializer).generate === 'function') return value as Initializer;
+  if (typeof value === 'object' && value !== null && 'name' in value) {
+    const name = checkOneOf(value.name, `${argument}.name`, NAMES);
+    return (initializers[name] as (config?: Record<string, unknown>) => Initializer)((value as { config?: Record<string, unknown> }).config ?? {});
+  }
   return initializers[checkOneOf(value, argument, NAMES)]();
 }

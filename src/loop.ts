@@ -4,7 +4,8 @@
 import { type Callback, CallbackList, History, type Logs, type TrainingModel } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
 import type { LabelSpec, LossName } from './losses.js';
-import { native, type NativeProgram, STEP_FIELDS } from './native.js';
+import { GradientHealth } from './gradient-health.js';
+import { native, type NativeProgram, stepStride } from './native.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { Tensor } from './tensor.js';
@@ -37,6 +38,31 @@ export interface FitOptions {
    * that produced it is not applied, so the weights from before it are kept.
    */
   terminateOnNaN?: boolean;
+  /**
+   * Gradient accumulation: each update sums the gradients of this many consecutive batches, so it
+   * equals one update on a batch accumulateSteps times larger, with the memory of one batch
+   * (default 1). Steps, schedules and batch callbacks then count updates.
+   */
+  accumulateSteps?: number;
+  /**
+   * A checkpoint folder (model.save, callbacks.modelCheckpoint) to continue from: its weights,
+   * optimizer state, counters and seed are loaded and training resumes at the saved epoch and step
+   * up to `epochs` (the total, as Keras' epochs with initialEpoch).
+   */
+  resumeFrom?: string;
+}
+
+/** Where a fit stands: what a checkpoint saves to resume at the same epoch and step. */
+export interface TrainingPosition {
+  /** The epoch to run next (0-based) and the update within it. */
+  epoch: number;
+  step: number;
+  seed: number;
+  batchSize: number;
+  accumulateSteps: number;
+  shuffle: boolean;
+  epochs: number;
+  validationSplit?: number;
 }
 
 
@@ -54,7 +80,13 @@ export interface CompiledModel {
 const CHUNK_MS = 10;
 const MAX_CHUNK = 256;
 
-const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN'];
+export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom'];
+
+/** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */
+export interface FitTracking {
+  resume?: { epoch: number; step: number; seed: number };
+  onPosition(position: TrainingPosition): void;
+}
 
 export async function fitLoop(
   model: TrainingModel,
@@ -63,16 +95,19 @@ export async function fitLoop(
   x: Tensor,
   y: Tensor,
   options: FitOptions,
+  tracking?: FitTracking,
 ): Promise<History> {
   // ---- arguments ----
   if (typeof options !== 'object' || options === null) throw new TypeError('fit: options must be an object');
   checkKeys(options, 'fit', FIT_KEYS);
   const epochs = checkInteger(options.epochs ?? 1, 'fit: epochs', 1);
   const batchSize = checkInteger(options.batchSize ?? 32, 'fit: batchSize', 1);
-  const initialEpoch = checkInteger(options.initialEpoch ?? 0, 'fit: initialEpoch', 0);
+  const resume = tracking?.resume;
+  const initialEpoch = resume ? resume.epoch : checkInteger(options.initialEpoch ?? 0, 'fit: initialEpoch', 0);
+  const accumulateSteps = checkInteger(options.accumulateSteps ?? 1, 'fit: accumulateSteps', 1);
   const shuffle = options.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${describe(shuffle)}`);
-  const seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'fit: seed', 0);
+  const seed = resume ? resume.seed : options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'fit: seed', 0);
   const verbose = options.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`fit: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   const print = options.printFn ?? console.log;
@@ -110,7 +145,7 @@ export async function fitLoop(
   const program = built.program;
   program.setGradientControl(compiled.clipNorm, compiled.clipValue, terminateOnNaN);
   const parameterNames = program.parameters().map((p) => p.name);
-  // A non-finite step (reported as STEP_FIELDS' last value): stop with the epoch, step and first layer.
+  // A non-finite step (a step's fifth value): stop with the epoch, step and first layer.
   const stopOnNonFinite = (nonFinite: number, epoch: number, step: number) => {
     if (!terminateOnNaN || nonFinite === -2) return;
     const where = nonFinite === -1 ? 'the loss' : `the gradient of '${parameterNames[nonFinite]}' (the first layer affected: '${parameterNames[nonFinite].split('/')[0]}')`;
@@ -123,11 +158,26 @@ export async function fitLoop(
   const val = valX && valY ? new native.Dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
   const valRowsIndex = val ? Int32Array.from({ length: val.rows }, (_, i) => i) : undefined;
   const n = train.rows;
-  const stepsPerEpoch = Math.ceil(n / batchSize);
+  // With accumulation a step (one update) covers accumulateSteps batches.
+  const rowsPerStep = batchSize * accumulateSteps;
+  const microBatch = accumulateSteps > 1 ? batchSize : 0;
+  const stepsPerEpoch = Math.ceil(n / rowsPerStep);
   const withAccuracy = compiled.metrics.includes('accuracy');
+  const health = new GradientHealth(parameterNames);
+  const params = parameterNames.length;
+  const stride = stepStride(params);
 
   const history = new History();
-  history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch };
+  history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch, accumulateSteps };
+  const position = (epoch: number, step: number): TrainingPosition => ({
+    epoch, step, seed, batchSize, accumulateSteps, shuffle, epochs,
+    ...(options.validationSplit !== undefined && options.validationData === undefined ? { validationSplit: options.validationSplit } : {}),
+  });
+  tracking?.onPosition(position(initialEpoch, resume?.step ?? 0));
+  const warn = (warnings: ReturnType<GradientHealth['drain']>) => {
+    history.warnings.push(...warnings);
+    if (verbose > 0) for (const w of warnings) print(`Warning: ${w.message}`);
+  };
   model.stopTraining = false;
   callbacks.setModel(model);
   const optimizer = compiled.optimizer;
@@ -145,24 +195,37 @@ export async function fitLoop(
     if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(order);
 
     let lossSum = 0, correct = 0, counted = 0, seen = 0, lastRate = NaN, normSum = 0, normMax = 0, steps = 0;
-    for (let step = 0; step < stepsPerEpoch && !model.stopTraining; ) {
-      const start = step * batchSize;
+    const firstStep = epoch === initialEpoch && resume ? resume.step : 0;
+    // One step's results (a trainSteps slice, or trainStep's arrays laid out the same way).
+    const record = (step: number, size: number, values: ArrayLike<number>, at: number) => {
+      stopOnNonFinite(values[at + 4], epoch, step);
+      optimizer.iterations++;
+      lossSum += values[at] * size;
+      seen += size;
+      correct += values[at + 1];
+      counted += values[at + 2];
+      normSum += values[at + 3];
+      normMax = Math.max(normMax, values[at + 3]);
+      steps++;
+      health.step(epoch, step, values[at + 3], values, at + 5, params);
+      tracking?.onPosition(position(epoch, step + 1));
+    };
+    let step = firstStep;
+    while (step < stepsPerEpoch && !model.stopTraining) {
+      const start = step * rowsPerStep;
       if (perBatchHooks) {
         // A callback may inspect or stop each batch: one native call per step.
-        const rows = order.subarray(start, Math.min(start + batchSize, n));
+        const rows = order.subarray(start, Math.min(start + rowsPerStep, n));
         await callbacks.batchBegin(step, { size: rows.length });
         lastRate = optimizer.rateAt(optimizer.iterations, epoch);
-        const r = await program.trainStep(train, rows, lastRate, seed);
-        stopOnNonFinite(r.nonFinite, epoch, step);
-        optimizer.iterations++;
-        normSum += r.gradNorm;
-        normMax = Math.max(normMax, r.gradNorm);
-        steps++;
-        lossSum += r.loss * rows.length;
-        seen += rows.length;
-        correct += r.correct;
-        counted += r.count;
-        const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss };
+        const r = await program.trainStep(train, rows, lastRate, seed, microBatch);
+        const values = new Float64Array(stride);
+        values.set([r.loss, r.correct, r.count, r.gradNorm, r.nonFinite]);
+        values.set(r.gradSquares, 5);
+        values.set(r.weightSquares, 5 + params);
+        record(step, rows.length, values, 0);
+        warn(health.drain());
+        const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss, gradNorm: r.gradNorm };
         if (withAccuracy) batchLogs.accuracy = r.correct / r.count;
         await callbacks.batchEnd(step, batchLogs);
         step++;
@@ -172,27 +235,16 @@ export async function fitLoop(
       // to about CHUNK_MS of work, so the thread hand-off per call is amortised while timers
       // still run every few milliseconds. The steps, and so the results, are the same.
       const k = Math.min(chunk, stepsPerEpoch - step);
-      const rows = order.subarray(start, Math.min(start + k * batchSize, n));
+      const rows = order.subarray(start, Math.min(start + k * rowsPerStep, n));
       const rates = Float64Array.from({ length: k }, (_, i) => optimizer.rateAt(optimizer.iterations + i, epoch));
       lastRate = rates[k - 1];
       const t0 = performance.now();
-      const results = await program.trainSteps(train, rows, batchSize, rates, seed);
-      const ran = results.length / STEP_FIELDS; // fewer than k when a step was not finite
+      const results = await program.trainSteps(train, rows, rowsPerStep, rates, seed, microBatch);
+      const ran = results.length / stride; // fewer than k when a step was not finite
       const perStep = (performance.now() - t0) / ran;
       chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(perStep, 1e-3))));
-      for (let i = 0; i < ran; i++) {
-        const at = STEP_FIELDS * i;
-        stopOnNonFinite(results[at + 4], epoch, step + i);
-        optimizer.iterations++;
-        const size = Math.min(batchSize, n - (start + i * batchSize));
-        lossSum += results[at] * size;
-        seen += size;
-        correct += results[at + 1];
-        counted += results[at + 2];
-        normSum += results[at + 3];
-        normMax = Math.max(normMax, results[at + 3]);
-        steps++;
-      }
+      for (let i = 0; i < ran; i++) record(step + i, Math.min(rowsPerStep, n - (start + i * rowsPerStep)), results, stride * i);
+      warn(health.drain());
       step += ran;
     }
 
@@ -209,8 +261,11 @@ export async function fitLoop(
       logs.gradNorm = normSum / steps; // global gradient norm before clipping: mean and max over the epoch's steps
       logs.gradNormMax = normMax;
     }
+    health.endEpoch(epoch, history.layers);
     history.record(epoch, logs);
+    if (step === stepsPerEpoch) tracking?.onPosition(position(epoch + 1, 0)); // a checkpoint saved now resumes at the next epoch
     if (verbose > 0) print(formatEpoch(epoch, epochs, performance.now() - started, logs));
+    warn(health.drain());
     await callbacks.epochEnd(epoch, logs);
   }
   await callbacks.trainEnd({});

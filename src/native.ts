@@ -40,10 +40,15 @@ export interface StepResult {
   gradNorm: number;
   /** -2 all finite; -1 the loss was not finite; k: parameter k's gradient was the first non-finite one. */
   nonFinite: number;
+  /** Training steps: per parameter, the sum of squares of its gradient (before clipping) and of its weights (after the step). */
+  gradSquares: Float64Array;
+  weightSquares: Float64Array;
 }
 
-/** Values per step in trainSteps' result: loss, correct, count, gradNorm, nonFinite. */
+/** Fixed values per step in trainSteps' result: loss, correct, count, gradNorm, nonFinite; then gradSquares[P], weightSquares[P]. */
 export const STEP_FIELDS = 5;
+/** Values per step in trainSteps' result for a program with `params` parameters. */
+export const stepStride = (params: number): number => STEP_FIELDS + 2 * params;
 
 export interface NativeDataset {
   readonly rows: number;
@@ -56,15 +61,28 @@ export interface NativeProgram {
   setParameter(index: number, values: Float32Array): void;
   getGradient(index: number): Float32Array;
   tensorShapes(): number[][];
-  trainStep(data: NativeDataset, rows: Int32Array, learningRate: number, seed: number): Promise<StepResult>;
-  /** Consecutive steps over rows in batches of batchSize, in one call, one learning rate per step: STEP_FIELDS values per step; stops after a non-finite step. */
-  trainSteps(data: NativeDataset, rows: Int32Array, batchSize: number, learningRates: Float64Array, seed: number): Promise<Float64Array>;
+  /** One update; with microBatch > 0 the rows run in micro-batches of that size whose gradients accumulate. */
+  trainStep(data: NativeDataset, rows: Int32Array, learningRate: number, seed: number, microBatch?: number): Promise<StepResult>;
+  /** Consecutive steps over rows in batches of batchSize, in one call, one learning rate per step: stepStride(P) values per step; stops after a non-finite step. */
+  trainSteps(data: NativeDataset, rows: Int32Array, batchSize: number, learningRates: Float64Array, seed: number, microBatch?: number): Promise<Float64Array>;
   evaluate(data: NativeDataset, rows: Int32Array, batchSize: number): Promise<StepResult>;
   predict(data: NativeDataset, batchSize: number): Float32Array;
   computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;
   inputGradient(count: number): Float32Array;
   /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */
   setGradientControl(clipNorm: number, clipValue: number, skipNonFinite: boolean): void;
+  /** Names of the optimizer's state slots per parameter: [], ['momentum'] or ['m', 'v']. */
+  optimizerSlots(): string[];
+  getOptimizerState(param: number, slot: number): Float32Array;
+  setOptimizerState(param: number, slot: number, values: Float32Array): void;
+  /** Updates applied and training forwards run: with the weights and slots, all a bit-identical resume needs. */
+  getCounters(): ProgramCounters;
+  setCounters(counters: ProgramCounters): void;
+}
+
+export interface ProgramCounters {
+  optimizerStep: number;
+  forwardCount: number;
 }
 
 export interface NativeAddon {

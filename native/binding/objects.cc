@@ -21,6 +21,13 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   o.Set("count", static_cast<double>(r.accuracyUnits));
   o.Set("gradNorm", r.gradNorm);
   o.Set("nonFinite", r.nonFinite);
+  auto squares = [&](const std::vector<double>& v) {
+    Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
+    for (size_t i = 0; i < v.size(); ++i) a[i] = v[i];
+    return a;
+  };
+  o.Set("gradSquares", squares(r.gradSquares));
+  o.Set("weightSquares", squares(r.weightSquares));
   return o;
 }
 
@@ -102,6 +109,11 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
                          InstanceMethod<&ProgramWrap::InputGradient>("inputGradient"),
                          InstanceMethod<&ProgramWrap::SetGradientControl>("setGradientControl"),
+                         InstanceMethod<&ProgramWrap::OptimizerSlots>("optimizerSlots"),
+                         InstanceMethod<&ProgramWrap::GetOptimizerState>("getOptimizerState"),
+                         InstanceMethod<&ProgramWrap::SetOptimizerState>("setOptimizerState"),
+                         InstanceMethod<&ProgramWrap::GetCounters>("getCounters"),
+                         InstanceMethod<&ProgramWrap::SetCounters>("setCounters"),
                      });
 }
 
@@ -183,6 +195,70 @@ void ProgramWrap::SetParameter(const Napi::CallbackInfo& info) {
   program_->backend().copyFromHost(p.value, info[1].As<Napi::Float32Array>().Data(), p.size * sizeof(float));
 }
 
+// ---- optimizer state and counters (checkpoints) ----
+
+Napi::Value ProgramWrap::OptimizerSlots(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::string> names = program_->optimizerSlotNames();
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, names[i]);
+  return out;
+}
+
+// (parameterIndex, slot) -> the slot's buffer
+float* ProgramWrap::optimizerSlotAt(const Napi::CallbackInfo& info, Parameter** param) {
+  Parameter& p = parameterAt(info);
+  double slot = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(slot >= 0 && slot < program_->optimizerSlots()))
+    throw Napi::RangeError::New(info.Env(), "optimizer slot index out of range");
+  *param = &p;
+  return p.state[static_cast<int>(slot)];
+}
+
+Napi::Value ProgramWrap::GetOptimizerState(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  Parameter* p = nullptr;
+  float* slot = optimizerSlotAt(info, &p);
+  return copyOut(info.Env(), program_->backend(), slot, p->size);
+}
+
+void ProgramWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  Parameter* p = nullptr;
+  float* slot = optimizerSlotAt(info, &p);
+  if (info.Length() < 3 || !info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      static_cast<int64_t>(info[2].As<Napi::Float32Array>().ElementLength()) != p->size)
+    throw Napi::TypeError::New(info.Env(), "setOptimizerState: '" + p->name + "' needs a Float32Array of " +
+                                               std::to_string(p->size) + " values");
+  program_->backend().copyFromHost(slot, info[2].As<Napi::Float32Array>().Data(), p->size * sizeof(float));
+}
+
+Napi::Value ProgramWrap::GetCounters(const Napi::CallbackInfo& info) {
+  ProgramCounters c = program_->counters();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("optimizerStep", static_cast<double>(c.optimizerStep));
+  o.Set("forwardCount", static_cast<double>(c.forwardCount));
+  return o;
+}
+
+// setCounters({ optimizerStep, forwardCount }): non-negative integers below 2^53
+void ProgramWrap::SetCounters(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    if (!info[0].IsObject()) throw TypeError("setCounters({ optimizerStep, forwardCount })");
+    Napi::Object o = info[0].As<Napi::Object>();
+    auto count = [&](const char* key) {
+      Napi::Value v = o.Get(key);
+      double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<int64_t>(d)))
+        throw RangeError(std::string(key) + " must be a non-negative integer");
+      return static_cast<int64_t>(d);
+    };
+    program_->setCounters({count("optimizerStep"), static_cast<uint64_t>(count("forwardCount"))});
+  });
+}
+
 Napi::Value ProgramWrap::TensorShapes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array out = Napi::Array::New(env, program_->tensorCount());
@@ -215,26 +291,42 @@ static StepArgs parseStepArgs(const Napi::CallbackInfo& info, Program& program, 
   return a;
 }
 
-// trainStep(dataset, rows: Int32Array, learningRate, seed) -> Promise<{ loss, correct, count }>
+// Optional micro-batch size at argument i (0 or absent: no accumulation).
+static int64_t microBatchArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  int64_t micro = 0;
+  runOrThrow(info.Env(), [&] {
+    double d = numberArg(info, i, "microBatch");
+    if (!(d >= 0) || d != static_cast<double>(static_cast<int64_t>(d))) throw RangeError("microBatch must be an integer >= 0");
+    micro = static_cast<int64_t>(d);
+  });
+  return micro;
+}
+
+// trainStep(dataset, rows: Int32Array, learningRate, seed, microBatch = 0)
+//   -> Promise<{ loss, correct, count, gradNorm, nonFinite, gradSquares, weightSquares }>
 Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
   StepArgs a = parseStepArgs(info, *program_, 2);
+  int64_t micro = microBatchArg(info, 4);
   busy_ = true;
   Program* program = program_.get();
   Dataset* dataset = &a.data->dataset();
-  auto job = [program, dataset, rows = std::move(a.rows), lr = a.learningRate, seed = a.seed]() {
+  auto job = [program, dataset, rows = std::move(a.rows), lr = a.learningRate, seed = a.seed, micro]() {
     return std::vector<StepResult>{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
-                                                      static_cast<float>(lr), static_cast<uint64_t>(seed))};
+                                                      static_cast<float>(lr), static_cast<uint64_t>(seed), micro)};
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
 }
 
-// trainSteps(dataset, rows: Int32Array, batchSize, learningRates: Float64Array, seed) -> Promise<Float64Array>
+// trainSteps(dataset, rows: Int32Array, batchSize, learningRates: Float64Array, seed, microBatch = 0)
+//   -> Promise<Float64Array>
 // Consecutive steps over rows split into batches of batchSize (the last may be smaller), in one
 // worker: the same steps as trainStep per batch, without a thread hand-off between them.
 // learningRates holds one rate per step (schedules change it step by step).
-// Resolves with [loss, correct, count] per step.
+// microBatch splits each step's batch for gradient accumulation (Program::trainStep).
+// Resolves with [loss, correct, count, gradNorm, nonFinite, gradSquares[P], weightSquares[P]] per step.
 Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
@@ -249,6 +341,7 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
     rates.assign(r.Data(), r.Data() + r.ElementLength());
   });
   StepArgs a = parseStepArgs(info, *program_, 3, /*rateIsArray=*/true);
+  int64_t micro = microBatchArg(info, 5);
   runOrThrow(env, [&] {
     const size_t steps = (a.rows.size() + static_cast<size_t>(batch) - 1) / static_cast<size_t>(batch);
     if (rates.size() != steps)
@@ -257,12 +350,12 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
   busy_ = true;
   Program* program = program_.get();
   Dataset* dataset = &a.data->dataset();
-  auto job = [program, dataset, rows = std::move(a.rows), batch, rates = std::move(rates), seed = a.seed]() {
+  auto job = [program, dataset, rows = std::move(a.rows), batch, rates = std::move(rates), seed = a.seed, micro]() {
     std::vector<StepResult> results;
     const int64_t n = static_cast<int64_t>(rows.size());
     for (int64_t start = 0, step = 0; start < n; start += batch, ++step) {
       results.push_back(program->trainStep(*dataset, rows.data() + start, std::min(batch, n - start),
-                                           static_cast<float>(rates[step]), static_cast<uint64_t>(seed)));
+                                           static_cast<float>(rates[step]), static_cast<uint64_t>(seed), micro));
       if (results.back().nonFinite != -2) break;  // the caller decides what a NaN means; no more steps
     }
     return results;

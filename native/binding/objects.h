@@ -47,8 +47,14 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
   Napi::Value InputGradient(const Napi::CallbackInfo& info);
   void SetGradientControl(const Napi::CallbackInfo& info);
+  Napi::Value OptimizerSlots(const Napi::CallbackInfo& info);
+  Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
+  void SetOptimizerState(const Napi::CallbackInfo& info);
+  Napi::Value GetCounters(const Napi::CallbackInfo& info);
+  void SetCounters(const Napi::CallbackInfo& info);
 
   Parameter& parameterAt(const Napi::CallbackInfo& info);
+  float* optimizerSlotAt(const Napi::CallbackInfo& info, Parameter** param);
   void claim(Napi::Env env);  // throws while an async step is running
 
   std::unique_ptr<Program> program_;

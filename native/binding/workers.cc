@@ -30,13 +30,21 @@ void StepWorker::OnOK() {
     deferred_.Resolve(stepResult(Env(), results_.at(0)));
     return;
   }
-  Napi::Float64Array out = Napi::Float64Array::New(Env(), results_.size() * kPerStep);
+  const size_t params = results_.empty() ? 0 : results_[0].gradSquares.size();
+  const size_t stride = kPerStep + 2 * params;
+  Napi::Float64Array out = Napi::Float64Array::New(Env(), results_.size() * stride);
   for (size_t i = 0; i < results_.size(); ++i) {
-    out[kPerStep * i] = results_[i].loss;
-    out[kPerStep * i + 1] = static_cast<double>(results_[i].correct);
-    out[kPerStep * i + 2] = static_cast<double>(results_[i].accuracyUnits);
-    out[kPerStep * i + 3] = results_[i].gradNorm;
-    out[kPerStep * i + 4] = results_[i].nonFinite;
+    const StepResult& r = results_[i];
+    double* at = out.Data() + stride * i;
+    at[0] = r.loss;
+    at[1] = static_cast<double>(r.correct);
+    at[2] = static_cast<double>(r.accuracyUnits);
+    at[3] = r.gradNorm;
+    at[4] = r.nonFinite;
+    for (size_t k = 0; k < params; ++k) {
+      at[kPerStep + k] = r.gradSquares[k];
+      at[kPerStep + params + k] = r.weightSquares[k];
+    }
   }
   deferred_.Resolve(out);
 }

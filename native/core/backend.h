@@ -91,6 +91,8 @@ class Backend {
   // Sum of squares of x[n], into a host double (gradient norms); NaN/Inf when x holds one.
   // The summation order is fixed, so the result does not depend on threads.
   virtual double sumSquares(const float* x, int64_t n) = 0;
+  // y[n] += alpha * x[n] (L2 regularization's gradient).
+  virtual void axpy(float* y, const float* x, int64_t n, float alpha) = 0;
   // x[n] *= s (gradient clipping by norm).
   virtual void scale(float* x, int64_t n, float s) = 0;
   // x[n] = min(max(x, -limit), limit) (gradient clipping by value).

@@ -28,6 +28,7 @@ struct NodeSpec {
 struct ParamInfo {
   std::string suffix;  // "kernel", "bias", "embeddings"
   Shape shape;
+  float l2 = 0;        // L2 penalty factor (Keras' regularizers.l2): loss += l2 * sum(w^2)
 };
 
 // One tensor as an op sees it during a step: `batch` samples of `shape` each.

@@ -54,8 +54,11 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
   int64_t offset = 0;
   for (size_t k = 0; k < infos.size(); ++k) {
     int64_t n = numElements(infos[k].shape);
+    if (!(infos[k].l2 >= 0) || !std::isfinite(infos[k].l2))
+      throw RangeError("layer '" + nodes_[owner[k]].op->name() + "': the L2 regularization factor must be finite and >= 0");
     params_.push_back({nodes_[owner[k]].op->name() + "/" + infos[k].suffix, infos[k].shape, n,
-                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr}});
+                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr}, infos[k].l2});
+    regularized_ = regularized_ || infos[k].l2 > 0;
     offset += alignUp(n);
   }
 
@@ -169,12 +172,15 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
   }
 }
 
-StepResult Program::lossAndBackward(int64_t batch, bool runBackward) {
+StepResult Program::lossAndBackward(int64_t batch, bool runBackward, bool accumulate, double gradientWeight) {
   TensorView& out = tensors_[outputTensor_];
   double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape,
                                static_cast<double*>(lossScalars_.get()),
                                reinterpret_cast<int64_t*>(static_cast<char*>(lossScalars_.get()) + sizeof(double)));
-  if (runBackward) backward();
+  if (runBackward) {
+    if (gradientWeight != 1) backend_.scale(out.grad, batch * out.elements(), static_cast<float>(gradientWeight));
+    backward(accumulate);
+  }
   double lossSum = 0;
   int64_t correct = 0;
   backend_.copyToHost(&lossSum, lossScalars_.get(), sizeof(double));
@@ -182,14 +188,14 @@ StepResult Program::lossAndBackward(int64_t batch, bool runBackward) {
   return {lossSum / divisor, correct, batch * labelShape().accuracyUnitsPerRow};
 }
 
-void Program::backward() {
+void Program::backward(bool accumulateParams) {
   std::fill(gradWritten_.begin(), gradWritten_.end(), false);
   gradWritten_[outputTensor_] = true;
   for (size_t i = nodes_.size(); i-- > 0;) {
     Node& node = nodes_[i];
     if (!gradWritten_[i + 1]) continue;  // nothing downstream produced a gradient for this node
     for (size_t k = 0; k < node.inputs.size(); ++k) node.run.accumulateInputGrad[k] = gradWritten_[node.inputs[k]];
-    node.run.accumulateParamGrad = false;
+    node.run.accumulateParamGrad = accumulateParams;
     node.op->backward(node.run);
     for (int in : node.inputs)
       if (tensors_[in].grad) gradWritten_[in] = true;
@@ -197,26 +203,40 @@ void Program::backward() {
 }
 
 StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate,
-                              uint64_t seed) {
+                              uint64_t seed, int64_t microBatch) {
   CanonicalFloatMode mode;
-  StepResult result = computeGradients(data, rows, count, true, seed);
+  StepResult result = forwardBackward(data, rows, count, true, seed, microBatch);
+  // Weight norms after the step (or unchanged, when the step is skipped): one read of each tensor.
+  auto measureWeights = [&] {
+    result.weightSquares.resize(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k) result.weightSquares[k] = backend_.sumSquares(params_[k].value, params_[k].size);
+  };
 
-  // Gradient health: the global norm (as torch.nn.utils.clip_grad_norm_ computes it), in one pass
-  // over the gradient slab (the padding between tensors holds zeros); only when it is not finite,
-  // the first parameter in model order whose gradient is not.
-  result.gradNorm = std::sqrt(backend_.sumSquares(gradSlab_.f(), static_cast<int64_t>(gradSlab_.bytes() / sizeof(float))));
-  if (!std::isfinite(result.gradNorm))
-    for (size_t k = 0; k < params_.size() && result.nonFinite == -2; ++k)
-      if (!std::isfinite(backend_.sumSquares(params_[k].grad, params_[k].size))) result.nonFinite = static_cast<int32_t>(k);
+  // Gradient health: per-parameter sums of squares, whose total gives the global norm as
+  // torch.nn.utils.clip_grad_norm_ computes it; the first parameter in model order that is not finite.
+  result.gradSquares.resize(params_.size());
+  double total = 0;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    result.gradSquares[k] = backend_.sumSquares(params_[k].grad, params_[k].size);
+    total += result.gradSquares[k];
+    if (!std::isfinite(result.gradSquares[k]) && result.nonFinite == -2) result.nonFinite = static_cast<int32_t>(k);
+  }
+  result.gradNorm = std::sqrt(total);
   if (!std::isfinite(result.loss) && result.nonFinite == -2) result.nonFinite = -1;
-  if (result.nonFinite != -2 && gradientControl_.skipNonFinite) return result;  // weights stay as they were
+  if (result.nonFinite != -2 && gradientControl_.skipNonFinite) {  // weights stay as they were
+    measureWeights();
+    return result;
+  }
 
   if (gradientControl_.clipValue > 0)
     for (Parameter& p : params_) backend_.clamp(p.grad, p.size, gradientControl_.clipValue);
   if (gradientControl_.clipNorm > 0) {
     double norm = result.gradNorm;
-    if (gradientControl_.clipValue > 0)  // clamping changed the norm
-      norm = std::sqrt(backend_.sumSquares(gradSlab_.f(), static_cast<int64_t>(gradSlab_.bytes() / sizeof(float))));
+    if (gradientControl_.clipValue > 0) {  // clamping changed the norm
+      double clamped = 0;
+      for (const Parameter& p : params_) clamped += backend_.sumSquares(p.grad, p.size);
+      norm = std::sqrt(clamped);
+    }
     const double coefficient = gradientControl_.clipNorm / (norm + 1e-6);
     if (coefficient < 1)
       for (Parameter& p : params_) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
@@ -224,16 +244,52 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   ++optimizerStep_;
   for (Parameter& p : params_)
     optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_);
+  measureWeights();
   return result;
 }
 
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,
                                      uint64_t seed) {
   CanonicalFloatMode mode;
+  return forwardBackward(data, rows, count, training, seed, 0);
+}
+
+StepResult Program::forwardBackward(const Dataset& data, const int32_t* rows, int64_t count, bool training,
+                                    uint64_t seed, int64_t microBatch) {
   checkDataset(data, true, "x");
-  gather(data, rows, count);
-  forward(count, training, seed);
-  return lossAndBackward(count, true);
+  const int64_t micro = microBatch > 0 && microBatch < count ? microBatch : count;
+  StepResult total{0, 0, 0};
+  for (int64_t start = 0; start < count; start += micro) {
+    const int64_t n = std::min(micro, count - start);
+    gather(data, rows + start, n);
+    forward(n, training, seed);
+    // Each micro-batch's mean-loss gradient, weighted by its share of the rows and summed into
+    // the parameter gradients, is the gradient of the mean loss over all `count` rows.
+    const double share = static_cast<double>(n) / static_cast<double>(count);
+    StepResult r = lossAndBackward(n, true, start > 0, share);
+    total.loss += micro == count ? r.loss : r.loss * share;
+    total.correct += r.correct;
+    total.accuracyUnits += r.accuracyUnits;
+  }
+  if (regularized_) total.loss += regularize(true);
+  return total;
+}
+
+double Program::regularize(bool gradients) {
+  double penalty = 0;
+  for (Parameter& p : params_) {
+    if (p.l2 == 0) continue;
+    penalty += p.l2 * backend_.sumSquares(p.value, p.size);
+    if (gradients) backend_.axpy(p.grad, p.value, p.size, 2 * p.l2);
+  }
+  return penalty;
+}
+
+std::vector<std::string> Program::optimizerSlotNames() const {
+  if (!optimizer_) return {};
+  if (optimizer_->stateTensors() == 2) return {"m", "v"};  // Adam's exp_avg, exp_avg_sq
+  if (optimizer_->stateTensors() == 1) return {"momentum"};
+  return {};
 }
 
 StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count) {
@@ -241,7 +297,9 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   checkDataset(data, true, "x");
   gather(data, rows, count);
   forward(count, false, 0);
-  return lossAndBackward(count, false);
+  StepResult r = lossAndBackward(count, false);
+  if (regularized_) r.loss += regularize(false);  // as Keras, the reported loss includes the penalties
+  return r;
 }
 
 void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut) {

@@ -30,6 +30,7 @@ struct Parameter {
   float* value;
   float* grad;
   float* state[2];  // optimizer slots
+  float l2;         // L2 penalty factor, 0 when the layer has no regularizer
 };
 
 struct StepResult {
@@ -40,6 +41,15 @@ struct StepResult {
   // Set when the loss or a gradient was NaN/Inf: -1 the loss only, else the index of the first
   // parameter (in model order) whose gradient was non-finite. -2 when everything was finite.
   int32_t nonFinite = -2;
+  // Per parameter (model order), trainStep only: sum of squares of the gradient before clipping,
+  // and of the weights after the step. Per-layer norms are the root of a layer's sum.
+  std::vector<double> gradSquares = {}, weightSquares = {};
+};
+
+// What a checkpoint needs beyond weights and optimizer slots to continue bit-identically.
+struct ProgramCounters {
+  int64_t optimizerStep = 0;  // updates applied (Adam's bias correction, SGD's first step)
+  uint64_t forwardCount = 0;  // training forwards run (selects each step's dropout masks)
 };
 
 // What trainStep does between the backward pass and the update.
@@ -71,13 +81,23 @@ class Program {
   void checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const;
 
   // One training step on rows[0..count) of data: gather, forward, loss, backward, update.
-  StepResult trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate, uint64_t seed);
+  // With 0 < microBatch < count the rows go through forward/backward in micro-batches of that
+  // size whose gradients are summed, weighted by size (gradient accumulation): the update is
+  // the one a single batch of `count` rows would give, with activations for microBatch rows only.
+  StepResult trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate, uint64_t seed,
+                       int64_t microBatch = 0);
   // Forward, loss and backward without the update; gradients stay readable (tests, accumulation).
   StepResult computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training, uint64_t seed);
   // Loss and correct count in inference mode.
   StepResult evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count);
   // Inference outputs for rows into host memory [count, outputElements].
   void predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut);
+
+  // Optimizer slots per parameter (0, 1 or 2) and their names, e.g. {"m", "v"} for Adam.
+  int optimizerSlots() const { return optimizer_ ? optimizer_->stateTensors() : 0; }
+  std::vector<std::string> optimizerSlotNames() const;
+  ProgramCounters counters() const { return {optimizerStep_, forwardCount_}; }
+  void setCounters(const ProgramCounters& c) { optimizerStep_ = c.optimizerStep; forwardCount_ = c.forwardCount; }
 
   // Gradient of the loss with respect to the input of the last computeGradients (needs inputGradient).
   void copyInputGradient(float* hostOut, int64_t count) const;
@@ -95,8 +115,15 @@ class Program {
   void ensureCapacity(int64_t batch);
   void gather(const Dataset& data, const int32_t* rows, int64_t count);
   void forward(int64_t batch, bool training, uint64_t seed);
-  StepResult lossAndBackward(int64_t batch, bool backward);
-  void backward();
+  // Forward and backward over rows in micro-batches (all at once when microBatch is 0).
+  StepResult forwardBackward(const Dataset& data, const int32_t* rows, int64_t count, bool training, uint64_t seed,
+                             int64_t microBatch);
+  // gradientWeight scales the loss gradient (a micro-batch's share of the rows); accumulate adds
+  // the parameter gradients to those already there.
+  StepResult lossAndBackward(int64_t batch, bool backward, bool accumulate = false, double gradientWeight = 1);
+  void backward(bool accumulateParams);
+  // L2 penalties: returns sum(l2 * |w|^2); with gradients, adds 2 * l2 * w to each gradient.
+  double regularize(bool gradients);
 
   Backend& backend_;
   ProgramSpec spec_;
@@ -104,6 +131,7 @@ class Program {
   std::vector<Node> nodes_;
   std::vector<Parameter> params_;
   std::vector<bool> needsGrad_, gradWritten_;
+  bool regularized_ = false;
   int outputTensor_;
   DeviceBuffer paramSlab_, gradSlab_, stateSlab_;
 

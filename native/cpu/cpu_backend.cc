@@ -115,6 +115,10 @@ double CpuBackend::sumSquares(const float* x, int64_t n) {
   return total;
 }
 
+void CpuBackend::axpy(float* y, const float* x, int64_t n, float alpha) {
+  cblas_saxpy(static_cast<blasint>(n), alpha, x, 1, y, 1);
+}
+
 void CpuBackend::scale(float* x, int64_t n, float s) {
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }

@@ -50,6 +50,7 @@ class CpuBackend final : public Backend {
                   int64_t step) override;
 
   double sumSquares(const float* x, int64_t n) override;
+  void axpy(float* y, const float* x, int64_t n, float alpha) override;
   void scale(float* x, int64_t n, float s) override;
   void clamp(float* x, int64_t n, float limit) override;
 };

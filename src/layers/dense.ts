@@ -3,6 +3,7 @@
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
 import type { NodeSpec } from '../native.js';
 import type { DType } from '../tensor.js';
+import { getRegularizer, type Regularizer, regularizerConfig } from '../regularizers.js';
 import { checkInteger, checkNumber, checkOneOf, shapeString } from '../validate.js';
 import { ACTIVATIONS, type ActivationName } from './activations.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
@@ -16,6 +17,10 @@ export interface DenseOptions extends BaseLayerOptions {
   useBias?: boolean;
   kernelInitializer?: InitializerName | Initializer;
   biasInitializer?: InitializerName | Initializer;
+  /** Penalty on the kernel added to the loss: regularizers.l2(0.01) or 'l2'. */
+  kernelRegularizer?: Regularizer | 'l2';
+  /** Penalty on the bias added to the loss. */
+  biasRegularizer?: Regularizer | 'l2';
   /** Shorthand for inputShape: [inputDim]. */
   inputDim?: number;
 }
@@ -28,11 +33,13 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
 
   constructor(options: DenseOptions) {
     if (options?.inputDim !== undefined && options.inputShape === undefined)
       options = { ...options, inputShape: [checkInteger(options.inputDim, 'dense: inputDim', 1)] };
-    super(options, ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim'], 'dense');
+    super(options, ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'inputDim'], 'dense');
     this.units = checkInteger(options.units, 'dense: units', 1);
     this.activation = checkOneOf(options.activation ?? 'linear', 'dense: activation', ACTIVATIONS);
     this.alpha = checkNumber(options.alpha ?? 0.3, 'dense: alpha', { min: 0 });
@@ -40,6 +47,8 @@ export class Dense extends Layer {
     this.useBias = options.useBias ?? true;
     this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorotUniform', 'dense: kernelInitializer');
     this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros', 'dense: biasInitializer');
+    this.kernelRegularizer = getRegularizer(options.kernelRegularizer, 'dense: kernelRegularizer');
+    this.biasRegularizer = getRegularizer(options.biasRegularizer, 'dense: biasRegularizer');
   }
 
   computeOutputShape(input: number[], dtype: DType): number[] {
@@ -59,7 +68,7 @@ export class Dense extends Layer {
   toNodes(input: number, firstOutput: number): NodeSpec[] {
     const fused = this.activation === 'softmax' ? 'linear' : this.activation;
     const nodes: NodeSpec[] = [
-      { op: 'dense', name: this.name!, inputs: [input], numbers: { units: this.units, useBias: this.useBias ? 1 : 0, alpha: this.alpha }, strings: { activation: fused } },
+      { op: 'dense', name: this.name!, inputs: [input], numbers: { units: this.units, useBias: this.useBias ? 1 : 0, alpha: this.alpha, kernelL2: this.kernelRegularizer?.l2 ?? 0, biasL2: this.biasRegularizer?.l2 ?? 0 }, strings: { activation: fused } },
     ];
     // Softmax normalises a whole row, so it runs as its own node after the product.
     if (this.activation === 'softmax') nodes.push({ op: 'softmax', name: `${this.name}/softmax`, inputs: [firstOutput] });
@@ -74,6 +83,9 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.getConfig() },
       biasInitializer: { name: this.biasInitializer.name, config: this.biasInitializer.getConfig() },
+      ...(this.alpha !== 0.3 ? { alpha: this.alpha } : {}),
+      ...(this.kernelRegularizer ? { kernelRegularizer: regularizerConfig(this.kernelRegularizer) } : {}),
+      ...(this.biasRegularizer ? { biasRegularizer: regularizerConfig(this.biasRegularizer) } : {}),
     };
   }
 }

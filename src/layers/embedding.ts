@@ -3,6 +3,7 @@
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
 import type { NodeSpec } from '../native.js';
 import type { DType } from '../tensor.js';
+import { getRegularizer, type Regularizer, regularizerConfig } from '../regularizers.js';
 import { checkInteger } from '../validate.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
 
@@ -12,6 +13,8 @@ export interface EmbeddingOptions extends BaseLayerOptions {
   outputDim: number;
   /** Default randomUniform(-0.05, 0.05), as Keras. */
   embeddingsInitializer?: InitializerName | Initializer;
+  /** Penalty on the embeddings added to the loss: regularizers.l2(0.01) or 'l2'. */
+  embeddingsRegularizer?: Regularizer | 'l2';
   /** Tokens per sample; shorthand for inputShape: [inputLength]. */
   inputLength?: number;
 }
@@ -21,14 +24,16 @@ export class Embedding extends Layer {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
+  readonly embeddingsRegularizer: Regularizer | undefined;
 
   constructor(options: EmbeddingOptions) {
     if (options?.inputLength !== undefined && options.inputShape === undefined)
       options = { ...options, inputShape: [checkInteger(options.inputLength, 'embedding: inputLength', 1)] };
-    super(options, ['inputDim', 'outputDim', 'embeddingsInitializer', 'inputLength'], 'embedding');
+    super(options, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'inputLength'], 'embedding');
     this.inputDim = checkInteger(options.inputDim, 'embedding: inputDim', 1);
     this.outputDim = checkInteger(options.outputDim, 'embedding: outputDim', 1);
     this.embeddingsInitializer = getInitializer(options.embeddingsInitializer ?? 'randomUniform', 'embedding: embeddingsInitializer');
+    this.embeddingsRegularizer = getRegularizer(options.embeddingsRegularizer, 'embedding: embeddingsRegularizer');
   }
 
   get inputDtype(): DType {
@@ -46,7 +51,7 @@ export class Embedding extends Layer {
   }
 
   toNodes(input: number): NodeSpec[] {
-    return [{ op: 'embedding', name: this.name!, inputs: [input], numbers: { inputDim: this.inputDim, outputDim: this.outputDim } }];
+    return [{ op: 'embedding', name: this.name!, inputs: [input], numbers: { inputDim: this.inputDim, outputDim: this.outputDim, embeddingsL2: this.embeddingsRegularizer?.l2 ?? 0 } }];
   }
 
   getConfig(): Record<string, unknown> {
@@ -55,6 +60,7 @@ export class Embedding extends Layer {
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       embeddingsInitializer: { name: this.embeddingsInitializer.name, config: this.embeddingsInitializer.getConfig() },
+      ...(this.embeddingsRegularizer ? { embeddingsRegularizer: regularizerConfig(this.embeddingsRegularizer) } : {}),
     };
   }
 }

@@ -14,7 +14,9 @@ class Dense final : public Op {
         units_(static_cast<int64_t>(spec.number("units"))),
         useBias_(spec.number("useBias", 1) != 0),
         act_(activationFromName(spec.string("activation", "linear"))),
-        alpha_(static_cast<float>(spec.number("alpha", 0.3))) {
+        alpha_(static_cast<float>(spec.number("alpha", 0.3))),
+        kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
+        biasL2_(static_cast<float>(spec.number("biasL2", 0))) {
     if (units_ < 1) throw RangeError("layer '" + name_ + "': units must be a positive integer");
   }
   const char* type() const override { return "dense"; }
@@ -31,8 +33,8 @@ class Dense final : public Op {
   }
 
   std::vector<ParamInfo> params() const override {
-    std::vector<ParamInfo> p{{"kernel", {inputs_, units_}}};
-    if (useBias_) p.push_back({"bias", {units_}});
+    std::vector<ParamInfo> p{{"kernel", {inputs_, units_}, kernelL2_}};
+    if (useBias_) p.push_back({"bias", {units_}, biasL2_});
     return p;
   }
 
@@ -77,7 +79,7 @@ class Dense final : public Op {
   int64_t units_, inputs_ = 0, rowsPerSample_ = 1;
   bool useBias_;
   Activation act_;
-  float alpha_;
+  float alpha_, kernelL2_, biasL2_;
 };
 
 }  // namespace

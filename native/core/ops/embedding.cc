@@ -11,7 +11,8 @@ class Embedding final : public Op {
   explicit Embedding(const NodeSpec& spec)
       : Op(spec),
         vocab_(static_cast<int64_t>(spec.number("inputDim"))),
-        dim_(static_cast<int64_t>(spec.number("outputDim"))) {
+        dim_(static_cast<int64_t>(spec.number("outputDim"))),
+        l2_(static_cast<float>(spec.number("embeddingsL2", 0))) {
     if (vocab_ < 1 || dim_ < 1) throw RangeError("layer '" + name_ + "': inputDim and outputDim must be positive");
   }
   const char* type() const override { return "embedding"; }
@@ -24,7 +25,7 @@ class Embedding final : public Op {
     return out;
   }
 
-  std::vector<ParamInfo> params() const override { return {{"embeddings", {vocab_, dim_}}}; }
+  std::vector<ParamInfo> params() const override { return {{"embeddings", {vocab_, dim_}, l2_}}; }
 
   void forward(const OpRun& r) override {
     int64_t count = r.batch * r.inputs[0]->elements();
@@ -43,6 +44,7 @@ class Embedding final : public Op {
 
  private:
   int64_t vocab_, dim_;
+  float l2_;
 };
 
 }  // namespace
