@@ -12,6 +12,8 @@ export interface TrainingModel {
   readonly optimizer: Optimizer | undefined;
   getWeights(): Weight[];
   setWeights(weights: Weight[]): void;
+  /** Writes a checkpoint folder (see Sequential.save). */
+  save(dir: string): Promise<void>;
 }
 
 export interface Callback {

@@ -1,7 +1,11 @@
 // gradloop's public face: re-exports only.
 export { tensor, Tensor, type DType } from './tensor.js';
-export { sequential, Sequential, type CompileOptions, type SequentialOptions, type Weight } from './model.js';
-export type { FitOptions } from './loop.js';
+export { sequential, Sequential, loadModel, type CompileOptions, type SequentialOptions, type Weight } from './model.js';
+export type { FitOptions, TrainingPosition } from './loop.js';
+export { regularizers, type Regularizer } from './regularizers.js';
+export { findLearningRate, type FindLearningRateOptions, type LearningRateFinding } from './lr-finder.js';
+export type { Finding, FindingKind } from './diagnose.js';
+export type { LayerNorms, TrainingWarning } from './gradient-health.js';
 export { layers, Layer, Dense, Dropout, Embedding, Flatten, Activation } from './layers/index.js';
 export type { ActivationName, DenseOptions, DropoutOptions, EmbeddingOptions, BaseLayerOptions } from './layers/index.js';
 export { optimizers, Optimizer, type SgdOptions, type AdamOptions } from './optimizers.js';
@@ -13,4 +17,4 @@ export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/veri
 export type { ExportOnnxOptions } from './onnx/export.js';
 export type { TrainingSummary } from './model.js';
 export { schedules, type LearningRateSchedule } from './schedules.js';
-export { callbacks, EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './monitors.js';
+export { callbacks, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type ModelCheckpointOptions } from './monitors.js';

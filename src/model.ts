@@ -3,16 +3,18 @@
 import { type Callback } from './callbacks.js';
 import { History } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
-import { Embedding, Layer } from './layers/index.js';
-import { type CompiledModel, fitLoop, type FitOptions } from './loop.js';
+import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from './io/checkpoint.js';
+import { Embedding, Layer, layerFromConfig } from './layers/index.js';
+import { type CompiledModel, fitLoop, type FitOptions, type TrainingPosition } from './loop.js';
 import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
 import { native, type NativeProgram, type NodeSpec } from './native.js';
-import { getOptimizer, type Optimizer } from './optimizers.js';
+import { getOptimizer, type Optimizer, optimizerFromConfig } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { formatSummary } from './summary.js';
 import { Tensor } from './tensor.js';
 import { checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString } from './validate.js';
+import { VERSION } from './version.js';
 
 export interface Weight {
   /** "<layer>/<kind>", e.g. "dense_1/kernel". */
@@ -71,6 +73,8 @@ export class Sequential {
   private compiled?: Compiled;
   private fitting = false;
   private lastFit?: TrainingSummary;
+  /** Where the last (or current) fit stands; saved in checkpoints. */
+  private position?: TrainingPosition;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     checkKeys(options, 'sequential', ['name', 'seed']);
@@ -186,9 +190,21 @@ export class Sequential {
   async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
     const compiled = this.requireCompiled('fit');
     this.assertIdle('fit');
+    let resume: { epoch: number; step: number; seed: number } | undefined;
+    if (options?.resumeFrom !== undefined) {
+      if (typeof options.resumeFrom !== 'string') throw new TypeError(`fit: resumeFrom must be a checkpoint folder path, got ${describe(options.resumeFrom)}`);
+      const contents = await readCheckpoint(options.resumeFrom);
+      const position = this.restore(contents, 'fit: resumeFrom', true);
+      if (!position) throw new Error(`fit: resumeFrom: the checkpoint '${options.resumeFrom}' was saved before any fit, so it has no epoch and step to resume from; use loadModel() or fit without resumeFrom`);
+      resume = { epoch: position.epoch, step: position.step, seed: options.seed ?? position.seed };
+      // The saved run's batching and shuffling, unless the caller changes them.
+      options = { batchSize: position.batchSize, accumulateSteps: position.accumulateSteps, shuffle: position.shuffle, ...options };
+      if (position.validationSplit !== undefined && options.validationData === undefined) options.validationSplit ??= position.validationSplit;
+    }
     this.fitting = true;
     try {
-      const history = await fitLoop(this, this.build(), compiled, x, y, options);
+      const tracking = { resume, onPosition: (p: TrainingPosition) => (this.position = p) };
+      const history = await fitLoop(this, this.build(), compiled, x, y, options, tracking);
       const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
       this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
       return history;
@@ -305,6 +321,99 @@ export class Sequential {
     return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
   }
 
+  // ---- checkpoints ----
+
+  /**
+   * Saves a checkpoint folder: model.json (architecture, compile settings, where training stands,
+   * version), weights.safetensors, and optimizer.safetensors (its state). Atomic: a crash or kill
+   * during the save leaves the previous checkpoint loadable. Works from callbacks during fit.
+   */
+  async save(dir: string): Promise<void> {
+    if (typeof dir !== 'string' || dir === '') throw new TypeError(`save: dir must be a folder path, got ${describe(dir)}`);
+    const built = this.build();
+    const program = built.program;
+    const manifest: CheckpointManifest = {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_VERSION,
+      gradloopVersion: VERSION,
+      savedAt: new Date().toISOString(),
+      model: { name: this.name, seed: this.seed, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) },
+    };
+    const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
+    if (this.compiled) {
+      const { loss, metrics, optimizer, clipNorm, clipValue } = this.compiled;
+      manifest.compile = { loss, metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue };
+      const slots = program.optimizerSlots();
+      manifest.training = {
+        position: this.position ? { ...this.position } : null,
+        iterations: optimizer.iterations,
+        counters: program.getCounters(),
+        optimizerSlots: slots,
+      };
+      built.weights.forEach((w, i) =>
+        slots.forEach((slot, k) => optimizerTensors.push({ name: `${w.name}/${slot}`, shape: w.shape, data: program.getOptimizerState(i, k) })),
+      );
+    }
+    await writeCheckpoint(dir, manifest, this.getWeights(), optimizerTensors);
+  }
+
+  /**
+   * @internal Puts a checkpoint's weights (and, when compiled, optimizer state and counters) into
+   * this model; checks everything before changing anything. Returns the saved training position.
+   */
+  restore(contents: CheckpointContents, where: string, withTraining: boolean): TrainingPosition | undefined {
+    const built = this.build();
+    const program = built.program;
+    const file = (name: string) => `'${contents.from}/${name}'`;
+    const byName = new Map(contents.weights.map((t) => [t.name, t]));
+    const weights = built.weights.map((w) => {
+      const t = byName.get(w.name);
+      if (!t) throw new Error(`${where}: ${file('weights.safetensors')} has no weight '${w.name}'; it was saved from a different architecture`);
+      if (!sameShape(t.shape, w.shape))
+        throw new Error(`${where}: ${file('weights.safetensors')} has '${w.name}' with shape ${shapeString(t.shape)}, the model needs ${shapeString(w.shape)}`);
+      for (let k = 0; k < t.data.length; k++)
+        if (t.data[k] - t.data[k] !== 0) throw new Error(`${where}: ${file('weights.safetensors')} holds ${t.data[k]} in '${w.name}' at index ${k}; the checkpoint is corrupt`);
+      return t.data;
+    });
+    if (byName.size !== weights.length)
+      throw new Error(`${where}: ${file('weights.safetensors')} has ${byName.size} weights, the model ${weights.length}; it was saved from a different architecture`);
+
+    const training = contents.manifest.training;
+    let slotData: Float32Array[][] = [];
+    if (withTraining && this.compiled && training) {
+      const slots = program.optimizerSlots();
+      if (JSON.stringify(slots) !== JSON.stringify(training.optimizerSlots))
+        throw new Error(`${where}: the checkpoint's optimizer keeps state [${training.optimizerSlots.join(', ')}] but this model's (${this.compiled.optimizer.type}) keeps [${slots.join(', ')}]; compile with the optimizer it was saved with`);
+      const state = new Map(contents.optimizer.map((t) => [t.name, t]));
+      slotData = built.weights.map((w) =>
+        slots.map((slot) => {
+          const t = state.get(`${w.name}/${slot}`);
+          if (!t || !sameShape(t.shape, w.shape)) throw new Error(`${where}: ${file('optimizer.safetensors')} lacks '${w.name}/${slot}' with shape ${shapeString(w.shape)}; the checkpoint is incomplete`);
+          return t.data;
+        }),
+      );
+      const { optimizerStep, forwardCount } = training.counters ?? {};
+      if (![optimizerStep, forwardCount, training.iterations].every((v) => Number.isSafeInteger(v) && (v as number) >= 0))
+        throw new Error(`${where}: ${file('model.json')} has invalid training counters`);
+    }
+
+    // Everything checked: apply.
+    weights.forEach((data, i) => program.setParameter(i, data));
+    if (withTraining && this.compiled && training) {
+      slotData.forEach((slots, i) => slots.forEach((data, k) => program.setOptimizerState(i, k, data)));
+      program.setCounters(training.counters);
+      const optimizer = this.compiled.optimizer;
+      optimizer.iterations = training.iterations;
+      // A constant rate changed during training (reduceLROnPlateau, or by hand) continues as saved.
+      const savedRate = (contents.manifest.compile?.optimizer as { learningRate?: unknown } | undefined)?.learningRate;
+      if (typeof savedRate === 'number' && !optimizer.schedule) optimizer.learningRate = savedRate;
+      const position = training.position as TrainingPosition | null;
+      this.position = position ?? undefined;
+      return position ?? undefined;
+    }
+    return undefined;
+  }
+
   // ---- internals ----
 
   private requireCompiled(method: string): Compiled {
@@ -319,10 +428,50 @@ export class Sequential {
     if (this.fitting) throw new Error(`${method}: model '${this.name}' is in the middle of fit(); await it first`);
   }
 
+  /** @internal what fit uses, for tools that drive training themselves (findLearningRate). */
+  _training(method: string): { built: Built; compiled: Compiled } {
+    const compiled = this.requireCompiled(method);
+    this.assertIdle(method);
+    return { built: this.build(), compiled };
+  }
+
   /** @internal the compiled native program, for gradient checks. */
   get _program(): NativeProgram {
     return this.build().program;
   }
+}
+
+/**
+ * Loads a checkpoint written by model.save() or callbacks.modelCheckpoint(): the architecture,
+ * weights and, when it was compiled, the compile settings, optimizer state and training position,
+ * so fit(..., { resumeFrom }) or a plain fit() continues where it stopped. A corrupt, truncated or
+ * incompatible checkpoint raises an Error naming the file; nothing is half-loaded.
+ */
+export async function loadModel(dir: string): Promise<Sequential> {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError(`loadModel: dir must be a folder path, got ${describe(dir)}`);
+  const contents = await readCheckpoint(dir);
+  const { model: config, compile } = contents.manifest;
+  const where = `loadModel: '${contents.from}/model.json'`;
+  let model: Sequential;
+  try {
+    model = new Sequential(
+      config.layers.map((entry, i) => layerFromConfig(entry, `${where} layer ${i}`)),
+      { name: config.name, seed: config.seed },
+    );
+    if (compile)
+      model.compile({
+        loss: compile.loss as LossName,
+        metrics: compile.metrics,
+        optimizer: optimizerFromConfig(compile.optimizer, `${where} compile.optimizer`),
+        ...(compile.clipNorm > 0 ? { clipNorm: compile.clipNorm } : {}),
+        ...(compile.clipValue > 0 ? { clipValue: compile.clipValue } : {}),
+      });
+  } catch (err) {
+    if ((err as Error).message.startsWith(where)) throw err;
+    throw new Error(`${where} describes a model gradloop cannot build: ${(err as Error).message}`, { cause: err });
+  }
+  model.restore(contents, 'loadModel', true);
+  return model;
 }
 
 /** Creates a model from a list of layers, as tf.sequential({ layers }) / keras.Sequential([...]). */

@@ -1,4 +1,5 @@
-// Callbacks that watch a metric every epoch (Keras' EarlyStopping, ReduceLROnPlateau).
+// Callbacks that watch a metric every epoch (Keras' EarlyStopping, ReduceLROnPlateau,
+// ModelCheckpoint).
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { checkInteger, checkKeys, checkNumber, checkOneOf } from './validate.js';
 
@@ -169,7 +170,86 @@ export class ReduceLROnPlateau implements Callback {
   }
 }
 
+export interface ModelCheckpointOptions {
+  /** Checkpoint folder; `{epoch}` and `{step}` in it are replaced (1-based), e.g. 'ckpt/epoch-{epoch}'. */
+  dir: string;
+  /** Metric saveBestOnly compares (default 'valLoss'). */
+  monitor?: string;
+  mode?: Mode;
+  /** Save only when `monitor` improved on the best so far. */
+  saveBestOnly?: boolean;
+  /** Save every this many epochs (default 1). */
+  every?: number;
+  /** Also save every this many optimizer steps, mid-epoch (PyTorch Lightning's every_n_train_steps). */
+  everySteps?: number;
+}
+
+/**
+ * Saves checkpoints during fit (model.save: weights, optimizer state, training position; atomic),
+ * every `every` epochs, or only on improvement with saveBestOnly. Resume with fit(..., { resumeFrom: dir }).
+ */
+export class ModelCheckpoint implements Callback {
+  /** Folders written, in order. */
+  readonly saved: string[] = [];
+  best = NaN;
+  private readonly dir: string;
+  private readonly monitor: Monitor;
+  private readonly saveBestOnly: boolean;
+  private readonly every: number;
+  private model!: TrainingModel;
+  private steps = 0;
+  private epoch = 0;
+  onBatchEnd?: (batch: number, logs?: Logs) => Promise<void>;
+
+  constructor(o: ModelCheckpointOptions) {
+    checkKeys(o, 'modelCheckpoint', ['dir', 'monitor', 'mode', 'saveBestOnly', 'every', 'everySteps']);
+    if (typeof o?.dir !== 'string' || o.dir === '') throw new TypeError("modelCheckpoint: dir must be a folder path, e.g. 'checkpoints/run1'");
+    this.dir = o.dir;
+    this.monitor = new Monitor(o.monitor ?? 'valLoss', checkOneOf(o.mode ?? 'auto', 'modelCheckpoint: mode', MODES), 0, 'modelCheckpoint');
+    this.saveBestOnly = o.saveBestOnly ?? false;
+    if (typeof this.saveBestOnly !== 'boolean') throw new TypeError('modelCheckpoint: saveBestOnly must be a boolean');
+    this.every = checkInteger(o.every ?? 1, 'modelCheckpoint: every', 1);
+    if (o.everySteps !== undefined) {
+      const everySteps = checkInteger(o.everySteps, 'modelCheckpoint: everySteps', 1);
+      // Only then does the callback watch batches (which makes fit run one native call per step).
+      this.onBatchEnd = async (batch: number) => {
+        if (++this.steps % everySteps === 0) await this.write(this.epoch + 1, batch + 1);
+      };
+    }
+  }
+
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    this.best = this.monitor.initial();
+    this.steps = 0;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    if ((epoch + 1) % this.every !== 0) return;
+    if (this.saveBestOnly) {
+      const current = this.monitor.read(logs);
+      if (!this.monitor.improves(current, this.best)) return;
+      this.best = current;
+    }
+    await this.write(epoch + 1, 0);
+  }
+
+  private async write(epoch: number, step: number): Promise<void> {
+    const dir = this.dir.replaceAll('{epoch}', String(epoch)).replaceAll('{step}', String(step));
+    await this.model.save(dir);
+    this.saved.push(dir);
+  }
+}
+
 export const callbacks = {
   earlyStopping: (o?: EarlyStoppingOptions) => new EarlyStopping(o),
   reduceLROnPlateau: (o?: ReduceLROnPlateauOptions) => new ReduceLROnPlateau(o),
+  modelCheckpoint: (o: ModelCheckpointOptions) => new ModelCheckpoint(o),
 };

@@ -1,7 +1,7 @@
 // Optimizers as PyTorch defines them; the update itself runs natively, fused
 // per parameter tensor. `learningRate` may be changed between steps.
 import type { OptimizerSpec } from './native.js';
-import { isSchedule, type LearningRateSchedule } from './schedules.js';
+import { isSchedule, type LearningRateSchedule, scheduleFromConfig } from './schedules.js';
 import { checkKeys, checkNumber } from './validate.js';
 
 export class Optimizer {
@@ -117,4 +117,13 @@ export function getOptimizer(value: unknown): Optimizer {
   if (value instanceof Optimizer) return value;
   if (value === 'sgd' || value === 'adam' || value === 'adamw') return optimizers[value]();
   throw new TypeError(`compile: optimizer must be optimizers.sgd/adam/adamw({...}) or 'sgd', 'adam', 'adamw'; got ${typeof value === 'string' ? `'${value}'` : typeof value}`);
+}
+
+/** An optimizer from getConfig()'s form (loading a saved model). */
+export function optimizerFromConfig(config: Record<string, unknown>, where: string): Optimizer {
+  const { type, learningRate, ...rest } = config ?? {};
+  const rate = typeof learningRate === 'object' && learningRate !== null ? scheduleFromConfig(learningRate as Record<string, unknown>, where) : (learningRate as number);
+  if (type === 'sgd') return optimizers.sgd({ ...(rest as SgdOptions), learningRate: rate });
+  if (type === 'adam' || type === 'adamw') return optimizers[type]({ ...(rest as AdamOptions), learningRate: rate });
+  throw new TypeError(`${where}: unknown optimizer type ${JSON.stringify(type)}; expected 'sgd', 'adam' or 'adamw'`);
 }

@@ -77,3 +77,12 @@ export const schedules = {
 export function isSchedule(v: unknown): v is LearningRateSchedule {
   return typeof v === 'object' && v !== null && typeof (v as LearningRateSchedule).rate === 'function' && 'per' in v;
 }
+
+/** A schedule from getConfig()'s form { name, per, ...options } (loading a saved model). */
+export function scheduleFromConfig(config: Record<string, unknown>, where: string): LearningRateSchedule {
+  const { name, ...options } = config;
+  if (typeof name !== 'string' || !Object.hasOwn(schedules, name))
+    throw new TypeError(`${where}: unknown learning-rate schedule ${JSON.stringify(name)}; known: ${Object.keys(schedules).join(', ')}`);
+  for (const key of Object.keys(options)) if (options[key] === undefined || options[key] === null) delete options[key];
+  return (schedules[name as keyof typeof schedules] as (o: Record<string, unknown>) => LearningRateSchedule)(options);
+}

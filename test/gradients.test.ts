@@ -97,6 +97,25 @@ describe('flatten and embedding', () => {
   });
 });
 
+describe('L2 regularization (kernelRegularizer: loss += l2 * sum(w^2))', () => {
+  const sq = (v: Float64Array) => v.reduce((a, b) => a + b * b, 0);
+  it('dense kernel and bias penalties', () => {
+    checkGradients({
+      inputShape: [5], batch: 3, loss: 'mse',
+      nodes: [node('dense', [0], { units: 4, kernelL2: 0.3, biasL2: 0.05 }, { activation: 'tanh' })],
+      reference: ([k, b], x, _ids, y) => ref.mse(ref.activation('tanh', ref.dense(x, 3, 5, k, b, 4)), y) + 0.3 * sq(k) + 0.05 * sq(b),
+    });
+  });
+
+  it('embedding penalty, with an unregularized dense after it', () => {
+    checkGradients({
+      inputShape: [4], inputDtype: 'int32', vocab: 3, batch: 3, loss: 'mse',
+      nodes: [node('embedding', [0], { inputDim: 3, outputDim: 2, embeddingsL2: 0.2 }), node('flatten', [1]), node('dense', [2], { units: 2 })],
+      reference: ([table, k, b], _x, ids, y) => ref.mse(ref.dense(ref.embedding(ids, table, 2), 3, 8, k, b, 2), y) + 0.2 * sq(table),
+    });
+  });
+});
+
 describe('losses', () => {
   it('softmaxCrossEntropy', () => {
     checkGradients({

@@ -4,10 +4,11 @@ import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Embedding, type EmbeddingOptions } from './embedding.js';
 import { Flatten } from './flatten.js';
-import type { BaseLayerOptions } from './layer.js';
+import { type BaseLayerOptions, Layer } from './layer.js';
 
 export { Activation, Dense, Dropout, Embedding, Flatten };
-export { Layer, type BaseLayerOptions, type WeightSpec } from './layer.js';
+export { Layer };
+export type { BaseLayerOptions, WeightSpec } from './layer.js';
 export type { ActivationName, DenseOptions, DropoutOptions, EmbeddingOptions };
 
 const simple = (activation: ActivationName, className: string) => (options: BaseLayerOptions = {}) =>
@@ -27,3 +28,25 @@ export const layers = {
   gelu: simple('gelu', 'GELU'),
   softmax: simple('softmax', 'Softmax'),
 };
+
+const ACTIVATION_CLASSES = ['Activation', 'ReLU', 'LeakyReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax'];
+
+/** A layer from getConfig()'s { className, config } (loading a saved model). */
+export function layerFromConfig(entry: { className: string; config: Record<string, unknown> }, where: string): Layer {
+  const { className, config } = entry ?? {};
+  if (typeof config !== 'object' || config === null) throw new TypeError(`${where}: layer entry needs { className, config }`);
+  switch (className) {
+    case 'Dense':
+      return new Dense(config as unknown as DenseOptions);
+    case 'Dropout':
+      return new Dropout(config as unknown as DropoutOptions);
+    case 'Flatten':
+      return new Flatten(config as BaseLayerOptions);
+    case 'Embedding':
+      return new Embedding(config as unknown as EmbeddingOptions);
+    default:
+      if (ACTIVATION_CLASSES.includes(className))
+        return new Activation(config as unknown as BaseLayerOptions & { activation: ActivationName }, className);
+      throw new TypeError(`${where}: unknown layer class '${className}'; known: Dense, Dropout, Flatten, Embedding, ${ACTIVATION_CLASSES.join(', ')}`);
+  }
+}

@@ -1,0 +1,165 @@
+// Checkpoint folders: model.json (architecture, compile and training state, and the size and
+// SHA-256 of every other file), weights.safetensors and optimizer.safetensors.
+//
+// A save never leaves a torn checkpoint: the files go to a staging folder beside the target and
+// are fsynced, then the old folder is renamed to <dir>.previous, the staging folder to <dir>, and
+// <dir>.previous is removed. A process killed at any point leaves either <dir> complete, or (in
+// the instant between the two renames) <dir>.previous complete, which reading falls back to.
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { VERSION } from '../version.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+
+export const CHECKPOINT_FORMAT = 'gradloop-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+const MANIFEST = 'model.json';
+const WEIGHTS = 'weights.safetensors';
+const OPTIMIZER = 'optimizer.safetensors';
+const OWN_FILES = new Set([MANIFEST, WEIGHTS, OPTIMIZER]);
+
+/** model.json, less the `files` table the writer fills in. */
+export interface CheckpointManifest {
+  format: typeof CHECKPOINT_FORMAT;
+  formatVersion: number;
+  gradloopVersion: string;
+  savedAt: string;
+  model: { name: string; seed: number; layers: { className: string; config: Record<string, unknown> }[] };
+  compile?: { loss: string; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
+  training?: {
+    /** Where fit() stood: epoch and step to run next, seed, batch size... (null before any fit). */
+    position: Record<string, unknown> | null;
+    /** Optimizer updates so far (schedules count these). */
+    iterations: number;
+    counters: { optimizerStep: number; forwardCount: number };
+    optimizerSlots: string[];
+  };
+  files?: Record<string, { bytes: number; sha256: string }>;
+}
+
+export interface CheckpointContents {
+  manifest: CheckpointManifest;
+  weights: NamedTensor[];
+  optimizer: NamedTensor[];
+  /** The folder actually read (<dir>.previous after an interrupted save). */
+  from: string;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  // Makes renames durable; not every file system lets a folder be opened.
+  const handle = await open(dir, 'r').catch(() => undefined);
+  await handle?.sync().catch(() => {});
+  await handle?.close().catch(() => {});
+}
+
+/** Staging folders left by processes that no longer run. */
+async function removeStale(parent: string, base: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const m = entry.startsWith(`${base}.tmp-`) ? /^(\d+)-/.exec(entry.slice(base.length + 5)) : null;
+    if (!m) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await rm(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+export async function writeCheckpoint(dir: string, manifest: CheckpointManifest, weights: NamedTensor[], optimizer: NamedTensor[]): Promise<void> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const previous = `${target}.previous`;
+  const staging = path.join(parent, `${base}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    await mkdir(parent, { recursive: true });
+    if (await exists(target)) {
+      if (!(await stat(target)).isDirectory()) throw new Error('it exists and is not a folder');
+      const foreign = (await readdir(target)).filter((f) => !OWN_FILES.has(f));
+      if (foreign.length > 0)
+        throw new Error(`it holds files that are not part of a checkpoint (${foreign.slice(0, 3).join(', ')}); a save replaces the whole folder, so use a new or empty one`);
+    }
+    await removeStale(parent, base);
+    await mkdir(staging);
+    const files: Record<string, Uint8Array> = { [WEIGHTS]: encodeSafetensors(weights, { format: 'gradloop', gradloopVersion: VERSION }) };
+    if (optimizer.length > 0) files[OPTIMIZER] = encodeSafetensors(optimizer, { format: 'gradloop-optimizer', gradloopVersion: VERSION });
+    const table: Record<string, { bytes: number; sha256: string }> = {};
+    for (const [name, bytes] of Object.entries(files)) {
+      await writeSynced(path.join(staging, name), bytes);
+      table[name] = { bytes: bytes.length, sha256: sha256(bytes) };
+    }
+    // The manifest last: a staging folder without it is never mistaken for a checkpoint.
+    await writeSynced(path.join(staging, MANIFEST), Buffer.from(JSON.stringify({ ...manifest, files: table }, null, 2) + '\n'));
+    await syncFolder(staging);
+    if (await exists(target)) {
+      await rm(previous, { recursive: true, force: true });
+      await rename(target, previous);
+    }
+    await rename(staging, target);
+    await syncFolder(parent);
+    await rm(previous, { recursive: true, force: true });
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
+    throw new Error(`save: cannot write the checkpoint '${dir}': ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads and checks a whole checkpoint; throws naming the file and the problem. Applies nothing. */
+export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
+  let from = path.resolve(dir);
+  if (!(await exists(path.join(from, MANIFEST)))) {
+    const previous = `${from}.previous`;
+    if (await exists(path.join(previous, MANIFEST))) from = previous; // a save was interrupted between its renames
+    else if (await exists(from)) throw new Error(`loadModel: '${dir}' is not a checkpoint: it has no ${MANIFEST} (write one with model.save(dir))`);
+    else throw new Error(`loadModel: no checkpoint at '${dir}': the folder does not exist`);
+  }
+  const manifestPath = path.join(from, MANIFEST);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`loadModel: '${manifestPath}' is not valid JSON (${(err as Error).message}); the checkpoint is corrupt`);
+  }
+  const bad = (what: string): never => {
+    throw new Error(`loadModel: '${manifestPath}' ${what}`);
+  };
+  if (typeof manifest !== 'object' || manifest === null || manifest.format !== CHECKPOINT_FORMAT)
+    bad(`is not a gradloop checkpoint (its "format" is ${JSON.stringify((manifest as { format?: unknown })?.format)})`);
+  if (manifest.formatVersion !== CHECKPOINT_VERSION)
+    bad(`has format version ${manifest.formatVersion}; this gradloop ${VERSION} reads version ${CHECKPOINT_VERSION}`);
+  if (!manifest.model || !Array.isArray(manifest.model.layers)) bad('has no "model.layers" list');
+  if (!manifest.files || typeof manifest.files[WEIGHTS] !== 'object') bad(`does not list ${WEIGHTS}`);
+
+  const load = async (name: string): Promise<NamedTensor[]> => {
+    const entry = manifest.files![name];
+    if (!entry) return [];
+    const file = path.join(from, name);
+    const bytes = await readFile(file).catch((err: Error) => bad(`lists ${name}, which cannot be read: ${err.message}`));
+    if (bytes.length !== entry.bytes)
+      throw new Error(`loadModel: '${file}' has ${bytes.length} bytes but ${MANIFEST} says ${entry.bytes}; the file is truncated or was replaced`);
+    if (sha256(bytes) !== entry.sha256) throw new Error(`loadModel: '${file}' does not match the SHA-256 in ${MANIFEST}; the file is corrupt`);
+    return decodeSafetensors(bytes, file).tensors;
+  };
+  return { manifest, weights: await load(WEIGHTS), optimizer: await load(OPTIMIZER), from };
+}
