@@ -81,11 +81,12 @@ class Backend {
                                   int64_t cols, float scale, double* lossSum, int64_t* correct) = 0;
 
   // ---- optimizer updates, fused over one parameter tensor of n elements ----
+  // Each returns the sum of squares of the updated weights (weight norms), computed in the same pass.
   // momentumBuf may be null when momentum == 0. firstStep initialises the buffer as PyTorch does.
-  virtual void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+  virtual double sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
                          bool firstStep) = 0;
   // step is 1-based (bias correction).
-  virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+  virtual double adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                           int64_t step) = 0;
 
   // Sum of squares of x[n], into a host double (gradient norms); NaN/Inf when x holds one.

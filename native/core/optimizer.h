@@ -18,8 +18,9 @@ class Optimizer {
  public:
   explicit Optimizer(const OptimizerSpec& spec);  // throws TypeError/RangeError
   int stateTensors() const;                       // per parameter
-  // state[0..stateTensors()) are this parameter's slots; step is 1-based.
-  void update(Backend& backend, float* w, const float* g, float* const* state, int64_t n, float lr,
+  // state[0..stateTensors()) are this parameter's slots; step is 1-based. Returns the sum of
+  // squares of the updated weights.
+  double update(Backend& backend, float* w, const float* g, float* const* state, int64_t n, float lr,
               int64_t step) const;
   const OptimizerSpec& spec() const { return spec_; }
 

@@ -206,11 +206,6 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
                               uint64_t seed, int64_t microBatch) {
   CanonicalFloatMode mode;
   StepResult result = forwardBackward(data, rows, count, true, seed, microBatch);
-  // Weight norms after the step (or unchanged, when the step is skipped): one read of each tensor.
-  auto measureWeights = [&] {
-    result.weightSquares.resize(params_.size());
-    for (size_t k = 0; k < params_.size(); ++k) result.weightSquares[k] = backend_.sumSquares(params_[k].value, params_[k].size);
-  };
 
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
   // torch.nn.utils.clip_grad_norm_ computes it; the first parameter in model order that is not finite.
@@ -224,7 +219,8 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   result.gradNorm = std::sqrt(total);
   if (!std::isfinite(result.loss) && result.nonFinite == -2) result.nonFinite = -1;
   if (result.nonFinite != -2 && gradientControl_.skipNonFinite) {  // weights stay as they were
-    measureWeights();
+    result.weightSquares.resize(params_.size());
+    for (size_t k = 0; k < params_.size(); ++k) result.weightSquares[k] = backend_.sumSquares(params_[k].value, params_[k].size);
     return result;
   }
 
@@ -242,9 +238,11 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
       for (Parameter& p : params_) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
   }
   ++optimizerStep_;
-  for (Parameter& p : params_)
-    optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_);
-  measureWeights();
+  result.weightSquares.resize(params_.size());
+  for (size_t k = 0; k < params_.size(); ++k) {
+    Parameter& p = params_[k];
+    result.weightSquares[k] = optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_);
+  }
   return result;
 }
 

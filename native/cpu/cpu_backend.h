@@ -44,9 +44,9 @@ class CpuBackend final : public Backend {
   void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
                           float scale, double* lossSum, int64_t* correct) override;
 
-  void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+  double sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
                  bool firstStep) override;
-  void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+  double adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                   int64_t step) override;
 
   double sumSquares(const float* x, int64_t n) override;

@@ -3,6 +3,9 @@
 // The loops are split across cores with a static OpenMP schedule (each
 // element's update is independent, so results do not depend on the thread
 // count) and compiled for AVX-512 and AVX2 besides the baseline, picked at load time.
+// Each loop also sums the squares of the new weights (the per-layer weight norms the history
+// records) while they are in registers, instead of a second pass over the weights. That sum is
+// a diagnostic: its last bits may depend on the thread count; the weights' never do.
 #include <cmath>
 
 #include "cpu_backend.h"
@@ -13,29 +16,40 @@ namespace gradloop {
 namespace {
 
 GRADLOOP_VECTOR_CLONES
-void sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin) num_threads(blasThreads())
-  for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
+float sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
+  float sq = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : sq) if (n >= kParallelMin) num_threads(blasThreads())
+  for (int64_t i = 0; i < n; ++i) {
+    float wi = w[i] - lr * (g[i] + wd * w[i]);
+    w[i] = wi;
+    sq += wi * wi;
+  }
+  return sq;
 }
 
 // The flags are template parameters so each variant's loop has no branch
 // (GCC does not unswitch loops inside OpenMP regions, and then will not vectorise them).
 template <bool FirstStep, bool Nesterov>
-GRADLOOP_VECTOR_CLONES void sgdMomentum(float* w, const float* g, float* buf, int64_t n, float lr, float wd,
-                                        float mu) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin) num_threads(blasThreads())
+GRADLOOP_VECTOR_CLONES float sgdMomentum(float* w, const float* g, float* buf, int64_t n, float lr, float wd,
+                                         float mu) {
+  float sq = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : sq) if (n >= kParallelMin) num_threads(blasThreads())
   for (int64_t i = 0; i < n; ++i) {
     float d = g[i] + wd * w[i];
     float b = FirstStep ? d : mu * buf[i] + d;
     buf[i] = b;
-    w[i] -= lr * (Nesterov ? d + mu * b : b);
+    float wi = w[i] - lr * (Nesterov ? d + mu * b : b);
+    w[i] = wi;
+    sq += wi * wi;
   }
+  return sq;
 }
 
 GRADLOOP_VECTOR_CLONES
-void adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSize, float invSqrtBc2, float b1, float b2,
-          float eps, float l2, float shrink) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin) num_threads(blasThreads())
+float adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSize, float invSqrtBc2, float b1, float b2,
+           float eps, float l2, float shrink) {
+  float sq = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : sq) if (n >= kParallelMin) num_threads(blasThreads())
   for (int64_t i = 0; i < n; ++i) {
     float wi = w[i] * shrink;
     float gi = g[i] + l2 * w[i];
@@ -43,35 +57,36 @@ void adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSiz
     float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    w[i] = wi - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + eps);
+    float wn = wi - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + eps);
+    w[i] = wn;
+    sq += wn * wn;
   }
+  return sq;
 }
 
 }  // namespace
 
 // d = g + wd w; buf = first ? d : momentum buf + d; d = nesterov ? d + momentum buf : buf; w -= lr d.
-void CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, float lr, const SgdConfig& cfg,
-                           bool firstStep) {
+double CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, float lr, const SgdConfig& cfg,
+                             bool firstStep) {
   const float wd = cfg.weightDecay, mu = cfg.momentum;
-  if (!buf)
-    sgdPlain(w, g, n, lr, wd);
-  else if (firstStep)
-    cfg.nesterov ? sgdMomentum<true, true>(w, g, buf, n, lr, wd, mu) : sgdMomentum<true, false>(w, g, buf, n, lr, wd, mu);
-  else
-    cfg.nesterov ? sgdMomentum<false, true>(w, g, buf, n, lr, wd, mu) : sgdMomentum<false, false>(w, g, buf, n, lr, wd, mu);
+  if (!buf) return sgdPlain(w, g, n, lr, wd);
+  if (firstStep)
+    return cfg.nesterov ? sgdMomentum<true, true>(w, g, buf, n, lr, wd, mu) : sgdMomentum<true, false>(w, g, buf, n, lr, wd, mu);
+  return cfg.nesterov ? sgdMomentum<false, true>(w, g, buf, n, lr, wd, mu) : sgdMomentum<false, false>(w, g, buf, n, lr, wd, mu);
 }
 
 // Adam: g += wd w (L2, coupled). AdamW: w *= 1 - lr wd (decoupled). Then
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 // w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-void CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+double CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                             int64_t step) {
   const double t = static_cast<double>(step);
   const float stepSize = lr / static_cast<float>(1.0 - std::pow(static_cast<double>(cfg.beta1), t));
   const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(cfg.beta2), t)));
   const float l2 = cfg.decoupled ? 0.0f : cfg.weightDecay;
   const float shrink = cfg.decoupled ? 1.0f - lr * cfg.weightDecay : 1.0f;
-  adam(w, g, m, v, n, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2, cfg.epsilon, l2, shrink);
+  return adam(w, g, m, v, n, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2, cfg.epsilon, l2, shrink);
 }
 
 }  // namespace gradloop
