@@ -1,6 +1,8 @@
 // CPU backend: memory, row gathers, GEMM, bias, reductions.
 #include "cpu_backend.h"
 
+#include "parallel.h"
+
 #include <cblas.h>
 
 #include <atomic>
@@ -97,22 +99,10 @@ float blockSumSquares(const float* x, int64_t n) {
 }  // namespace
 
 double CpuBackend::sumSquares(const float* x, int64_t n) {
-  // Fixed blocks, split across threads, their partial sums added in block order: the result is
-  // the same for any thread count.
-  constexpr int64_t kBlock = 8192;
-  const int64_t blocks = (n + kBlock - 1) / kBlock;
-  thread_local std::vector<float> partials;
-  partials.resize(static_cast<size_t>(blocks));
-  float* out = partials.data();
-  // A read-only pass is cheap: below 256k floats waking a second thread costs more than it saves.
-#pragma omp parallel for schedule(static) if (n >= (1 << 18)) num_threads(blasThreads())
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t start = b * kBlock;
-    out[b] = blockSumSquares(x + start, start + kBlock < n ? kBlock : n - start);
-  }
-  double total = 0;
-  for (int64_t b = 0; b < blocks; ++b) total += out[b];
-  return total;
+  // Fixed blocks added in block order: the result is the same for any thread count. A read-only
+  // pass is cheap: below 256k floats waking a second thread costs more than it saves.
+  return sumOverBlocks(n, n >= (1 << 18) ? blasThreads() : 1,
+                       [x](int64_t begin, int64_t end) { return blockSumSquares(x + begin, end - begin); });
 }
 
 void CpuBackend::axpy(float* y, const float* x, int64_t n, float alpha) {

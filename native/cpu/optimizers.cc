@@ -1,14 +1,15 @@
 // Fused optimizer updates on the CPU, one pass over a parameter tensor,
 // following torch.optim.SGD / Adam / AdamW term by term.
-// The loops are split across cores with a static OpenMP schedule (each
-// element's update is independent, so results do not depend on the thread
-// count) and compiled for AVX-512 and AVX2 besides the baseline, picked at load time.
+// The tensor is cut into fixed blocks split across cores (parallel.h); each
+// element's update is independent, so the weights do not depend on the thread
+// count. The loops are compiled for AVX-512 and AVX2 besides the baseline, picked at load time.
 // Each loop also sums the squares of the new weights (the per-layer weight norms the history
-// records) while they are in registers, instead of a second pass over the weights. That sum is
-// a diagnostic: its last bits may depend on the thread count; the weights' never do.
+// records) while they are in registers, instead of a second pass over the weights; the sums
+// are added in block order, so they too are the same for any thread count.
 #include <cmath>
 
 #include "cpu_backend.h"
+#include "parallel.h"
 #include "simd.h"
 
 namespace gradloop {
@@ -18,7 +19,7 @@ namespace {
 GRADLOOP_VECTOR_CLONES
 float sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
   float sq = 0;
-#pragma omp parallel for simd schedule(static) reduction(+ : sq) if (n >= kParallelMin) num_threads(blasThreads())
+#pragma omp simd reduction(+ : sq)
   for (int64_t i = 0; i < n; ++i) {
     float wi = w[i] - lr * (g[i] + wd * w[i]);
     w[i] = wi;
@@ -33,7 +34,7 @@ template <bool FirstStep, bool Nesterov>
 GRADLOOP_VECTOR_CLONES float sgdMomentum(float* w, const float* g, float* buf, int64_t n, float lr, float wd,
                                          float mu) {
   float sq = 0;
-#pragma omp parallel for simd schedule(static) reduction(+ : sq) if (n >= kParallelMin) num_threads(blasThreads())
+#pragma omp simd reduction(+ : sq)
   for (int64_t i = 0; i < n; ++i) {
     float d = g[i] + wd * w[i];
     float b = FirstStep ? d : mu * buf[i] + d;
@@ -49,7 +50,7 @@ GRADLOOP_VECTOR_CLONES
 float adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSize, float invSqrtBc2, float b1, float b2,
            float eps, float l2, float shrink) {
   float sq = 0;
-#pragma omp parallel for simd schedule(static) reduction(+ : sq) if (n >= kParallelMin) num_threads(blasThreads())
+#pragma omp simd reduction(+ : sq)
   for (int64_t i = 0; i < n; ++i) {
     float wi = w[i] * shrink;
     float gi = g[i] + l2 * w[i];
@@ -64,16 +65,21 @@ float adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSi
   return sq;
 }
 
+// Small tensors stay on one thread: waking the others costs more than the update.
+int updateThreads(int64_t n) { return n >= kParallelMin ? blasThreads() : 1; }
+
 }  // namespace
 
 // d = g + wd w; buf = first ? d : momentum buf + d; d = nesterov ? d + momentum buf : buf; w -= lr d.
 double CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, float lr, const SgdConfig& cfg,
                              bool firstStep) {
   const float wd = cfg.weightDecay, mu = cfg.momentum;
-  if (!buf) return sgdPlain(w, g, n, lr, wd);
-  if (firstStep)
-    return cfg.nesterov ? sgdMomentum<true, true>(w, g, buf, n, lr, wd, mu) : sgdMomentum<true, false>(w, g, buf, n, lr, wd, mu);
-  return cfg.nesterov ? sgdMomentum<false, true>(w, g, buf, n, lr, wd, mu) : sgdMomentum<false, false>(w, g, buf, n, lr, wd, mu);
+  auto momentum = !buf ? nullptr
+                  : firstStep ? (cfg.nesterov ? sgdMomentum<true, true> : sgdMomentum<true, false>)
+                              : (cfg.nesterov ? sgdMomentum<false, true> : sgdMomentum<false, false>);
+  return sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
+    return momentum ? momentum(w + b, g + b, buf + b, e - b, lr, wd, mu) : sgdPlain(w + b, g + b, e - b, lr, wd);
+  });
 }
 
 // Adam: g += wd w (L2, coupled). AdamW: w *= 1 - lr wd (decoupled). Then
@@ -86,7 +92,9 @@ double CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int6
   const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(cfg.beta2), t)));
   const float l2 = cfg.decoupled ? 0.0f : cfg.weightDecay;
   const float shrink = cfg.decoupled ? 1.0f - lr * cfg.weightDecay : 1.0f;
-  return adam(w, g, m, v, n, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2, cfg.epsilon, l2, shrink);
+  return sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
+    return adam(w + b, g + b, m + b, v + b, e - b, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2, cfg.epsilon, l2, shrink);
+  });
 }
 
 }  // namespace gradloop

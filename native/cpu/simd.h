@@ -5,11 +5,10 @@
 namespace gradloop {
 
 // Below this many elements a loop runs on one thread: waking the others costs more.
-constexpr int64_t kParallelMin = 1 << 15;
+constexpr int64_t kParallelMin = 1 << 18;
 
 // Threads for the backend's parallel loops: the same count OpenBLAS uses, so
-// setNumThreads() (or OPENBLAS_NUM_THREADS) governs both. Passed explicitly in
-// num_threads() because omp_set_num_threads() only affects the calling thread.
+// setNumThreads() (or OPENBLAS_NUM_THREADS) governs both.
 int blasThreads();
 
 }  // namespace gradloop

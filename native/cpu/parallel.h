@@ -1,0 +1,42 @@
+// A small fork-join pool for the CPU backend's elementwise loops (optimizer updates, sums of
+// squares). Not OpenMP, deliberately: libgomp cannot be linked statically into a shared object
+// (its thread-local data uses the initial-exec TLS model), and the prebuilt addon must not need
+// libgomp.so.1, which slim Node images do not have. OpenBLAS keeps its own threads for the
+// matrix products. Loops vectorise with `#pragma omp simd` under -fopenmp-simd (no runtime).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace gradloop {
+
+// Splits the blocks [0, blocks) into `threads` contiguous ranges and runs fn(begin, end) on each
+// concurrently, the first on the calling thread; returns when all are done. Runs everything on
+// the caller when threads <= 1, or when another thread is already inside parallelRanges (two
+// models training at once): callers make results independent of how blocks are split.
+void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_t, int64_t)>& fn);
+
+// Elements per block of sumOverBlocks: the unit of work, and of summation order.
+constexpr int64_t kBlockElements = 8192;
+
+// Runs kernel(begin, end) -> float over [0, n) in blocks of kBlockElements on `threads` threads,
+// and returns the blocks' results added in block order: the same bits for any thread count.
+template <typename Kernel>
+double sumOverBlocks(int64_t n, int threads, Kernel kernel) {
+  const int64_t blocks = (n + kBlockElements - 1) / kBlockElements;
+  thread_local std::vector<float> partials;
+  partials.resize(static_cast<size_t>(blocks));
+  float* out = partials.data();
+  parallelRanges(blocks, threads, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b) {
+      const int64_t begin = b * kBlockElements;
+      out[b] = kernel(begin, std::min(n, begin + kBlockElements));
+    }
+  });
+  double total = 0;
+  for (int64_t b = 0; b < blocks; ++b) total += out[b];
+  return total;
+}
+
+}  // namespace gradloop
