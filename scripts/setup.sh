@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Sets up a clone of gradloop on Debian/Ubuntu (as root): the system packages
-# the native build needs, then `npm ci`, which compiles the addon (cmake-js)
-# and the TypeScript (tsup). Safe to run again; it skips what is already there.
+# Sets up a clone of gradloop on Debian/Ubuntu (as root): the system packages the native build
+# needs, `npm ci`, then the addon with the main build (cmake-js). Safe to run again; it skips
+# what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # python3-onnx: the official ONNX checker, run by the tests on exported files.
-packages=(cmake g++ make pkg-config libopenblas-dev python3 python3-onnx)
+# debootstrap: the Debian 11 root the release prebuild is built in (test/package-install.test.ts).
+packages=(cmake g++ make pkg-config libopenblas-dev python3 python3-onnx debootstrap)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
@@ -24,4 +25,7 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-npm ci --no-audit --no-fund
+# --ignore-scripts: the package's own install script (node-gyp-build) is what users run; here the
+# addon is built with the main build instead, and no dependency runs install scripts.
+npm ci --no-audit --no-fund --ignore-scripts
+npm run build:native

@@ -1,5 +1,6 @@
 // The one typed wall between TypeScript and the C++ addon. Everything that
 // crosses it has been validated on this side first.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +99,13 @@ export interface NativeAddon {
   sgemmGflops(m: number, n: number, k: number, seconds: number, transA?: boolean, transB?: boolean): number;
 }
 
+/** Which C library this Node runs on, as node-gyp-build tags prebuilds: glibc or musl. */
+function libc(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const glibc = report?.header?.glibcVersionRuntime;
+  return glibc ? `glibc ${glibc}` : process.platform === 'linux' ? 'musl' : process.platform;
+}
+
 function load(): NativeAddon {
   const require = createRequire(import.meta.url);
   // src/native.ts and dist/index.* both sit one folder below the package root.
@@ -106,12 +114,20 @@ function load(): NativeAddon {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
     return nodeGypBuild(root);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    // Say what was looked for, what exists, and the way out, instead of a bare dlopen message.
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const target = `${process.platform}-${process.arch}`;
+    const shipped = fs.existsSync(path.join(root, 'prebuilds'))
+      ? fs.readdirSync(path.join(root, 'prebuilds')).flatMap((d) => fs.readdirSync(path.join(root, 'prebuilds', d)).map((f) => `${d}/${f}`))
+      : [];
     throw new Error(
-      `gradloop: could not load the native addon for ${process.platform}-${process.arch} ` +
-        `(Node ${process.version}, Node-API ${process.versions.napi}): ${reason}\n` +
-        'Build it from source with `npm rebuild gradloop` (needs cmake, a C++17 compiler and OpenBLAS: ' +
-        '`apt-get install cmake g++ libopenblas-dev` on Debian/Ubuntu).',
+      `gradloop: no usable native binary for ${target} (${libc()}, Node ${process.version}, Node-API ${process.versions.napi}).\n` +
+        `  Prebuilt binaries in this package: ${shipped.length ? shipped.join(', ') : 'none'} ` +
+        '(linux-x64 with glibc 2.28 or newer is supported without a compiler).\n' +
+        `  Loader said: ${reason}\n` +
+        '  To build from source: install cmake, a C++17 compiler and OpenBLAS ' +
+        '(Debian/Ubuntu: apt-get install cmake g++ make libopenblas-dev), then run `npm rebuild gradloop --build-from-source`.',
+      { cause: err },
     );
   }
 }

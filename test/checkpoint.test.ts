@@ -12,7 +12,7 @@ import { encodeSafetensors } from '../src/io/safetensors.js';
 import { Random } from '../src/random.js';
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), 'gradloop-ckpt-'));
-const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bits = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const hashWeights = (ws: { data: Float32Array }[]) => {
   const h = createHash('sha256');
   for (const w of ws) h.update(bits(w.data));

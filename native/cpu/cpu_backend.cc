@@ -85,8 +85,7 @@ void CpuBackend::biasBackward(const float* dy, float* dbias, int64_t rows, int64
 namespace {
 // Sum of squares of one block in 16 fixed lanes: a summation order the compiler can turn into
 // vector instructions without reassociating anything, so the bits never depend on the ISA.
-GRADLOOP_VECTOR_CLONES
-float blockSumSquares(const float* x, int64_t n) {
+GRADLOOP_KERNEL_BODY float blockSumSquaresBody(const float* x, int64_t n) {
   float lanes[16] = {0};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
@@ -96,6 +95,7 @@ float blockSumSquares(const float* x, int64_t n) {
   for (float lane : lanes) total += lane;
   return total;
 }
+GRADLOOP_ISA_KERNEL(float, blockSumSquares, (const float* x, int64_t n), (x, n))
 }  // namespace
 
 double CpuBackend::sumSquares(const float* x, int64_t n) {

@@ -2,7 +2,7 @@
 // following torch.optim.SGD / Adam / AdamW term by term.
 // The tensor is cut into fixed blocks split across cores (parallel.h); each
 // element's update is independent, so the weights do not depend on the thread
-// count. The loops are compiled for AVX-512 and AVX2 besides the baseline, picked at load time.
+// count. The loops are compiled for AVX-512 and AVX2 besides the baseline, picked at first use (simd.h).
 // Each loop also sums the squares of the new weights (the per-layer weight norms the history
 // records) while they are in registers, instead of a second pass over the weights; the sums
 // are added in block order, so they too are the same for any thread count.
@@ -16,8 +16,7 @@ namespace gradloop {
 
 namespace {
 
-GRADLOOP_VECTOR_CLONES
-float sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
+GRADLOOP_KERNEL_BODY float sgdPlainBody(float* w, const float* g, int64_t n, float lr, float wd) {
   float sq = 0;
 #pragma omp simd reduction(+ : sq)
   for (int64_t i = 0; i < n; ++i) {
@@ -28,11 +27,12 @@ float sgdPlain(float* w, const float* g, int64_t n, float lr, float wd) {
   return sq;
 }
 
-// The flags are template parameters so each variant's loop has no branch
-// (GCC does not unswitch loops inside OpenMP regions, and then will not vectorise them).
+GRADLOOP_ISA_KERNEL(float, sgdPlain, (float* w, const float* g, int64_t n, float lr, float wd), (w, g, n, lr, wd))
+
+// The flags are template parameters so each variant's loop has no branch to unswitch.
 template <bool FirstStep, bool Nesterov>
-GRADLOOP_VECTOR_CLONES float sgdMomentum(float* w, const float* g, float* buf, int64_t n, float lr, float wd,
-                                         float mu) {
+GRADLOOP_KERNEL_BODY float sgdMomentumBody(float* w, const float* g, float* buf, int64_t n, float lr, float wd,
+                                           float mu) {
   float sq = 0;
 #pragma omp simd reduction(+ : sq)
   for (int64_t i = 0; i < n; ++i) {
@@ -46,9 +46,28 @@ GRADLOOP_VECTOR_CLONES float sgdMomentum(float* w, const float* g, float* buf, i
   return sq;
 }
 
-GRADLOOP_VECTOR_CLONES
-float adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSize, float invSqrtBc2, float b1, float b2,
-           float eps, float l2, float shrink) {
+template <bool FirstStep, bool Nesterov>
+GRADLOOP_AVX512 float sgdMomentumAvx512(float* w, const float* g, float* buf, int64_t n, float lr, float wd, float mu) {
+  return sgdMomentumBody<FirstStep, Nesterov>(w, g, buf, n, lr, wd, mu);
+}
+template <bool FirstStep, bool Nesterov>
+GRADLOOP_AVX2 float sgdMomentumAvx2(float* w, const float* g, float* buf, int64_t n, float lr, float wd, float mu) {
+  return sgdMomentumBody<FirstStep, Nesterov>(w, g, buf, n, lr, wd, mu);
+}
+template <bool FirstStep, bool Nesterov>
+float sgdMomentumBaseline(float* w, const float* g, float* buf, int64_t n, float lr, float wd, float mu) {
+  return sgdMomentumBody<FirstStep, Nesterov>(w, g, buf, n, lr, wd, mu);
+}
+template <bool FirstStep, bool Nesterov>
+float sgdMomentum(float* w, const float* g, float* buf, int64_t n, float lr, float wd, float mu) {
+  static float (*const chosen)(float*, const float*, float*, int64_t, float, float, float) =
+      pickIsa(sgdMomentumAvx512<FirstStep, Nesterov>, sgdMomentumAvx2<FirstStep, Nesterov>,
+              sgdMomentumBaseline<FirstStep, Nesterov>);
+  return chosen(w, g, buf, n, lr, wd, mu);
+}
+
+GRADLOOP_KERNEL_BODY float adamBody(float* w, const float* g, float* m, float* v, int64_t n, float stepSize,
+                                    float invSqrtBc2, float b1, float b2, float eps, float l2, float shrink) {
   float sq = 0;
 #pragma omp simd reduction(+ : sq)
   for (int64_t i = 0; i < n; ++i) {
@@ -63,6 +82,19 @@ float adam(float* w, const float* g, float* m, float* v, int64_t n, float stepSi
     sq += wn * wn;
   }
   return sq;
+}
+GRADLOOP_ISA_KERNEL(float, adam,
+                    (float* w, const float* g, float* m, float* v, int64_t n, float stepSize, float invSqrtBc2,
+                     float b1, float b2, float eps, float l2, float shrink),
+                    (w, g, m, v, n, stepSize, invSqrtBc2, b1, b2, eps, l2, shrink))
+
+// base^step by repeated squaring: the step is an integer, and libm's pow would tie the binary to
+// glibc 2.29 (pow's newest symbol version) while the prebuild must load on glibc 2.28.
+double integerPower(double base, int64_t step) {
+  double result = 1;
+  for (; step > 0; step >>= 1, base *= base)
+    if (step & 1) result *= base;
+  return result;
 }
 
 // Small tensors stay on one thread: waking the others costs more than the update.
@@ -87,9 +119,8 @@ double CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, fl
 // w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 double CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                             int64_t step) {
-  const double t = static_cast<double>(step);
-  const float stepSize = lr / static_cast<float>(1.0 - std::pow(static_cast<double>(cfg.beta1), t));
-  const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(cfg.beta2), t)));
+  const float stepSize = lr / static_cast<float>(1.0 - integerPower(cfg.beta1, step));
+  const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - integerPower(cfg.beta2, step)));
   const float l2 = cfg.decoupled ? 0.0f : cfg.weightDecay;
   const float shrink = cfg.decoupled ? 1.0f - lr * cfg.weightDecay : 1.0f;
   return sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
