@@ -183,6 +183,7 @@ export async function fitLoop(
   const optimizer = compiled.optimizer;
   const order = new Int32Array(n);
   const perBatchHooks = callbacks.hasBatchHooks;
+  const stepValues = new Float64Array(stride); // trainStep's result in trainSteps' layout, reused
   let chunk = 1; // steps per native call when no callback watches single batches
 
   await callbacks.trainBegin({});
@@ -219,8 +220,12 @@ export async function fitLoop(
         await callbacks.batchBegin(step, { size: rows.length });
         lastRate = optimizer.rateAt(optimizer.iterations, epoch);
         const r = await program.trainStep(train, rows, lastRate, seed, microBatch);
-        const values = new Float64Array(stride);
-        values.set([r.loss, r.correct, r.count, r.gradNorm, r.nonFinite]);
+        const values = stepValues;
+        values[0] = r.loss;
+        values[1] = r.correct;
+        values[2] = r.count;
+        values[3] = r.gradNorm;
+        values[4] = r.nonFinite;
         values.set(r.gradSquares, 5);
         values.set(r.weightSquares, 5 + params);
         record(step, rows.length, values, 0);

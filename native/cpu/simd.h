@@ -19,7 +19,9 @@ int blasThreads();
 // target_clones: in a shared object linked with -static-libgcc (the prebuild) its ifunc resolver
 // reads the CPU features before libgcc's constructor has set them and always takes the baseline
 // (measured: the Adam/SGD updates 2x slower), and bullseye's linker drops those IRELATIVE
-// relocations when it strips. The ISAs share one summation order, so results do not depend on it.
+// relocations when it strips. Weights never depend on the ISA (elementwise updates; blockSumSquares
+// sums in 16 fixed lanes); only the weight-norm diagnostics of the updates' simd reductions may
+// differ in their last bits between AVX-512 and AVX2 machines.
 #define GRADLOOP_KERNEL_BODY inline __attribute__((always_inline))
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GRADLOOP_AVX512 __attribute__((target("avx512f")))
