@@ -2,12 +2,14 @@
 // Data is copied into native memory once; each step sends only the batch's
 // row indices, and runs off the main thread so timers keep firing.
 import { type Callback, CallbackList, History, type Logs, type TrainingModel } from './callbacks.js';
+import type { Dataset } from './data/dataset.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
 import type { LabelSpec, LossName } from './losses.js';
 import { GradientHealth } from './gradient-health.js';
-import { native, type NativeProgram, stepStride } from './native.js';
+import { native, type NativeDataset, type NativeProgram, stepStride } from './native.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
+import { createProgress } from './progress.js';
 import { Tensor } from './tensor.js';
 import { checkInteger, checkKeys, checkNumber, describe } from './validate.js';
 
@@ -22,16 +24,19 @@ export interface FitOptions {
   validationData?: [Tensor, Tensor];
   /** Batch size for validation (default: batchSize). */
   validationBatchSize?: number;
-  /** Reshuffle the training samples every epoch (default true). */
+  /** Reshuffle the training samples every epoch (default true). Streamed batches come in the source's order. */
   shuffle?: boolean;
   /** Seeds the shuffles and dropout masks; random when omitted. */
   seed?: number;
   callbacks?: Callback | Callback[];
-  /** 0: silent, 1 or 2: one line per epoch (default 1). */
+  /**
+   * 0: silent; 1 (default): a live progress bar per epoch when stdout is a terminal, one line per
+   * epoch otherwise (CI logs, pipes, printFn); 2: one line per epoch.
+   */
   verbose?: 0 | 1 | 2;
   /** Epoch to start counting from (default 0). */
   initialEpoch?: number;
-  /** Where verbose lines go (default console.log). */
+  /** Where verbose lines go (default console.log); given, lines are printed instead of a bar. */
   printFn?: (line: string) => void;
   /**
    * Stop with an Error when the loss or a gradient becomes NaN/Infinity (default true); the step
@@ -88,12 +93,14 @@ export interface FitTracking {
   onPosition(position: TrainingPosition): void;
 }
 
+/** What fit() trains on: tensors in memory, or a streamed Dataset of batches. */
+export type FitData = { x: Tensor; y: Tensor } | { stream: Dataset };
+
 export async function fitLoop(
   model: TrainingModel,
   built: { program: NativeProgram; input: ModelInput },
   compiled: CompiledModel,
-  x: Tensor,
-  y: Tensor,
+  data: FitData,
   options: FitOptions,
   tracking?: FitTracking,
 ): Promise<History> {
@@ -110,14 +117,24 @@ export async function fitLoop(
   const seed = resume ? resume.seed : options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'fit: seed', 0);
   const verbose = options.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`fit: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
-  const print = options.printFn ?? console.log;
   const terminateOnNaN = options.terminateOnNaN ?? true;
   if (typeof terminateOnNaN !== 'boolean') throw new TypeError(`fit: terminateOnNaN must be a boolean, got ${describe(terminateOnNaN)}`);
   const callbacks = new CallbackList(options.callbacks);
 
-  checkFeatures(x, 'x', built.input);
-  checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
-  const total = rowsOf(x);
+  const stream = 'stream' in data ? data.stream : undefined;
+  let x: Tensor, y: Tensor;
+  if (stream) {
+    // Streamed batches are checked one by one as they arrive; no split can be taken from them.
+    if (options.validationSplit !== undefined)
+      throw new TypeError('fit: validationSplit needs the data in memory; with streamed batches pass validationData: [xVal, yVal]');
+    if (accumulateSteps > 1) throw new TypeError('fit: accumulateSteps needs the data in memory; with streamed batches, make the source yield larger batches');
+    x = y = new Tensor(new Float32Array(0), [0], 'float32'); // unused
+  } else {
+    ({ x, y } = data as { x: Tensor; y: Tensor });
+    checkFeatures(x, 'x', built.input);
+    checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
+  }
+  const total = stream ? 0 : rowsOf(x);
 
   // ---- train / validation split ----
   let trainX = x, trainY = y;
@@ -127,7 +144,7 @@ export async function fitLoop(
     if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError('fit: validationData must be [xVal, yVal]');
     valX = checkFeatures(vd[0], 'validationData[0]', built.input);
     valY = checkLabels(vd[1], 'validationData[1]', rowsOf(valX), compiled.loss, compiled.labels, 'validationData[0]');
-  } else if (options.validationSplit !== undefined) {
+  } else if (options.validationSplit !== undefined && !stream) {
     const split = checkNumber(options.validationSplit, 'fit: validationSplit', { min: 0, max: 1, maxExclusive: true });
     const valRows = Math.floor(total * split);
     if (split > 0 && (valRows === 0 || valRows === total))
@@ -154,21 +171,23 @@ export async function fitLoop(
         'so the weights are those from before it. Lower the learning rate, standardize the inputs, or clip gradients with compile({ clipNorm }).',
     );
   };
-  const train = new native.Dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
+  const train = stream ? undefined : new native.Dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
   const val = valX && valY ? new native.Dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
   const valRowsIndex = val ? Int32Array.from({ length: val.rows }, (_, i) => i) : undefined;
-  const n = train.rows;
+  const n = train ? train.rows : 0;
   // With accumulation a step (one update) covers accumulateSteps batches.
   const rowsPerStep = batchSize * accumulateSteps;
   const microBatch = accumulateSteps > 1 ? batchSize : 0;
-  const stepsPerEpoch = Math.ceil(n / rowsPerStep);
+  // A streamed source's length is known once an epoch has read it (or from batchesPerEpoch).
+  let stepsPerEpoch: number | undefined = stream ? stream.batchesPerEpoch : Math.ceil(n / rowsPerStep);
   const withAccuracy = compiled.metrics.includes('accuracy');
   const health = new GradientHealth(parameterNames);
   const params = parameterNames.length;
   const stride = stepStride(params);
 
   const history = new History();
-  history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch, accumulateSteps };
+  history.params = { epochs, initialEpoch, batchSize, samples: n, steps: stepsPerEpoch ?? 0, accumulateSteps };
+  const progress = createProgress(verbose, options.printFn);
   const position = (epoch: number, step: number): TrainingPosition => ({
     epoch, step, seed, batchSize, accumulateSteps, shuffle, epochs,
     ...(options.validationSplit !== undefined && options.validationData === undefined ? { validationSplit: options.validationSplit } : {}),
@@ -176,7 +195,7 @@ export async function fitLoop(
   tracking?.onPosition(position(initialEpoch, resume?.step ?? 0));
   const warn = (warnings: ReturnType<GradientHealth['drain']>) => {
     history.warnings.push(...warnings);
-    if (verbose > 0) for (const w of warnings) print(`Warning: ${w.message}`);
+    for (const w of warnings) progress.log(`Warning: ${w.message}`);
   };
   model.stopTraining = false;
   callbacks.setModel(model);
@@ -185,7 +204,9 @@ export async function fitLoop(
   const perBatchHooks = callbacks.hasBatchHooks;
   const stepValues = new Float64Array(stride); // trainStep's result in trainSteps' layout, reused
   let chunk = 1; // steps per native call when no callback watches single batches
+  let batchRows = new Int32Array(0); // 0..b-1: a streamed batch's rows in its own native copy
 
+  try {
   await callbacks.trainBegin({});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     const started = performance.now();
@@ -194,6 +215,7 @@ export async function fitLoop(
     for (let i = 0; i < n; i++) order[i] = i;
     // Each epoch's shuffle depends only on (seed, epoch): a resumed run reproduces it.
     if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(order);
+    progress.epochBegin(epoch, epochs, stepsPerEpoch);
 
     let lossSum = 0, correct = 0, counted = 0, seen = 0, lastRate = NaN, normSum = 0, normMax = 0, steps = 0;
     const firstStep = epoch === initialEpoch && resume ? resume.step : 0;
@@ -211,35 +233,65 @@ export async function fitLoop(
       health.step(epoch, step, values[at + 3], values, at + 5, params);
       tracking?.onPosition(position(epoch, step + 1));
     };
+    const showProgress = (done: number) =>
+      progress.update(done, {
+        loss: lossSum / seen,
+        accuracy: withAccuracy ? correct / counted : undefined,
+        samplesPerSecond: seen / ((performance.now() - started) / 1000),
+      });
+    // One native call for one step (one batch), with the batch callbacks around it.
+    const oneStep = async (dataset: NativeDataset, rows: Int32Array, step: number) => {
+      await callbacks.batchBegin(step, { size: rows.length });
+      lastRate = optimizer.rateAt(optimizer.iterations, epoch);
+      const r = await program.trainStep(dataset, rows, lastRate, seed, microBatch);
+      const values = stepValues;
+      values[0] = r.loss;
+      values[1] = r.correct;
+      values[2] = r.count;
+      values[3] = r.gradNorm;
+      values[4] = r.nonFinite;
+      values.set(r.gradSquares, 5);
+      values.set(r.weightSquares, 5 + params);
+      record(step, rows.length, values, 0);
+      warn(health.drain());
+      showProgress(step + 1);
+      const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss, gradNorm: r.gradNorm };
+      if (withAccuracy) batchLogs.accuracy = r.correct / r.count;
+      await callbacks.batchEnd(step, batchLogs);
+    };
     let step = firstStep;
-    while (step < stepsPerEpoch && !model.stopTraining) {
+    if (stream) {
+      // Streamed: each batch is checked, copied into native memory and trained on as it comes.
+      // A resumed epoch skips the batches the checkpoint had already trained on.
+      let index = 0;
+      for await (const batch of stream.epoch(epoch)) {
+        if (index++ < firstStep) continue;
+        if (model.stopTraining) break;
+        const where = `fit: streamed batch ${index - 1} of epoch ${epoch + 1}`;
+        checkFeatures(batch.x, `${where}: x`, built.input);
+        checkLabels(batch.y, `${where}: y`, rowsOf(batch.x), compiled.loss, compiled.labels, `${where}: x`);
+        const b = rowsOf(batch.x);
+        if (batchRows.length < b) batchRows = Int32Array.from({ length: b }, (_, i) => i);
+        const dataset = new native.Dataset(batch.x.data, batch.x.shape.slice(1), batch.y.data, batch.y.shape.slice(1));
+        await oneStep(dataset, batchRows.subarray(0, b), step);
+        step++;
+      }
+      if (!model.stopTraining) stepsPerEpoch = step;
+      history.params.steps = stepsPerEpoch ?? step;
+      history.params.samples = Math.max(history.params.samples, seen);
+    }
+    while (train && step < stepsPerEpoch! && !model.stopTraining) {
       const start = step * rowsPerStep;
       if (perBatchHooks) {
         // A callback may inspect or stop each batch: one native call per step.
-        const rows = order.subarray(start, Math.min(start + rowsPerStep, n));
-        await callbacks.batchBegin(step, { size: rows.length });
-        lastRate = optimizer.rateAt(optimizer.iterations, epoch);
-        const r = await program.trainStep(train, rows, lastRate, seed, microBatch);
-        const values = stepValues;
-        values[0] = r.loss;
-        values[1] = r.correct;
-        values[2] = r.count;
-        values[3] = r.gradNorm;
-        values[4] = r.nonFinite;
-        values.set(r.gradSquares, 5);
-        values.set(r.weightSquares, 5 + params);
-        record(step, rows.length, values, 0);
-        warn(health.drain());
-        const batchLogs: Logs = { batch: step, size: rows.length, loss: r.loss, gradNorm: r.gradNorm };
-        if (withAccuracy) batchLogs.accuracy = r.correct / r.count;
-        await callbacks.batchEnd(step, batchLogs);
+        await oneStep(train, order.subarray(start, Math.min(start + rowsPerStep, n)), step);
         step++;
         continue;
       }
       // Nothing observes single batches: run `chunk` consecutive steps per native call, sized
       // to about CHUNK_MS of work, so the thread hand-off per call is amortised while timers
       // still run every few milliseconds. The steps, and so the results, are the same.
-      const k = Math.min(chunk, stepsPerEpoch - step);
+      const k = Math.min(chunk, stepsPerEpoch! - step);
       const rows = order.subarray(start, Math.min(start + k * rowsPerStep, n));
       const rates = Float64Array.from({ length: k }, (_, i) => optimizer.rateAt(optimizer.iterations + i, epoch));
       lastRate = rates[k - 1];
@@ -251,6 +303,7 @@ export async function fitLoop(
       for (let i = 0; i < ran; i++) record(step + i, Math.min(rowsPerStep, n - (start + i * rowsPerStep)), results, stride * i);
       warn(health.drain());
       step += ran;
+      showProgress(step);
     }
 
     // Keras reports the sample-weighted mean of the batch losses seen during the epoch.
@@ -269,16 +322,20 @@ export async function fitLoop(
     health.endEpoch(epoch, history.layers);
     history.record(epoch, logs);
     if (step === stepsPerEpoch) tracking?.onPosition(position(epoch + 1, 0)); // a checkpoint saved now resumes at the next epoch
-    if (verbose > 0) print(formatEpoch(epoch, epochs, performance.now() - started, logs));
+    const ms = performance.now() - started;
+    progress.epochEnd(formatEpoch(epoch, epochs, `${step}/${stepsPerEpoch ?? step}`, ms, Math.round(seen / (ms / 1000)), logs));
     warn(health.drain());
     await callbacks.epochEnd(epoch, logs);
   }
   await callbacks.trainEnd({});
+  } finally {
+    progress.stop();
+  }
   return history;
 }
 
-function formatEpoch(epoch: number, epochs: number, ms: number, logs: Logs): string {
+function formatEpoch(epoch: number, epochs: number, steps: string, ms: number, samplesPerSecond: number, logs: Logs): string {
   // Small values (learning rates, converged losses) keep their digits: 1.00e-5, not 0.0000.
   const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(4)}`);
-  return [`Epoch ${epoch + 1}/${epochs}`, `${(ms / 1000).toFixed(1)}s`, ...parts].join(' - ');
+  return [`Epoch ${epoch + 1}/${epochs}`, steps, `${(ms / 1000).toFixed(1)}s`, `${samplesPerSecond} samples/s`, ...parts].join(' - ');
 }

@@ -5,7 +5,8 @@ import { History } from './callbacks.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from './io/checkpoint.js';
 import { Embedding, Layer, layerFromConfig } from './layers/index.js';
-import { type CompiledModel, fitLoop, type FitOptions, type TrainingPosition } from './loop.js';
+import { type CompiledModel, type FitData, fitLoop, type FitOptions, type TrainingPosition } from './loop.js';
+import { Dataset } from './data/dataset.js';
 import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
 import { native, type NativeProgram, type NodeSpec } from './native.js';
@@ -187,7 +188,34 @@ export class Sequential {
     return this.compiled?.optimizer;
   }
 
-  async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+  /**
+   * Trains the model: fit(x, y, options) on tensors, or fit(dataset, options) on a Dataset
+   * (data.fromTensors, or data.fromBatches for streamed batches).
+   */
+  async fit(x: Tensor, y: Tensor, options?: FitOptions): Promise<History>;
+  async fit(dataset: Dataset, options?: FitOptions): Promise<History>;
+  async fit(first: Tensor | Dataset, second?: Tensor | FitOptions, third?: FitOptions): Promise<History> {
+    let data: FitData;
+    let options: FitOptions;
+    if (first instanceof Dataset) {
+      if (second instanceof Tensor) throw new TypeError('fit: with a Dataset the labels come from the dataset; call fit(dataset, options)');
+      data = first.tensors ?? { stream: first };
+      options = second ?? {};
+    } else {
+      if (!(second instanceof Tensor)) throw new TypeError(`fit: expected fit(x, y, options) with x and y Tensors, or fit(dataset, options); got y = ${describe(second)}`);
+      data = { x: first, y: second };
+      options = third ?? {};
+    }
+    return this.fitData(data, options);
+  }
+
+  /** tfjs' name for training on a Dataset. */
+  async fitDataset(dataset: Dataset, options: FitOptions = {}): Promise<History> {
+    if (!(dataset instanceof Dataset)) throw new TypeError(`fitDataset: expected a Dataset (data.fromBatches(...) or data.fromTensors(x, y)), got ${describe(dataset)}`);
+    return this.fit(dataset, options);
+  }
+
+  private async fitData(data: FitData, options: FitOptions): Promise<History> {
     const compiled = this.requireCompiled('fit');
     this.assertIdle('fit');
     let resume: { epoch: number; step: number; seed: number } | undefined;
@@ -204,7 +232,7 @@ export class Sequential {
     this.fitting = true;
     try {
       const tracking = { resume, onPosition: (p: TrainingPosition) => (this.position = p) };
-      const history = await fitLoop(this, this.build(), compiled, x, y, options, tracking);
+      const history = await fitLoop(this, this.build(), compiled, data, options, tracking);
       const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
       this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
       return history;

@@ -1,0 +1,73 @@
+// A data set fit() can train on: tensors in memory (copied into native memory once per fit),
+// or batches streamed from an (async) iterable for data that does not fit in memory: each
+// batch is checked and copied natively as it arrives, then trained on in one step.
+import { Tensor } from '../tensor.js';
+import { checkInteger, describe } from '../validate.js';
+
+/** One streamed batch: features and labels with the same number of rows ({ xs, ys } as tfjs also works). */
+export type Batch = { x: Tensor; y: Tensor } | { xs: Tensor; ys: Tensor };
+type BatchIterable = AsyncIterable<Batch> | Iterable<Batch>;
+/** A function returning a fresh iterable per epoch (an async generator function, say), or an iterable. */
+export type BatchSource = (() => BatchIterable) | BatchIterable;
+
+export interface BatchesOptions {
+  /** Batches per epoch: the progress bar's total, and where an endless source stops each epoch. */
+  batchesPerEpoch?: number;
+}
+
+export class Dataset {
+  private constructor(
+    /** Set for an in-memory data set. */
+    readonly tensors: { x: Tensor; y: Tensor } | undefined,
+    private readonly source: BatchSource | undefined,
+    readonly batchesPerEpoch: number | undefined,
+  ) {}
+
+  /** An in-memory data set; fit() uses it as fit(x, y). */
+  static fromTensors(x: Tensor, y: Tensor): Dataset {
+    if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new TypeError('Dataset.fromTensors: x and y must be Tensors');
+    return new Dataset({ x, y }, undefined, undefined);
+  }
+
+  /**
+   * A streamed data set: `source` yields { x, y } batches. Pass a function that returns a fresh
+   * iterable (for example an async generator function) so every epoch can read it again.
+   */
+  static fromBatches(source: BatchSource, options: BatchesOptions = {}): Dataset {
+    const iterable = (s: unknown) => typeof s === 'object' && s !== null && (Symbol.asyncIterator in s || Symbol.iterator in s);
+    if (typeof source !== 'function' && !iterable(source))
+      throw new TypeError(`Dataset.fromBatches: source must be a function returning an (async) iterable of { x, y } batches, or such an iterable; got ${describe(source)}`);
+    const per = options.batchesPerEpoch === undefined ? undefined : checkInteger(options.batchesPerEpoch, 'Dataset.fromBatches: batchesPerEpoch', 1);
+    return new Dataset(undefined, source, per);
+  }
+
+  get streamed(): boolean {
+    return this.source !== undefined;
+  }
+
+  /** One epoch's batches, checked to be { x, y } pairs of Tensors with matching rows. */
+  async *epoch(epoch: number): AsyncGenerator<{ x: Tensor; y: Tensor }> {
+    if (!this.source) throw new Error('Dataset: epoch() is for streamed data sets');
+    const made = typeof this.source === 'function' ? this.source() : this.source;
+    const iterable = made as BatchIterable;
+    if (typeof iterable !== 'object' || iterable === null || !(Symbol.asyncIterator in iterable || Symbol.iterator in iterable))
+      throw new TypeError(`Dataset: the batch source function returned ${describe(made)}, not an iterable of { x, y } batches`);
+    let index = 0;
+    for await (const batch of iterable as AsyncIterable<Batch>) {
+      if (this.batchesPerEpoch !== undefined && index >= this.batchesPerEpoch) break;
+      const b = batch as Partial<{ x: Tensor; y: Tensor; xs: Tensor; ys: Tensor }>;
+      const x = b?.x ?? b?.xs, y = b?.y ?? b?.ys;
+      if (!(x instanceof Tensor) || !(y instanceof Tensor))
+        throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} must be { x: Tensor, y: Tensor } (or { xs, ys }), got ${describe(batch)}`);
+      if (x.shape[0] !== y.shape[0])
+        throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} has ${x.shape[0]} rows of x but ${y.shape[0]} of y; they must match row for row`);
+      index++;
+      yield { x, y };
+    }
+    if (index === 0)
+      throw new Error(
+        `Dataset: the batch source yielded no batches in epoch ${epoch + 1}` +
+          (epoch > 0 && typeof this.source !== 'function' ? '; an iterable can be read only once, so pass a function that returns a fresh one for every epoch' : ''),
+      );
+  }
+}
