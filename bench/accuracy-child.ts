@@ -7,7 +7,7 @@ import { loadMnist } from '../examples/mnist-data.js';
 import { layers, optimizers, sequential } from '../src/index.js';
 
 const seed = Number(process.argv[2] ?? 1);
-const data = loadMnist();
+const data = await loadMnist();
 const exportAt = process.argv.indexOf('--export');
 if (exportAt > 0) {
   const dir = process.argv[exportAt + 1];

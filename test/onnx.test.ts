@@ -185,7 +185,7 @@ describe('a trained MNIST model', () => {
   let model: Sequential;
   let xTest: Tensor, yTest: Tensor;
   beforeAll(async () => {
-    const data = loadMnist();
+    const data = await loadMnist();
     xTest = data.xTest;
     yTest = data.yTest;
     model = mnistModel();

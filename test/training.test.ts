@@ -31,7 +31,7 @@ describe('learning', () => {
   });
 
   it('reaches >= 95% on 2,000 held-out real MNIST digits after 10 epochs on 8,000', async () => {
-    const { xTrain, yTrain, xTest, yTest } = loadMnist();
+    const { xTrain, yTrain, xTest, yTest } = await loadMnist();
     expect(xTrain.shape).toEqual([8000, 784]);
     expect(xTest.shape).toEqual([2000, 784]);
     const model = mnistModel(); // the main job's model and settings

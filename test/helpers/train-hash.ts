@@ -14,7 +14,7 @@ if (process.argv.includes('--ort-first')) {
   const bytes = await tiny.exportOnnx();
   for (let i = 0; i < 8; i++) await verifyOnnx(tiny, bytes, tensor([[1, 2, 3]]));
 }
-const { xTrain, yTrain } = loadMnist();
+const { xTrain, yTrain } = await loadMnist();
 const model = mnistModel();
 await model.fit(xTrain, yTrain, { ...MNIST_FIT, epochs: 2, verbose: 0 });
 const hash = createHash('sha256');

@@ -1,0 +1,96 @@
+// `gradloop predict`, `gradloop export` and `gradloop info`.
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { data } from '../data/index.js';
+import { Scaler } from '../data/preprocess.js';
+import { loadModel, type Sequential } from '../model.js';
+import { backendInfo } from '../runtime.js';
+import { VERSION } from '../version.js';
+import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
+
+/** A run folder (runs/<name>, holding checkpoint/) or a checkpoint folder itself. */
+export async function openModel(dir: string): Promise<{ model: Sequential; preprocessing: Preprocessing }> {
+  const checkpoint = existsSync(path.join(dir, 'model.json')) ? dir : path.join(dir, 'checkpoint');
+  if (!existsSync(path.join(checkpoint, 'model.json')))
+    throw new Error(`--model '${dir}' is neither a run folder (with checkpoint/) nor a checkpoint folder (with model.json)`);
+  const model = await loadModel(checkpoint);
+  // The run folder's preprocessing, next to the checkpoint or one level up.
+  const candidates = [path.join(checkpoint, PREPROCESSING_FILE), path.join(path.dirname(checkpoint), PREPROCESSING_FILE)];
+  const found = candidates.find((f) => existsSync(f));
+  const preprocessing: Preprocessing = found ? JSON.parse(readFileSync(found, 'utf8')) : {};
+  return { model, preprocessing };
+}
+
+const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+export async function predict(options: { model: string; input: string; out?: string; header: boolean; batchSize: number }, log: (line: string) => void): Promise<void> {
+  const { model, preprocessing } = await openModel(options.model);
+  const features = model.inputShape.reduce((a, b) => a * b, 1);
+  const columns = options.header ? preprocessing.featureNames : undefined;
+  // The label column, when the file has it, is read too: predict then also reports accuracy.
+  const withLabel = columns && preprocessing.labelName !== undefined && options.header;
+  let csv = await data.fromCsv(options.input, { header: options.header, ...(columns ? { columns } : {}) }).catch((e: Error) => {
+    throw new Error(`${e.message}${columns ? `\n(the model was trained on the columns ${columns.join(', ')})` : ''}`);
+  });
+  let labels: Int32Array | undefined;
+  if (withLabel) {
+    const labelled = await data.fromCsv(options.input, { columns, label: preprocessing.labelName, labelType: 'class' }).catch(() => undefined);
+    if (labelled?.y && preprocessing.classes) {
+      const index = new Map(preprocessing.classes.map((c, i) => [c, i]));
+      labels = labelled.classes ? Int32Array.from(labelled.y.data, (i) => index.get(labelled.classes![i]) ?? -1) : Int32Array.from(labelled.y.data);
+    } else if (labelled?.y && !labelled.classes) labels = Int32Array.from(labelled.y.data);
+    csv = labelled ?? csv;
+  }
+  const perRow = csv.x.size / csv.x.shape[0];
+  if (perRow !== features)
+    throw new Error(`'${options.input}' has ${perRow} feature columns per row but the model takes ${features}${preprocessing.featureNames ? ` (${preprocessing.featureNames.length} named columns: ${preprocessing.featureNames.slice(0, 8).join(', ')}${preprocessing.featureNames.length > 8 ? ', ...' : ''})` : ''}`);
+  let x = csv.x;
+  if (preprocessing.scaler) x = Scaler.fromJSON(preprocessing.scaler).transform(x);
+  const out = model.predict(x, { batchSize: options.batchSize });
+  const classifier = model.compileConfig?.loss === 'softmaxCrossEntropy';
+  const outputs = out.size / out.shape[0];
+  const lines: string[] = [];
+  if (classifier) {
+    const names = preprocessing.classes ?? Array.from({ length: outputs }, (_, i) => String(i));
+    lines.push(['prediction', ...names.map((n) => `p_${n}`)].map(csvCell).join(','));
+    const predicted = out.argMax();
+    let correct = 0;
+    for (let r = 0; r < out.shape[0]; r++) {
+      // Softmax of the logits, stable: probabilities per class.
+      const row = out.data.subarray(r * outputs, (r + 1) * outputs);
+      const max = Math.max(...row);
+      const exps = Array.from(row, (v) => Math.exp(v - max));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      lines.push([csvCell(names[predicted[r]]), ...exps.map((e) => (e / sum).toPrecision(6))].join(','));
+      if (labels && labels[r] === predicted[r]) correct++;
+    }
+    if (labels) log(`accuracy against the file's '${preprocessing.labelName}' column: ${((correct / out.shape[0]) * 100).toFixed(2)}% of ${out.shape[0]} rows`);
+  } else {
+    lines.push(Array.from({ length: outputs }, (_, i) => `output_${i}`).join(','));
+    for (let r = 0; r < out.shape[0]; r++) lines.push(Array.from(out.data.subarray(r * outputs, (r + 1) * outputs), (v) => v.toPrecision(7)).join(','));
+  }
+  const text = lines.join('\n') + '\n';
+  if (options.out) {
+    await writeFile(options.out, text);
+    log(`wrote ${out.shape[0]} predictions to ${options.out}`);
+  } else process.stdout.write(text);
+}
+
+export async function exportModel(options: { model: string; out: string; opset: number }, log: (line: string) => void): Promise<void> {
+  const { model } = await openModel(options.model);
+  const bytes = await model.exportOnnx(options.out, { opset: options.opset });
+  log(`wrote ${options.out} (${(bytes.length / 1024).toFixed(0)} KiB, ONNX opset ${options.opset})`);
+}
+
+export function info(log: (line: string) => void): void {
+  const b = backendInfo();
+  log(`gradloop ${VERSION}`);
+  log(`node ${process.version} (Node-API ${process.versions.napi}), ${process.platform}-${process.arch}`);
+  log(`backend: ${b.backend}`);
+  log(`BLAS: ${b.blas}`);
+  log('devices:');
+  log(`  cpu: ${os.cpus()[0]?.model.trim() ?? 'unknown'}, ${os.availableParallelism()} cores, ${b.threads} threads in use`);
+  log('  cuda: none (this build of gradloop has no CUDA backend; training runs on the CPU)');
+}

@@ -1,0 +1,137 @@
+// run.json: everything `gradloop train` needs (data, model, compile, fit, output), checked
+// with a zod schema so a mistake is reported as the key's path, what it expects and what it got.
+import { z } from 'zod';
+import { ACTIVATIONS } from '../layers/activations.js';
+import { LOSSES } from '../losses.js';
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().gt(0).lt(1);
+const activation = z.enum(ACTIVATIONS);
+const initializer = z.enum(['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones', 'randomUniform', 'randomNormal']);
+
+const layer = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('dense'),
+    units: positiveInt,
+    activation: activation.optional(),
+    alpha: z.number().optional(),
+    useBias: z.boolean().optional(),
+    kernelInitializer: initializer.optional(),
+    biasInitializer: initializer.optional(),
+    /** L2 factor on the kernel. */
+    l2: z.number().nonnegative().optional(),
+    name: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('dropout'), rate: z.number().min(0).lt(1), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('activation'), activation, alpha: z.number().optional(), name: z.string().optional() }),
+  z.strictObject({ type: z.literal('flatten'), name: z.string().optional() }),
+]);
+
+const schedule = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('cosineDecay'), initialLearningRate: z.number().positive(), decaySteps: positiveInt, alpha: z.number().min(0).max(1).optional(), warmupSteps: z.number().int().nonnegative().optional(), warmupTarget: z.number().positive().optional(), per: z.enum(['step', 'epoch']).optional() }),
+  z.strictObject({ name: z.literal('exponentialDecay'), initialLearningRate: z.number().positive(), decaySteps: positiveInt, decayRate: z.number().positive(), staircase: z.boolean().optional(), per: z.enum(['step', 'epoch']).optional() }),
+  z.strictObject({ name: z.literal('stepDecay'), initialLearningRate: z.number().positive(), dropEvery: positiveInt, factor: z.number().min(0).max(1).optional(), per: z.enum(['step', 'epoch']).optional() }),
+  z.strictObject({ name: z.literal('linearWarmup'), initialLearningRate: z.number().positive(), warmupSteps: positiveInt, startLearningRate: z.number().nonnegative().optional(), per: z.enum(['step', 'epoch']).optional() }),
+]);
+
+const learningRate = z.union([z.number().positive(), schedule], {
+  error: "expected a positive number or a schedule { name: 'cosineDecay' | 'exponentialDecay' | 'stepDecay' | 'linearWarmup', initialLearningRate, ... }",
+});
+
+// How the rows are split and prepared, whatever the source.
+const split = {
+  /** Held out for validation after each epoch and the final evaluation. */
+  testSize: fraction.default(0.2),
+  stratify: z.boolean().default(false),
+  seed: z.number().int().nonnegative().default(0),
+  preprocess: z.enum(['none', 'standardize', 'normalize']).default('none'),
+};
+
+const data = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('mnist'), ...split }),
+  z.strictObject({
+    source: z.literal('csv'),
+    /** Relative to the config file. */
+    path: z.string().min(1),
+    label: z.union([z.string(), z.number().int().nonnegative()], { error: 'expected the label column name (or its 0-based index)' }),
+    columns: z.array(z.union([z.string(), z.number().int().nonnegative()])).optional(),
+    header: z.boolean().optional(),
+    delimiter: z.string().length(1).optional(),
+    missing: z.union([z.enum(['error', 'skipRow', 'mean']), z.number()]).optional(),
+    labelType: z.enum(['class', 'number']).optional(),
+    ...split,
+  }),
+  z.strictObject({ source: z.literal('idx'), images: z.string().min(1), labels: z.string().min(1), scale: z.number().positive().optional(), ...split }),
+]);
+
+export const runConfigSchema = z.strictObject({
+  /** The run's folder under output: runs/<name>/. */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore only'),
+  data,
+  model: z.strictObject({
+    layers: z.array(layer).min(1),
+    seed: z.number().int().nonnegative().optional(),
+  }),
+  compile: z.strictObject({
+    optimizer: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('sgd'), learningRate: learningRate.optional(), momentum: z.number().nonnegative().optional(), nesterov: z.boolean().optional(), weightDecay: z.number().nonnegative().optional() }),
+      z.strictObject({ type: z.enum(['adam', 'adamw']), learningRate: learningRate.optional(), beta1: z.number().min(0).lt(1).optional(), beta2: z.number().min(0).lt(1).optional(), epsilon: z.number().positive().optional(), weightDecay: z.number().nonnegative().optional() }),
+    ]),
+    loss: z.enum(LOSSES),
+    metrics: z.array(z.enum(['accuracy'])).default([]),
+    clipNorm: z.number().positive().optional(),
+    clipValue: z.number().positive().optional(),
+  }),
+  fit: z.strictObject({
+    epochs: positiveInt,
+    batchSize: positiveInt.default(32),
+    seed: z.number().int().nonnegative().optional(),
+    shuffle: z.boolean().optional(),
+    accumulateSteps: positiveInt.optional(),
+    earlyStopping: z.strictObject({ monitor: z.string().optional(), patience: z.number().int().nonnegative().optional(), minDelta: z.number().nonnegative().optional(), restoreBestWeights: z.boolean().optional() }).optional(),
+  }),
+  /** Folder the run folder goes in (default 'runs', relative to the working directory). */
+  output: z.string().min(1).default('runs'),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+type Issue = z.core.$ZodIssue & { input?: unknown };
+
+/** One line per problem: `path.to.key: expected ..., got ...`. */
+function describeIssues(issue: Issue): string[] {
+  // A union none of whose branches fit: when only one branch took the value's type (an object
+  // for a schedule, say), its own problems are the useful ones.
+  if (issue.code === 'invalid_union') {
+    const tried = (issue.errors as Issue[][]).filter((branch) => !(branch.length === 1 && branch[0].path.length === 0 && branch[0].code === 'invalid_type'));
+    if (tried.length === 1 && issue.input !== undefined)
+      return tried[0].flatMap((inner) => describeIssues({ ...inner, path: [...issue.path, ...inner.path] } as Issue));
+  }
+  return [describeIssue(issue)];
+}
+
+function describeIssue(issue: Issue): string {
+  const where = issue.path.length
+    ? issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('')
+    : '(top level)';
+  if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  const message = issue.message
+    .replace(/^Invalid (input|option): /, '')
+    .replace(/^Invalid discriminator value\. Expected /, 'expected ')
+    .replace(/^Too (big|small): /, '')
+    .replace(/, received \w+$/, '');
+  // A bad discriminator ("type", "source", "name") reports the object holding it; show the value.
+  const key = issue.path[issue.path.length - 1];
+  let input = issue.input;
+  if (input !== null && typeof input === 'object' && !Array.isArray(input) && typeof key === 'string' && key in input) input = (input as Record<string, unknown>)[key];
+  const got = input === undefined ? (issue.code === 'invalid_type' || issue.code === 'invalid_union' ? 'nothing (the key is missing)' : undefined) : JSON.stringify(input);
+  return `${where}: ${message}${got ? `, got ${got}` : ''}`;
+}
+
+export class ConfigError extends Error {}
+
+export function parseRunConfig(json: unknown, file: string): RunConfig {
+  const result = runConfigSchema.safeParse(json, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigError(`${file} is not a valid run config:\n${result.error.issues.flatMap((i) => describeIssues(i as Issue)).map((line) => `  ${line}`).join('\n')}`);
+}

@@ -1,0 +1,168 @@
+// `gradloop train --config run.json`: data -> split -> scaling -> model -> fit (progress bar)
+// -> evaluation -> runs/<name>/ with the checkpoint, model.onnx (verified in onnxruntime),
+// curves.svg/png, report.html, history.json and what predict needs to prepare new inputs.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Callback } from '../callbacks.js';
+import { data } from '../data/index.js';
+import type { Scaler } from '../data/preprocess.js';
+import { Activation, Dense, Dropout, Flatten, type Layer } from '../layers/index.js';
+import { sequential, type Sequential } from '../model.js';
+import { callbacks as monitors } from '../monitors.js';
+import type { OnnxReport } from '../onnx/verify.js';
+import { verifyOnnx } from '../onnx/verify.js';
+import { optimizerFromConfig } from '../optimizers.js';
+import { plotHistory } from '../plot/index.js';
+import { regularizers } from '../regularizers.js';
+import { backendInfo } from '../runtime.js';
+import { Tensor } from '../tensor.js';
+import { ConfigError, parseRunConfig, type RunConfig } from './config.js';
+import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
+
+export async function readRunConfig(file: string): Promise<RunConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read the config '${file}': ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseRunConfig(json, file);
+}
+
+async function loadData(config: RunConfig, baseDir: string) {
+  const source = config.data;
+  if (source.source === 'mnist') {
+    const { x, y, classes } = await data.mnist();
+    return { x, y, featureNames: undefined, classes, labelName: undefined, what: `the ${x.shape[0]} bundled MNIST digits` };
+  }
+  if (source.source === 'csv') {
+    const { source: _, path: file, testSize: _t, stratify: _s, seed: _r, preprocess: _p, ...options } = source;
+    const csv = await data.fromCsv(path.resolve(baseDir, file), options);
+    if (!csv.y) throw new ConfigError(`data.source.label: the CSV has no label column`);
+    const skipped = csv.skippedRows ? `, ${csv.skippedRows} rows skipped for missing values` : '';
+    return { x: csv.x, y: csv.y, featureNames: csv.featureNames, classes: csv.classes, labelName: csv.labelName, what: `${csv.x.shape[0]} rows of ${file} (${csv.featureNames.length} features${skipped})` };
+  }
+  const images = await data.fromIdx(path.resolve(baseDir, source.images), { dtype: 'float32', ...(source.scale ? { scale: source.scale } : {}) });
+  const y = await data.fromIdx(path.resolve(baseDir, source.labels), { dtype: 'int32' });
+  const n = images.shape[0];
+  const x = new Tensor(images.data, [n, images.size / n], 'float32'); // [n, 28, 28] -> [n, 784]
+  return { x, y, featureNames: undefined, classes: undefined, labelName: undefined, what: `${n} samples of ${source.images}` };
+}
+
+function buildLayers(config: RunConfig, features: number): Layer[] {
+  return config.model.layers.map((spec, i) => {
+    const first = i === 0 ? { inputShape: [features] } : {};
+    const named = spec.name ? { name: spec.name } : {};
+    switch (spec.type) {
+      case 'dense': {
+        const { type: _, l2, ...rest } = spec;
+        return new Dense({ ...rest, ...first, ...(l2 ? { kernelRegularizer: regularizers.l2(l2) } : {}) });
+      }
+      case 'dropout':
+        if (i === 0) return new Dropout({ rate: spec.rate, ...named, ...first });
+        return new Dropout({ rate: spec.rate, ...named });
+      case 'activation':
+        return new Activation({ activation: spec.activation, ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}), ...named, ...first });
+      case 'flatten':
+        return new Flatten({ ...named, ...first });
+    }
+  });
+}
+
+export interface TrainResult {
+  runDir: string;
+  files: Record<string, string>;
+  model: Sequential;
+  evaluation: Record<string, number>;
+  onnx?: OnnxReport;
+}
+
+export async function train(configFile: string, log: (line: string) => void = console.log): Promise<TrainResult> {
+  const config = await readRunConfig(configFile);
+  const baseDir = path.dirname(path.resolve(configFile));
+  const info = backendInfo();
+  log(`gradloop on ${info.backend} (${info.blas.split(' ').slice(0, 2).join(' ')}, ${info.threads} threads)`);
+
+  // ---- data ----
+  const loaded = await loadData(config, baseDir);
+  const split = data.trainTestSplit(loaded.x, loaded.y, { testSize: config.data.testSize, stratify: config.data.stratify, seed: config.data.seed });
+  let scaler: Scaler | undefined;
+  let { xTrain, xTest } = split;
+  if (config.data.preprocess !== 'none') {
+    scaler = config.data.preprocess === 'standardize' ? data.standardize(xTrain) : data.normalize(xTrain);
+    xTrain = scaler.transform(xTrain);
+    xTest = scaler.transform(xTest);
+  }
+  log(`data: ${loaded.what}; ${xTrain.shape[0]} for training, ${xTest.shape[0]} held out${scaler ? `; ${scaler.kind}d on the training rows` : ''}\n`);
+
+  // ---- model ----
+  const features = xTrain.size / xTrain.shape[0];
+  const model = sequential(buildLayers(config, features), { name: config.name, ...(config.model.seed !== undefined ? { seed: config.model.seed } : {}) });
+  const { optimizer, loss, metrics, clipNorm, clipValue } = config.compile;
+  model.compile({ optimizer: optimizerFromConfig(optimizer, 'compile.optimizer'), loss, metrics, ...(clipNorm ? { clipNorm } : {}), ...(clipValue ? { clipValue } : {}) });
+  model.summary(log);
+
+  // ---- fit ----
+  const { earlyStopping, ...fitOptions } = config.fit;
+  const cbs: Callback[] = earlyStopping ? [monitors.earlyStopping(earlyStopping)] : [];
+  const started = performance.now();
+  const history = await model.fit(xTrain, split.yTrain, { ...fitOptions, validationData: [xTest, split.yTest], callbacks: cbs, verbose: 1 });
+  const seconds = (performance.now() - started) / 1000;
+  const result = await model.evaluate(xTest, split.yTest, { batchSize: 256 });
+  const evaluation: Record<string, number> = { testLoss: result.loss };
+  if (result.accuracy !== undefined) evaluation.testAccuracy = result.accuracy;
+  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; held-out loss ${result.loss.toFixed(4)}` + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : ''));
+
+  // ---- outputs ----
+  const runDir = path.resolve(config.output, config.name);
+  await mkdir(runDir, { recursive: true });
+  const files: Record<string, string> = {
+    checkpoint: path.join(runDir, 'checkpoint'),
+    onnx: path.join(runDir, 'model.onnx'),
+    curvesPng: path.join(runDir, 'curves.png'),
+    curvesSvg: path.join(runDir, 'curves.svg'),
+    report: path.join(runDir, 'report.html'),
+    history: path.join(runDir, 'history.json'),
+    preprocessing: path.join(runDir, PREPROCESSING_FILE),
+    config: path.join(runDir, 'run.json'),
+  };
+  await model.save(files.checkpoint);
+  const preprocessing: Preprocessing = { featureNames: loaded.featureNames, classes: loaded.classes, scaler: scaler?.toJSON(), labelName: loaded.labelName };
+  await writeFile(files.preprocessing, JSON.stringify(preprocessing, null, 2) + '\n');
+  await writeFile(files.config, JSON.stringify(config, null, 2) + '\n');
+  await writeFile(files.history, JSON.stringify({ epoch: history.epoch, history: history.history, params: history.params, layers: history.layers, warnings: history.warnings, diagnosis: history.diagnose(), evaluation }, null, 2) + '\n');
+
+  await model.exportOnnx(files.onnx);
+  let onnx: (OnnxReport & { path: string }) | undefined;
+  const rows = Math.min(1000, xTest.shape[0]);
+  const sample = new Tensor(xTest.data.slice(0, rows * features), [rows, features], 'float32');
+  try {
+    onnx = { ...(await verifyOnnx(model, files.onnx, sample)), path: 'model.onnx' };
+    log(`ONNX check on ${onnx.rows} held-out samples in onnxruntime: ${onnx.passed ? 'PASSED' : 'FAILED'}, max abs diff ${onnx.maxAbsDiff.toExponential(2)}`);
+  } catch (e) {
+    log(`ONNX check skipped: ${(e as Error).message}`);
+  }
+
+  await plotHistory(history, files.curvesSvg, { title: `${config.name}: training curves` });
+  await plotHistory(history, files.curvesPng, { title: `${config.name}: training curves` });
+  await plotHistory(history, files.report, {
+    title: `Training report: ${config.name}`,
+    model,
+    evaluation,
+    onnx,
+    hyperparameters: { data: config.data, fit: config.fit, trainingSeconds: Number(seconds.toFixed(2)) },
+  });
+
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  log(`\nwrote ${rel(runDir)}/`);
+  for (const [what, file] of Object.entries({ checkpoint: files.checkpoint, 'ONNX model': files.onnx, curves: files.curvesPng, report: files.report, history: files.history }))
+    log(`  ${what.padEnd(11)} ${rel(file)}`);
+  if (onnx && !onnx.passed) throw new Error(`the exported ONNX model does not match gradloop's predictions (max abs diff ${onnx.maxAbsDiff})`);
+  return { runDir, files, model, evaluation, onnx };
+}
