@@ -74,9 +74,13 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
     throw new TypeError(`fromCsv: labelType must be 'class' or 'number', got ${describe(options.labelType)}`);
   const where = `fromCsv: '${path}'`;
 
-  const parser = createReadStream(path).pipe(
+  const input = createReadStream(path);
+  const parser = input.pipe(
     parse({ delimiter: options.delimiter ?? ',', bom: true, trim: true, skip_empty_lines: true, info: true, relax_column_count: false }),
   );
+
+  // pipe() does not forward the file's errors (missing, unreadable): hand them to the parser.
+  input.on('error', (e) => parser.destroy(e));
 
   let names: string[] | undefined;
   let featureIdx: number[] = [];
@@ -149,9 +153,15 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
   } catch (e) {
     if (e instanceof CsvError) {
       const line = (e as CsvError & { lines?: number }).lines;
-      throw new Error(`${where}${line ? ` line ${line}` : ''}: ${e.message.replace(/^Invalid Record Length: /, '')}`);
+      const ragged = /expect (\d+), got (\d+)/.exec(e.message);
+      const what = ragged
+        ? `the row has ${ragged[2]} fields but ${header ? 'the header' : 'the first row'} has ${ragged[1]}; every row needs one value per column (quote fields that contain '${options.delimiter ?? ','}')`
+        : e.message;
+      throw new Error(`${where}${line ? ` line ${line}` : ''}: ${what}`);
     }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${where}: no such file`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${where}: no such file`);
+    if (code === 'EISDIR') throw new Error(`${where} is a folder, not a CSV file`);
     throw e;
   }
   if (!names) throw new Error(`${where} is empty: expected ${header ? 'a header row and ' : ''}at least one data row`);

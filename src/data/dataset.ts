@@ -54,7 +54,6 @@ export class Dataset {
       throw new TypeError(`Dataset: the batch source function returned ${describe(made)}, not an iterable of { x, y } batches`);
     let index = 0;
     for await (const batch of iterable as AsyncIterable<Batch>) {
-      if (this.batchesPerEpoch !== undefined && index >= this.batchesPerEpoch) break;
       const b = batch as Partial<{ x: Tensor; y: Tensor; xs: Tensor; ys: Tensor }>;
       const x = b?.x ?? b?.xs, y = b?.y ?? b?.ys;
       if (!(x instanceof Tensor) || !(y instanceof Tensor))
@@ -63,6 +62,8 @@ export class Dataset {
         throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} has ${x.shape[0]} rows of x but ${y.shape[0]} of y; they must match row for row`);
       index++;
       yield { x, y };
+      // Stop before pulling another batch: an endless source makes nothing it will not train on.
+      if (this.batchesPerEpoch !== undefined && index >= this.batchesPerEpoch) break;
     }
     if (index === 0)
       throw new Error(
