@@ -1,0 +1,160 @@
+// The gradloop command end to end on a small CSV config: train (checkpoint, ONNX verified,
+// curves, report), predict, export, info, --help, and config errors that name the key.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../src/cli/config.js';
+import { loadModel } from '../src/index.js';
+
+const root = process.cwd();
+// tsx's loader by absolute URL: the commands run in a scratch folder without node_modules.
+const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gradloop-cli-'));
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', tsx, path.join(root, 'src/cli/main.ts'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+// Three Gaussian blobs in 2-D with text labels; a quoted free-text column that is left out.
+const CLASSES = ['north', 'south, far', 'east'];
+function writeCsv(file: string, rows: number, seed: number): void {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const lines = ['id,x1,x2,"comment",kind'];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    const cx = [0, 6, -6][c], cy = [6, -4, -4][c];
+    lines.push(`${i},${(cx + (rand() - 0.5) * 4).toFixed(3)},${(cy + (rand() - 0.5) * 4).toFixed(3)},"row ""${i}"", fine",${c === 1 ? `"${CLASSES[c]}"` : CLASSES[c]}`);
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+const config = {
+  name: 'blobs',
+  data: { source: 'csv', path: 'blobs.csv', label: 'kind', columns: ['x1', 'x2'], testSize: 0.25, stratify: true, seed: 3, preprocess: 'standardize' },
+  model: { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3 }], seed: 1 },
+  compile: { optimizer: { type: 'adam', learningRate: 0.02 }, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] },
+  fit: { epochs: 12, batchSize: 16, seed: 2 },
+  output: 'out',
+};
+
+describe('gradloop train', () => {
+  let train: ReturnType<typeof cli>;
+  const run = path.join(dir, 'out', 'blobs');
+  beforeAll(() => {
+    writeCsv(path.join(dir, 'blobs.csv'), 300, 7);
+    writeFileSync(path.join(dir, 'run.json'), JSON.stringify(config));
+    train = cli('train', '--config', 'run.json');
+  }, 120_000);
+
+  it('trains, prints the epochs and where everything went', () => {
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toContain('data: 300 rows of blobs.csv (2 features); 225 for training, 75 held out; standardized on the training rows');
+    expect(train.stdout).toMatch(/^Epoch 12\/12 - 15\/15 - /m);
+    expect(train.stdout).toMatch(/held-out loss [\d.]+, accuracy (9\d|100)\.\d\d%/);
+    expect(train.stdout).toMatch(/ONNX check on 75 held-out samples in onnxruntime: PASSED/);
+    expect(train.stdout).toContain('wrote out/blobs/');
+    for (const f of ['checkpoint', 'model.onnx', 'curves.png', 'report.html', 'history.json']) expect(train.stdout).toContain(`out/blobs/${f}`);
+  });
+
+  it('writes the checkpoint, ONNX model, curves, report, history and preprocessing', async () => {
+    for (const f of ['checkpoint/model.json', 'model.onnx', 'curves.png', 'curves.svg', 'report.html', 'history.json', 'preprocessing.json', 'run.json'])
+      expect(existsSync(path.join(run, f)), f).toBe(true);
+    const history = JSON.parse(readFileSync(path.join(run, 'history.json'), 'utf8'));
+    expect(history.epoch).toHaveLength(12);
+    expect(history.history.valAccuracy).toHaveLength(12);
+    expect(history.evaluation.testAccuracy).toBeGreaterThan(0.9);
+    const prep = JSON.parse(readFileSync(path.join(run, 'preprocessing.json'), 'utf8'));
+    expect(prep.featureNames).toEqual(['x1', 'x2']);
+    expect(prep.classes).toEqual(['east', 'north', 'south, far']);
+    expect(prep.scaler.kind).toBe('standardize');
+    expect(readFileSync(path.join(run, 'report.html'), 'utf8')).toContain('PASSED');
+    const png = PNG.sync.read(readFileSync(path.join(run, 'curves.png')));
+    expect(png.width).toBeGreaterThan(1000);
+    const model = await loadModel(path.join(run, 'checkpoint'));
+    expect(model.name).toBe('blobs');
+    expect(model.inputShape).toEqual([2]);
+  });
+
+  it('predict labels new rows with class names and probabilities, scaled as in training', () => {
+    writeCsv(path.join(dir, 'new.csv'), 30, 99);
+    const r = cli('predict', '--model', 'out/blobs', '--input', 'new.csv');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('prediction,p_east,p_north,"p_south, far"');
+    expect(lines).toHaveLength(31);
+    const predicted = lines.slice(1).map((l) => (l.startsWith('"') ? l.slice(1, l.indexOf('"', 1)) : l.split(',')[0]));
+    const truth = Array.from({ length: 30 }, (_, i) => CLASSES[i % 3]);
+    expect(predicted.filter((p, i) => p === truth[i]).length).toBeGreaterThanOrEqual(27);
+    for (const l of lines.slice(1)) {
+      const probs = l.split(',').slice(-3).map(Number);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    expect(r.stderr).toMatch(/accuracy against the file's 'kind' column: (9\d|100)\.\d\d% of 30 rows/);
+    const toFile = cli('predict', '--model', 'out/blobs/checkpoint', '--input', 'new.csv', '--out', 'pred.csv');
+    expect(toFile.code, toFile.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'pred.csv'), 'utf8')).toBe(r.stdout);
+  });
+
+  it('predict explains a file that lacks the training columns', () => {
+    writeFileSync(path.join(dir, 'wrong.csv'), 'a,b\n1,2\n');
+    const r = cli('predict', '--model', 'out/blobs', '--input', 'wrong.csv');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/columns\[\] 'x1' is not a column; the columns are 'a', 'b'\n\(the model was trained on the columns x1, x2\)/);
+  });
+
+  it('export writes an ONNX file onnxruntime loads', async () => {
+    const r = cli('export', '--model', 'out/blobs', '--out', 'exported.onnx', '--opset', '13');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/wrote exported\.onnx \(\d+ KiB, ONNX opset 13\)/);
+    const session = await ort.InferenceSession.create(path.join(dir, 'exported.onnx'));
+    expect(session.inputNames).toHaveLength(1);
+  });
+});
+
+describe('gradloop info, --help and config errors', () => {
+  it('info names the version, devices and BLAS', () => {
+    const r = cli('info');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^gradloop \d+\.\d+\.\d+\n/);
+    expect(r.stdout).toMatch(/BLAS: OpenBLAS/);
+    expect(r.stdout).toMatch(/devices:\n {2}cpu: .*\d+ cores/);
+  });
+
+  it('every command has --help', () => {
+    for (const command of [[], ['train'], ['predict'], ['export'], ['info']]) {
+      const r = cli(...command, '--help');
+      expect(r.code, command.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: gradloop/);
+    }
+    expect(cli('train', '--help').stdout).toContain('--config <file>');
+    expect(cli('predict', '--help').stdout).toContain('--input <file.csv>');
+  });
+
+  it('a bad config is one message per problem, naming the key, the expectation and the value', () => {
+    const bad = { ...config, name: 'has space', data: { ...config.data, testSize: 1.5 }, model: { layers: [{ type: 'dense', units: 0 }, { type: 'conv2d' }] }, fit: { epochs: 2, batchsize: 8 } };
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(bad));
+    const r = cli('train', '--config', 'bad.json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('gradloop: bad.json is not a valid run config:');
+    expect(r.stderr).toContain('name: letters, digits, dot, dash or underscore only, got "has space"');
+    expect(r.stderr).toContain('data.testSize: expected number to be <1, got 1.5');
+    expect(r.stderr).toContain('model.layers[0].units: expected number to be >0, got 0');
+    expect(r.stderr).toContain(`model.layers[1].type: expected 'dense' | 'dropout' | 'activation' | 'flatten', got "conv2d"`);
+    expect(r.stderr).toContain("fit: unknown key 'batchsize'");
+    writeFileSync(path.join(dir, 'broken.json'), '{ "name": ');
+    expect(cli('train', '--config', 'broken.json').stderr).toMatch(/broken\.json is not valid JSON/);
+    expect(cli('train').stderr).toMatch(/required option '-c, --config <file>' not specified/);
+  });
+
+  it('the example configs are valid', () => {
+    const file = path.join(root, 'examples/mnist.json');
+    expect(() => parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file)).not.toThrow();
+  });
+});
