@@ -1,7 +1,8 @@
 // Installs gradloop the way a user does: builds the release prebuild (scripts/prebuild/, in a
 // Debian 11 root), packs the package, installs the tarball into a fresh project with
 // --ignore-scripts, --offline and no compiler or cmake on PATH, and runs a program through both
-// `import` and `require` that trains XOR, exports ONNX and verifies it in onnxruntime-node.
+// `import` and `require` that trains XOR, exports ONNX and verifies it in onnxruntime-node; then
+// runs the installed `gradloop` command (info, and a short training run on the bundled digits).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ describe('installing the packed package as a user would', () => {
     run('npm', ['run', 'build:ts']);
     const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work]))[0];
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'prebuilds/linux-x64/node.napi.glibc.node', 'native/core/program.cc', 'native/cpu/parallel.cc', 'CMakeLists.txt', 'binding.gyp', 'README.md', 'LICENSE', 'package.json'])
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'prebuilds/linux-x64/node.napi.glibc.node', 'native/core/program.cc', 'native/cpu/parallel.cc', 'dist/cli.js', 'data/mnist/images-idx3-ubyte.gz', 'data/mnist/labels-idx1-ubyte.gz', 'CMakeLists.txt', 'binding.gyp', 'README.md', 'LICENSE', 'package.json'])
       expect(files).toContain(f);
     expect(files.filter((f) => /^(test|bench|build|src|examples|scripts)\//.test(f))).toEqual([]);
     const tarball = path.join(work, packed.filename);
@@ -76,6 +77,17 @@ model.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'softm
       const ldd = run('ldd', [result.binary]);
       expect(ldd).not.toMatch(/openblas|libgomp|libstdc\+\+|libgcc_s/);
     }
+
+    // 5. The `gradloop` command from node_modules/.bin: info, and a short run on the bundled digits
+    // (data/ shipped, resvg's prebuilt renderer installed, onnxruntime verifying the export).
+    const gradloop = path.join(project, 'node_modules/.bin/gradloop');
+    expect(run(gradloop, ['info'], { cwd: project, env })).toMatch(/^gradloop \d+\.\d+\.\d+\n[\s\S]*BLAS: OpenBLAS/);
+    const config = { name: 'tiny', data: { source: 'mnist', testSize: 0.2, seed: 1 }, model: { layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 10 }] }, compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] }, fit: { epochs: 2, batchSize: 64, seed: 1 } };
+    writeFileSync(path.join(project, 'run.json'), JSON.stringify(config));
+    const trained = run(gradloop, ['train', '--config', 'run.json'], { cwd: project, env });
+    expect(trained).toMatch(/held-out loss [\d.]+, accuracy (8|9)\d\.\d\d%/);
+    expect(trained).toMatch(/ONNX check on 1000 held-out samples in onnxruntime: PASSED/);
+    for (const f of ['checkpoint/model.json', 'model.onnx', 'curves.png', 'report.html']) expect(existsSync(path.join(project, 'runs/tiny', f)), f).toBe(true);
   }, 600_000);
 
   it('a missing binary explains itself: platform, libc, Node-API version and how to build from source', () => {

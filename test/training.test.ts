@@ -225,7 +225,7 @@ describe('the loop', () => {
     const lines: string[] = [];
     await model.fit(x, y, { epochs: 2, validationSplit: 0.25, printFn: (l) => lines.push(l) });
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^Epoch 2\/2 - [\d.]+s - loss: [\d.]+ - accuracy: [\d.]+ - valLoss: [\d.]+ - valAccuracy: [\d.]+ - learningRate: 0\.0100 - gradNorm: [\d.e-]+ - gradNormMax: [\d.e-]+$/);
+    expect(lines[1]).toMatch(/^Epoch 2\/2 - 1\/1 - [\d.]+s - \d+ samples\/s - loss: [\d.]+ - accuracy: [\d.]+ - valLoss: [\d.]+ - valAccuracy: [\d.]+ - learningRate: 0\.0100 - gradNorm: [\d.e-]+ - gradNormMax: [\d.e-]+$/);
   });
 });
 
