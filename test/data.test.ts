@@ -257,6 +257,25 @@ describe('streamed batches (data.fromBatches)', () => {
     await tfjsStyle.fitDataset(data.fromBatches(() => [{ xs: x, ys: y }]), { epochs: 1, verbose: 0 });
   });
 
+  it('resumes a streamed fit from a mid-epoch checkpoint by skipping the batches already trained', async () => {
+    const source = () => data.fromBatches(function* () {
+      for (let i = 0; i < rows; i += batch) yield { x: slice(x, i, i + batch), y: slice(y, i, i + batch) };
+    });
+    const straight = model();
+    await straight.fit(source(), { epochs: 3, seed: 4, verbose: 0 });
+    // Stop after 2 batches of the second epoch, save, and continue in a fresh model.
+    const first = model();
+    const ck = path.join(dir, 'stream-ck');
+    await first.fit(source(), {
+      epochs: 3, seed: 4, verbose: 0,
+      callbacks: [{ onBatchEnd: async () => { if (first.optimizer!.iterations === rows / batch + 2) { first.stopTraining = true; await first.save(ck); } } }],
+    });
+    const resumed = model();
+    await resumed.fit(source(), { epochs: 3, resumeFrom: ck, verbose: 0 });
+    expect(resumed.optimizer!.iterations).toBe(3 * (rows / batch));
+    resumed.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(straight.getWeights()[i].data)));
+  });
+
   it('reports bad batches and sources clearly', async () => {
     const m = model();
     await expect(m.fit(data.fromBatches(() => [{ x, y: slice(y, 0, 5) }]), { verbose: 0 })).rejects.toThrow(/batch 0 of epoch 1 has 96 rows of x but 5 of y/);

@@ -29,19 +29,22 @@ export async function predict(options: { model: string; input: string; out?: str
   const { model, preprocessing } = await openModel(options.model);
   const features = model.inputShape.reduce((a, b) => a * b, 1);
   const columns = options.header ? preprocessing.featureNames : undefined;
-  // The label column, when the file has it, is read too: predict then also reports accuracy.
-  const withLabel = columns && preprocessing.labelName !== undefined && options.header;
-  let csv = await data.fromCsv(options.input, { header: options.header, ...(columns ? { columns } : {}) }).catch((e: Error) => {
-    throw new Error(`${e.message}${columns ? `\n(the model was trained on the columns ${columns.join(', ')})` : ''}`);
-  });
+  const classifier = model.compileConfig?.loss === 'softmaxCrossEntropy';
+  // A file that still has the label column is read with it, and predict reports the accuracy.
+  const labelled =
+    columns && preprocessing.labelName !== undefined && classifier
+      ? await data.fromCsv(options.input, { columns, label: preprocessing.labelName, labelType: 'class' }).catch(() => undefined)
+      : undefined;
+  const csv =
+    labelled ??
+    (await data.fromCsv(options.input, { header: options.header, ...(columns ? { columns } : {}) }).catch((e: Error) => {
+      throw new Error(`${e.message}${columns ? `\n(the model was trained on the columns ${columns.join(', ')})` : ''}`);
+    }));
   let labels: Int32Array | undefined;
-  if (withLabel) {
-    const labelled = await data.fromCsv(options.input, { columns, label: preprocessing.labelName, labelType: 'class' }).catch(() => undefined);
-    if (labelled?.y && preprocessing.classes) {
-      const index = new Map(preprocessing.classes.map((c, i) => [c, i]));
-      labels = labelled.classes ? Int32Array.from(labelled.y.data, (i) => index.get(labelled.classes![i]) ?? -1) : Int32Array.from(labelled.y.data);
-    } else if (labelled?.y && !labelled.classes) labels = Int32Array.from(labelled.y.data);
-    csv = labelled ?? csv;
+  if (labelled?.y) {
+    // Text labels map to the training classes by name; numeric ones are class indices already.
+    const index = new Map((preprocessing.classes ?? []).map((c, i) => [c, i]));
+    labels = labelled.classes ? Int32Array.from(labelled.y.data, (i) => index.get(labelled.classes![i]) ?? -1) : Int32Array.from(labelled.y.data);
   }
   const perRow = csv.x.size / csv.x.shape[0];
   if (perRow !== features)
@@ -49,7 +52,6 @@ export async function predict(options: { model: string; input: string; out?: str
   let x = csv.x;
   if (preprocessing.scaler) x = Scaler.fromJSON(preprocessing.scaler).transform(x);
   const out = model.predict(x, { batchSize: options.batchSize });
-  const classifier = model.compileConfig?.loss === 'softmaxCrossEntropy';
   const outputs = out.size / out.shape[0];
   const lines: string[] = [];
   if (classifier) {
