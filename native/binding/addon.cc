@@ -10,6 +10,12 @@
 #include "objects.h"
 
 namespace gradloop::binding {
+
+Backend& activeBackend() {
+  static CpuBackend backend;
+  return backend;
+}
+
 namespace {
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -42,7 +48,7 @@ Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
     if (M < 1 || N < 1 || K < 1) throw RangeError("M, N and K must be >= 1");
     std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
     const int64_t lda = ta ? M : K, ldb = tb ? K : N;
-    Backend& backend = cpuBackend();
+    Backend& backend = activeBackend();
     backend.gemm(ta, tb, M, N, K, 1, a.data(), lda, b.data(), ldb, 0, c.data(), N);  // warm-up
     auto start = std::chrono::steady_clock::now();
     int64_t iterations = 0;

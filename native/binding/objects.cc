@@ -3,16 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "../cpu/cpu_backend.h"
 #include "convert.h"
 #include "workers.h"
 
 namespace gradloop::binding {
-
-Backend& cpuBackend() {
-  static CpuBackend backend;
-  return backend;
-}
 
 Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   Napi::Object o = Napi::Object::New(env);
@@ -77,7 +71,7 @@ DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Data
       if (yRows != rows)
         throw TypeError("x has " + std::to_string(rows) + " samples but y has " + std::to_string(yRows));
     }
-    dataset_ = std::make_unique<Dataset>(cpuBackend(), rows, x, y);
+    dataset_ = std::make_unique<Dataset>(activeBackend(), rows, x, y);
   });
 }
 
@@ -120,7 +114,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
 ProgramWrap::ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
   runOrThrow(info.Env(), [&] {
     if (!info[0].IsObject()) throw TypeError("Program needs a spec object");
-    program_ = std::make_unique<Program>(cpuBackend(), toProgramSpec(info[0].As<Napi::Object>()));
+    program_ = std::make_unique<Program>(activeBackend(), toProgramSpec(info[0].As<Napi::Object>()));
   });
 }
 

@@ -11,7 +11,9 @@
 
 namespace gradloop::binding {
 
-Backend& cpuBackend();
+// The backend this addon's objects are created on: the CPU backend in the main addon, the
+// selected GPU in the CUDA addon (native/cuda/addon.cc). Each addon defines it.
+Backend& activeBackend();
 
 class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
  public:

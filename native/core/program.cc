@@ -151,6 +151,9 @@ void Program::checkDataset(const Dataset& data, bool needLabels, const std::stri
 }
 
 void Program::gather(const Dataset& data, const int32_t* rows, int64_t count) {
+  if (&data.backend() != &backend_)
+    throw TypeError("the data set lives on " + std::string(data.backend().name()) + " memory but the model runs on " +
+                    backend_.name() + "; create it on the model's device");
   for (int64_t i = 0; i < count; ++i)
     if (rows[i] < 0 || rows[i] >= data.rows())
       throw RangeError("row index " + std::to_string(rows[i]) + " is outside the data set of " +

@@ -5,17 +5,24 @@
 #pragma once
 #include <cstdint>
 
+// Callable from CUDA kernels too (the CUDA backend draws the same masks as the CPU one).
+#if defined(__CUDACC__)
+#define GRADLOOP_HOST_DEVICE __host__ __device__
+#else
+#define GRADLOOP_HOST_DEVICE
+#endif
+
 namespace gradloop {
 
 // splitmix64's finalizer: a bijective mix with good avalanche behaviour.
-inline uint64_t mix64(uint64_t z) {
+GRADLOOP_HOST_DEVICE inline uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 
 // Uniform float in [0, 1) from 24 random bits.
-inline float uniformAt(uint64_t seed, uint64_t stream, uint64_t index) {
+GRADLOOP_HOST_DEVICE inline float uniformAt(uint64_t seed, uint64_t stream, uint64_t index) {
   uint64_t h = mix64(seed ^ mix64(stream + 0x9e3779b97f4a7c15ULL) ^ mix64(index * 0xd1b54a32d192ed03ULL));
   return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);
 }

@@ -1,0 +1,103 @@
+// The CUDA backend: cuBLAS (opened at run time, cublas_loader.h) for matrix products, CUDA
+// kernels for everything else, all on one stream per device. Implements the same Backend
+// interface as the CPU backend, so the core's Program and ops run unchanged on the GPU.
+// No CUDA header here: the binding includes this from plain C++.
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../core/backend.h"
+
+namespace gradloop::cuda {
+
+struct DeviceInfo {
+  int index = 0;
+  std::string name;
+  uint64_t totalMemory = 0;
+  int major = 0, minor = 0, multiprocessors = 0;
+};
+
+struct DeviceList {
+  std::vector<DeviceInfo> devices;
+  // Why there are none (no driver, no device, driver too old), empty when there are some.
+  std::string reason;
+  int runtimeVersion = 0, driverVersion = 0;
+};
+
+// Asks the CUDA runtime (linked statically); never throws: no driver means zero devices.
+DeviceList listDevices();
+
+// Free and total bytes on the device (cudaMemGetInfo).
+void memoryInfo(int device, uint64_t* freeBytes, uint64_t* totalBytes);
+
+class CudaBackend final : public Backend {
+ public:
+  // Opens cuBLAS and creates the device's stream; throws Error when either fails.
+  CudaBackend(int device, bool tf32);
+  ~CudaBackend() override;
+  const char* name() const override { return "cuda"; }
+  int device() const { return device_; }
+
+  void* allocate(size_t bytes) override;
+  void release(void* ptr) override;
+  void copyFromHost(void* dst, const void* src, size_t bytes) override;
+  void copyToHost(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+  void gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* rows, int64_t count) override;
+
+  void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+            const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
+  void biasActivationForward(float* y, float* preact, const float* bias, int64_t rows, int64_t cols, Activation act,
+                             float alpha) override;
+  void biasBackward(const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) override;
+
+  void activationForward(const float* x, float* y, int64_t n, Activation act, float alpha) override;
+  void activationBackward(const float* x, const float* y, const float* dy, float* dx, int64_t n, Activation act,
+                          float alpha, bool accumulate) override;
+  void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) override;
+  void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                       bool accumulate) override;
+  void dropoutForward(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint64_t stream) override;
+  void dropoutBackward(const float* dy, float* dx, int64_t n, float rate, uint64_t seed, uint64_t stream,
+                       bool accumulate) override;
+  void embeddingForward(const int32_t* ids, const float* table, float* out, int64_t count, int64_t dim,
+                        int64_t vocab) override;
+  void embeddingBackward(const int32_t* ids, const float* dout, float* dtable, int64_t count, int64_t dim,
+                         int64_t vocab, bool accumulate) override;
+
+  void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows, int64_t classes,
+                           float scale, double* lossSum, int64_t* correct) override;
+  void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                        float scale, double* lossSum, int64_t* correct) override;
+  void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
+                          float scale, double* lossSum, int64_t* correct) override;
+
+  double sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                   bool firstStep) override;
+  double adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                    int64_t step) override;
+
+  double sumSquares(const float* x, int64_t n) override;
+  void axpy(float* y, const float* x, int64_t n, float alpha) override;
+  void scale(float* x, int64_t n, float s) override;
+  void clamp(float* x, int64_t n, float limit) override;
+
+ private:
+  void activate() const;                       // cudaSetDevice on the calling (worker) thread
+  void* scratch(size_t bytes);                 // a per-backend device buffer, grown on demand
+  double finishSum(int blocks);                // sums the per-block partials in scratch, reads back one double
+  void reduceLoss(int64_t terms, double* lossSum, int64_t* correct);
+
+  int device_;
+  void* stream_ = nullptr;  // cudaStream_t
+  void* cublas_ = nullptr;  // cublasHandle_t
+  void* scratch_ = nullptr;
+  size_t scratchBytes_ = 0;
+  void* rows_ = nullptr;  // device copy of gatherRows' indices
+  size_t rowsBytes_ = 0;
+  double* hostResult_ = nullptr;  // pinned: one double read back by reductions
+};
+
+}  // namespace gradloop::cuda
