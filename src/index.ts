@@ -20,3 +20,4 @@ export { schedules, type LearningRateSchedule } from './schedules.js';
 export { callbacks, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type ModelCheckpointOptions } from './monitors.js';
 export { data, Dataset, Scaler, type Batch, type BatchSource, type BatchesOptions, type CsvData, type CsvOptions, type IdxOptions, type MnistOptions, type ScalerJSON, type Split, type SplitOptions } from './data/index.js';
 export { plotHistory, type PlotOptions, type ReportContext } from './plot/index.js';
+export { devices, type DeviceDescription, type DeviceRequest, type Precision } from './device.js';

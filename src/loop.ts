@@ -6,7 +6,8 @@ import type { Dataset } from './data/dataset.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
 import type { LabelSpec, LossName } from './losses.js';
 import { GradientHealth } from './gradient-health.js';
-import { native, type NativeDataset, type NativeProgram, stepStride } from './native.js';
+import type { Device } from './device.js';
+import { type NativeDataset, type NativeProgram, stepStride } from './native.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { createProgress } from './progress.js';
@@ -90,6 +91,8 @@ export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationDa
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */
 export interface FitTracking {
   resume?: { epoch: number; step: number; seed: number };
+  /** A line saying which device compile's 'auto' picked and why, printed before the first epoch. */
+  deviceNote?: string;
   onPosition(position: TrainingPosition): void;
 }
 
@@ -98,7 +101,7 @@ export type FitData = { x: Tensor; y: Tensor } | { stream: Dataset };
 
 export async function fitLoop(
   model: TrainingModel,
-  built: { program: NativeProgram; input: ModelInput },
+  built: { program: NativeProgram; input: ModelInput; device: Device },
   compiled: CompiledModel,
   data: FitData,
   options: FitOptions,
@@ -171,8 +174,9 @@ export async function fitLoop(
         'so the weights are those from before it. Lower the learning rate, standardize the inputs, or clip gradients with compile({ clipNorm }).',
     );
   };
-  const train = stream ? undefined : new native.Dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
-  const val = valX && valY ? new native.Dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
+  // On the model's device; freed when the fit ends (a GPU's memory should not wait for the GC).
+  const train = stream ? undefined : built.device.dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
+  const val = valX && valY ? built.device.dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
   const valRowsIndex = val ? Int32Array.from({ length: val.rows }, (_, i) => i) : undefined;
   const n = train ? train.rows : 0;
   // With accumulation a step (one update) covers accumulateSteps batches.
@@ -207,6 +211,7 @@ export async function fitLoop(
   let batchRows = new Int32Array(0); // 0..b-1: a streamed batch's rows in its own native copy
 
   try {
+  if (tracking?.deviceNote) progress.log(tracking.deviceNote);
   await callbacks.trainBegin({});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     const started = performance.now();
@@ -272,8 +277,12 @@ export async function fitLoop(
         checkLabels(batch.y, `${where}: y`, rowsOf(batch.x), compiled.loss, compiled.labels, `${where}: x`);
         const b = rowsOf(batch.x);
         if (batchRows.length < b) batchRows = Int32Array.from({ length: b }, (_, i) => i);
-        const dataset = new native.Dataset(batch.x.data, batch.x.shape.slice(1), batch.y.data, batch.y.shape.slice(1));
-        await oneStep(dataset, batchRows.subarray(0, b), step);
+        const dataset = built.device.dataset(batch.x.data, batch.x.shape.slice(1), batch.y.data, batch.y.shape.slice(1));
+        try {
+          await oneStep(dataset, batchRows.subarray(0, b), step);
+        } finally {
+          dataset.dispose();
+        }
         step++;
       }
       if (!model.stopTraining) stepsPerEpoch = step;
@@ -330,6 +339,8 @@ export async function fitLoop(
   await callbacks.trainEnd({});
   } finally {
     progress.stop();
+    train?.dispose();
+    val?.dispose();
   }
   return history;
 }

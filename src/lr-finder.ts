@@ -4,7 +4,7 @@
 // The model's weights, optimizer state and counters are put back afterwards.
 import { checkFeatures, checkLabels, rowsOf } from './inputs.js';
 import type { Sequential } from './model.js';
-import { native, stepStride } from './native.js';
+import { stepStride } from './native.js';
 import { freshSeed, Random } from './random.js';
 import type { Tensor } from './tensor.js';
 import { checkInteger, checkKeys, checkNumber } from './validate.js';
@@ -52,7 +52,7 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
   checkFeatures(x, 'x', built.input);
   checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
   const program = built.program;
-  const data = new native.Dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+  const data = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
 
   // Everything the test changes, to put back.
   const weights = built.weights.map((_, i) => program.getParameter(i));
@@ -108,6 +108,7 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
     weights.forEach((w, i) => program.setParameter(i, w));
     state.forEach((s, i) => s.forEach((v, k) => program.setOptimizerState(i, k, v)));
     program.setCounters(counters);
+    data.dispose();
   }
   if (rates.length < 3) throw new Error(`findLearningRate: the loss diverged within ${rates.length} steps; lower minRate (now ${minRate})`);
 

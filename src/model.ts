@@ -9,7 +9,8 @@ import { type CompiledModel, type FitData, fitLoop, type FitOptions, type Traini
 import { Dataset } from './data/dataset.js';
 import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
-import { native, type NativeProgram, type NodeSpec } from './native.js';
+import type { NativeProgram, NodeSpec, ProgramSpec } from './native.js';
+import { checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from './device.js';
 import { getOptimizer, type Optimizer, optimizerFromConfig } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { formatSummary } from './summary.js';
@@ -33,6 +34,13 @@ export interface CompileOptions {
   clipNorm?: number;
   /** Clamp every gradient element to [-clipValue, clipValue]. */
   clipValue?: number;
+  /**
+   * Where to train: 'auto' (default: a usable NVIDIA GPU, else the CPU, saying why in verbose
+   * output), 'cpu', 'cuda' or 'cuda:<index>' (an Error when that GPU cannot be used).
+   */
+  device?: DeviceRequest;
+  /** 'float32' (default) or 'tf32': TF32 tensor cores for matrix products on GPUs that have them. */
+  precision?: Precision;
 }
 
 export interface SequentialOptions {
@@ -44,6 +52,9 @@ export interface SequentialOptions {
 /** What the compiled program knows about itself; built on first use. */
 interface Built {
   program: NativeProgram;
+  /** The device the program (and the data sets made for it) live on. */
+  device: Device;
+  spec: ProgramSpec;
   input: ModelInput;
   /** Per-sample output shape of each layer. */
   layerShapes: number[][];
@@ -76,6 +87,9 @@ export class Sequential {
   private lastFit?: TrainingSummary;
   /** Where the last (or current) fit stands; saved in checkpoints. */
   private position?: TrainingPosition;
+  /** Why compile's device: 'auto' picked the device it did; shown once, at the first verbose fit. */
+  private deviceNote?: string;
+  private disposed = false;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     checkKeys(options, 'sequential', ['name', 'seed']);
@@ -98,6 +112,7 @@ export class Sequential {
   // ---- building ----
 
   private build(): Built {
+    if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
     if (this.built) return this.built;
     if (this.layers.length === 0) throw new Error(`model '${this.name}': add at least one layer`);
     const first = this.layers[0];
@@ -136,7 +151,9 @@ export class Sequential {
       dtype = 'float32';
     }
 
-    const program = new native.Program({ inputShape: input.shape, inputDtype: input.dtype, nodes });
+    // Built on the CPU; compile() moves the program to the device it asks for.
+    const spec: ProgramSpec = { inputShape: input.shape, inputDtype: input.dtype, nodes };
+    const program = cpuDevice.program(spec);
     const params = program.parameters();
     if (params.length !== initial.length)
       throw new Error(`model '${this.name}': the native program has ${params.length} weights but the layers declare ${initial.length}`);
@@ -147,6 +164,8 @@ export class Sequential {
     });
     this.built = {
       program,
+      device: cpuDevice,
+      spec,
       input,
       layerShapes,
       outputShape: shape,
@@ -168,7 +187,7 @@ export class Sequential {
 
   compile(options: CompileOptions): void {
     if (typeof options !== 'object' || options === null) throw new TypeError('compile: expected { optimizer, loss, metrics? }');
-    checkKeys(options, 'compile', ['optimizer', 'loss', 'metrics', 'clipNorm', 'clipValue']);
+    checkKeys(options, 'compile', ['optimizer', 'loss', 'metrics', 'clipNorm', 'clipValue', 'device', 'precision']);
     const clipNorm = options.clipNorm === undefined ? 0 : checkNumber(options.clipNorm, 'compile: clipNorm', { min: 0, minExclusive: true });
     const clipValue = options.clipValue === undefined ? 0 : checkNumber(options.clipValue, 'compile: clipValue', { min: 0, minExclusive: true });
     this.assertIdle('compile');
@@ -177,10 +196,29 @@ export class Sequential {
     const metrics = options.metrics ?? [];
     if (!Array.isArray(metrics)) throw new TypeError("compile: metrics must be an array such as ['accuracy']");
     for (const m of metrics) checkOneOf(m, 'compile: metrics[]', ['accuracy', 'acc']);
+    const precision = checkPrecision(options.precision ?? 'float32');
+    const { device, note } = resolveDevice(options.device ?? 'auto', precision);
     const built = this.build();
+    this.moveTo(device);
+    this.deviceNote = note;
     const labels = labelSpec(loss, built.outputShape);
     built.program.compile(nativeLossName(loss), optimizer.toNative());
     this.compiled = { optimizer, loss, metrics: metrics.length ? ['accuracy'] : [], labels, clipNorm, clipValue };
+  }
+
+  /** Where the model runs: 'cpu' or 'cuda:<index>' (chosen by compile's device option). */
+  get device(): string {
+    return this.built?.device.name ?? 'cpu';
+  }
+
+  /**
+   * Frees the model's native memory now (weights, gradients, activations, optimizer state; on a
+   * GPU, its device memory) instead of when it is garbage-collected. The model cannot be used after.
+   */
+  dispose(): void {
+    this.assertIdle('dispose');
+    this.built?.program.dispose();
+    this.disposed = true;
   }
 
   /** The compiled optimizer (its learningRate can be changed between epochs). */
@@ -231,7 +269,9 @@ export class Sequential {
     }
     this.fitting = true;
     try {
-      const tracking = { resume, onPosition: (p: TrainingPosition) => (this.position = p) };
+      const deviceNote = options.verbose === 0 ? undefined : this.deviceNote;
+      if (deviceNote) this.deviceNote = undefined; // said once per compile
+      const tracking = { resume, deviceNote, onPosition: (p: TrainingPosition) => (this.position = p) };
       const history = await fitLoop(this, this.build(), compiled, data, options, tracking);
       const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
       this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
@@ -250,9 +290,14 @@ export class Sequential {
     checkFeatures(x, 'x', built.input);
     checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
     this.assertIdle('evaluate');
-    const data = new native.Dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+    const data = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
     const rows = Int32Array.from({ length: rowsOf(x) }, (_, i) => i);
-    const r = await built.program.evaluate(data, rows, batchSize);
+    let r;
+    try {
+      r = await built.program.evaluate(data, rows, batchSize);
+    } finally {
+      data.dispose();
+    }
     return compiled.metrics.includes('accuracy') ? { loss: r.loss, accuracy: r.correct / r.count } : { loss: r.loss };
   }
 
@@ -262,8 +307,13 @@ export class Sequential {
     const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1);
     const built = this.build();
     checkFeatures(x, 'x', built.input);
-    const data = new native.Dataset(x.data, x.shape.slice(1));
-    const out = built.program.predict(data, batchSize);
+    const data = built.device.dataset(x.data, x.shape.slice(1));
+    let out: Float32Array;
+    try {
+      out = built.program.predict(data, batchSize);
+    } finally {
+      data.dispose();
+    }
     return new Tensor(out, [rowsOf(x), ...built.outputShape], 'float32');
   }
 
@@ -443,6 +493,17 @@ export class Sequential {
   }
 
   // ---- internals ----
+
+  /** Rebuilds the program on `device` (weights carried over) when it lives elsewhere. */
+  private moveTo(device: Device): void {
+    const built = this.build();
+    if (built.device === device) return;
+    const program = device.program(built.spec);
+    built.weights.forEach((_, i) => program.setParameter(i, built.program.getParameter(i)));
+    built.program.dispose();
+    built.program = program;
+    built.device = device;
+  }
 
   private requireCompiled(method: string): Compiled {
     if (!this.compiled) throw new Error(`${method}: call model.compile({ optimizer, loss }) before ${method}()`);

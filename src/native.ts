@@ -53,6 +53,8 @@ export const stepStride = (params: number): number => STEP_FIELDS + 2 * params;
 
 export interface NativeDataset {
   readonly rows: number;
+  /** Frees its (device) memory now; using it afterwards throws. */
+  dispose(): void;
 }
 
 export interface NativeProgram {
@@ -79,6 +81,8 @@ export interface NativeProgram {
   /** Updates applied and training forwards run: with the weights and slots, all a bit-identical resume needs. */
   getCounters(): ProgramCounters;
   setCounters(counters: ProgramCounters): void;
+  /** Frees weights, activations and optimizer state now; using the program afterwards throws. */
+  dispose(): void;
 }
 
 export interface ProgramCounters {
@@ -106,10 +110,11 @@ function libc(): string {
   return glibc ? `glibc ${glibc}` : process.platform === 'linux' ? 'musl' : process.platform;
 }
 
+// src/native.ts and dist/index.* both sit one folder below the package root.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 function load(): NativeAddon {
   const require = createRequire(import.meta.url);
-  // src/native.ts and dist/index.* both sit one folder below the package root.
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   try {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
     return nodeGypBuild(root);
@@ -133,3 +138,41 @@ function load(): NativeAddon {
 }
 
 export const native: NativeAddon = load();
+
+/** The CUDA addon (native/cuda/addon.cc): the same classes on a GPU, plus device facts. */
+export interface CudaAddon {
+  Dataset: NativeAddon['Dataset'];
+  Program: NativeAddon['Program'];
+  devices(): {
+    devices: { index: number; name: string; memory: number; computeCapability: string; multiprocessors: number }[];
+    /** Why there are none: the CUDA runtime's error, e.g. cudaErrorNoDevice. */
+    reason: string;
+    runtimeVersion: number;
+    driverVersion: number;
+  };
+  /** Selects the device (and TF32 or not) the next Dataset/Program is created on; opens cuBLAS the first time. */
+  useDevice(index: number, tf32: boolean): void;
+  memoryInfo(index: number): { free: number; total: number };
+  cublasPath(): string;
+}
+
+let cuda: { addon?: CudaAddon; reason?: string } | undefined;
+
+/**
+ * Loads build/cuda/gradloop_cuda.node (built only where nvcc was found) on first use, or says
+ * why it is not there. GRADLOOP_CUDA_ADDON points at another copy.
+ */
+export function loadCudaAddon(): { addon?: CudaAddon; reason?: string } {
+  if (cuda) return cuda;
+  const file = process.env.GRADLOOP_CUDA_ADDON || path.join(root, 'build', 'cuda', 'gradloop_cuda.node');
+  if (!fs.existsSync(file)) {
+    cuda = { reason: 'this gradloop has no CUDA support (its native code was built without nvcc; the prebuilt package is CPU-only)' };
+  } else {
+    try {
+      cuda = { addon: createRequire(import.meta.url)(file) as CudaAddon };
+    } catch (err) {
+      cuda = { reason: `the CUDA addon ${file} failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+    }
+  }
+  return cuda;
+}

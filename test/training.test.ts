@@ -224,8 +224,10 @@ describe('the loop', () => {
     model.compile({ optimizer: 'sgd', loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
     const lines: string[] = [];
     await model.fit(x, y, { epochs: 2, validationSplit: 0.25, printFn: (l) => lines.push(l) });
-    expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^Epoch 2\/2 - 1\/1 - [\d.]+s - \d+ samples\/s - loss: [\d.]+ - accuracy: [\d.]+ - valLoss: [\d.]+ - valAccuracy: [\d.]+ - learningRate: 0\.0100 - gradNorm: [\d.e-]+ - gradNormMax: [\d.e-]+$/);
+    // First the device compile's 'auto' chose and why, then one line per epoch.
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^Device: (cpu \(device: 'auto' found no usable GPU: .+\)|cuda:0 \(picked by device: 'auto'\))$/);
+    expect(lines[2]).toMatch(/^Epoch 2\/2 - 1\/1 - [\d.]+s - \d+ samples\/s - loss: [\d.]+ - accuracy: [\d.]+ - valLoss: [\d.]+ - valAccuracy: [\d.]+ - learningRate: 0\.0100 - gradNorm: [\d.e-]+ - gradNormMax: [\d.e-]+$/);
   });
 });
 

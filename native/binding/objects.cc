@@ -38,7 +38,8 @@ Napi::Float32Array copyOut(Napi::Env env, Backend& backend, const float* src, in
 Napi::FunctionReference DatasetWrap::constructor;
 
 Napi::Function DatasetWrap::Define(Napi::Env env) {
-  Napi::Function f = DefineClass(env, "Dataset", {InstanceAccessor<&DatasetWrap::Rows>("rows")});
+  Napi::Function f = DefineClass(env, "Dataset",
+                                 {InstanceAccessor<&DatasetWrap::Rows>("rows"), InstanceMethod<&DatasetWrap::Dispose>("dispose")});
   constructor = Napi::Persistent(f);
   return f;
 }
@@ -82,6 +83,7 @@ DatasetWrap* DatasetWrap::FromValue(const Napi::Value& v, const std::string& wha
 }
 
 Napi::Value DatasetWrap::Rows(const Napi::CallbackInfo& info) {
+  if (!dataset_) throw Napi::Error::New(info.Env(), "the data set was disposed");
   return Napi::Number::New(info.Env(), static_cast<double>(dataset_->rows()));
 }
 
@@ -108,6 +110,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::SetOptimizerState>("setOptimizerState"),
                          InstanceMethod<&ProgramWrap::GetCounters>("getCounters"),
                          InstanceMethod<&ProgramWrap::SetCounters>("setCounters"),
+                         InstanceMethod<&ProgramWrap::Dispose>("dispose"),
                      });
 }
 
@@ -119,6 +122,7 @@ ProgramWrap::ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Prog
 }
 
 void ProgramWrap::claim(Napi::Env env) {
+  if (!program_) throw Napi::Error::New(env, "the model was disposed: its weights and buffers were freed by dispose()");
   if (busy_)
     throw Napi::Error::New(env, "model is busy: a fit() or evaluate() is still running on it; await it first");
 }
@@ -127,7 +131,7 @@ void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
   claim(info.Env());
   runOrThrow(info.Env(), [&] {
     if (!info[0].IsString() || !info[1].IsObject()) throw TypeError("compile(loss, optimizer)");
-    program_->compile(lossFromName(info[0].As<Napi::String>().Utf8Value()),
+    program().compile(lossFromName(info[0].As<Napi::String>().Utf8Value()),
                       toOptimizerSpec(info[1].As<Napi::Object>()));
   });
 }
@@ -141,13 +145,14 @@ void ProgramWrap::SetGradientControl(const Napi::CallbackInfo& info) {
     c.clipValue = static_cast<float>(numberArg(info, 1, "clipValue"));
     c.skipNonFinite = info[2].ToBoolean();
     if (!(c.clipNorm >= 0) || !(c.clipValue >= 0)) throw RangeError("clipNorm and clipValue must be >= 0");
-    program_->setGradientControl(c);
+    program().setGradientControl(c);
   });
 }
 
 Napi::Value ProgramWrap::Parameters(const Napi::CallbackInfo& info) {
+  claim(info.Env());
   Napi::Env env = info.Env();
-  auto& params = program_->parameters();
+  auto& params = program().parameters();
   Napi::Array out = Napi::Array::New(env, params.size());
   for (size_t i = 0; i < params.size(); ++i) {
     Napi::Object o = Napi::Object::New(env);
@@ -160,7 +165,7 @@ Napi::Value ProgramWrap::Parameters(const Napi::CallbackInfo& info) {
 
 Parameter& ProgramWrap::parameterAt(const Napi::CallbackInfo& info) {
   double i = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  auto& params = program_->parameters();
+  auto& params = program().parameters();
   if (!(i >= 0 && i < static_cast<double>(params.size())))
     throw Napi::RangeError::New(info.Env(), "parameter index out of range");
   return params[static_cast<size_t>(i)];
@@ -169,13 +174,13 @@ Parameter& ProgramWrap::parameterAt(const Napi::CallbackInfo& info) {
 Napi::Value ProgramWrap::GetParameter(const Napi::CallbackInfo& info) {
   claim(info.Env());
   Parameter& p = parameterAt(info);
-  return copyOut(info.Env(), program_->backend(), p.value, p.size);
+  return copyOut(info.Env(), program().backend(), p.value, p.size);
 }
 
 Napi::Value ProgramWrap::GetGradient(const Napi::CallbackInfo& info) {
   claim(info.Env());
   Parameter& p = parameterAt(info);
-  return copyOut(info.Env(), program_->backend(), p.grad, p.size);
+  return copyOut(info.Env(), program().backend(), p.grad, p.size);
 }
 
 void ProgramWrap::SetParameter(const Napi::CallbackInfo& info) {
@@ -186,14 +191,15 @@ void ProgramWrap::SetParameter(const Napi::CallbackInfo& info) {
       static_cast<int64_t>(info[1].As<Napi::Float32Array>().ElementLength()) != p.size)
     throw Napi::TypeError::New(info.Env(), "setParameter: '" + p.name + "' needs a Float32Array of " +
                                                std::to_string(p.size) + " values");
-  program_->backend().copyFromHost(p.value, info[1].As<Napi::Float32Array>().Data(), p.size * sizeof(float));
+  program().backend().copyFromHost(p.value, info[1].As<Napi::Float32Array>().Data(), p.size * sizeof(float));
 }
 
 // ---- optimizer state and counters (checkpoints) ----
 
 Napi::Value ProgramWrap::OptimizerSlots(const Napi::CallbackInfo& info) {
+  claim(info.Env());
   Napi::Env env = info.Env();
-  std::vector<std::string> names = program_->optimizerSlotNames();
+  std::vector<std::string> names = program().optimizerSlotNames();
   Napi::Array out = Napi::Array::New(env, names.size());
   for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, names[i]);
   return out;
@@ -203,7 +209,7 @@ Napi::Value ProgramWrap::OptimizerSlots(const Napi::CallbackInfo& info) {
 float* ProgramWrap::optimizerSlotAt(const Napi::CallbackInfo& info, Parameter** param) {
   Parameter& p = parameterAt(info);
   double slot = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-  if (!(slot >= 0 && slot < program_->optimizerSlots()))
+  if (!(slot >= 0 && slot < program().optimizerSlots()))
     throw Napi::RangeError::New(info.Env(), "optimizer slot index out of range");
   *param = &p;
   return p.state[static_cast<int>(slot)];
@@ -213,7 +219,7 @@ Napi::Value ProgramWrap::GetOptimizerState(const Napi::CallbackInfo& info) {
   claim(info.Env());
   Parameter* p = nullptr;
   float* slot = optimizerSlotAt(info, &p);
-  return copyOut(info.Env(), program_->backend(), slot, p->size);
+  return copyOut(info.Env(), program().backend(), slot, p->size);
 }
 
 void ProgramWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
@@ -225,11 +231,12 @@ void ProgramWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
       static_cast<int64_t>(info[2].As<Napi::Float32Array>().ElementLength()) != p->size)
     throw Napi::TypeError::New(info.Env(), "setOptimizerState: '" + p->name + "' needs a Float32Array of " +
                                                std::to_string(p->size) + " values");
-  program_->backend().copyFromHost(slot, info[2].As<Napi::Float32Array>().Data(), p->size * sizeof(float));
+  program().backend().copyFromHost(slot, info[2].As<Napi::Float32Array>().Data(), p->size * sizeof(float));
 }
 
 Napi::Value ProgramWrap::GetCounters(const Napi::CallbackInfo& info) {
-  ProgramCounters c = program_->counters();
+  claim(info.Env());
+  ProgramCounters c = program().counters();
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("optimizerStep", static_cast<double>(c.optimizerStep));
   o.Set("forwardCount", static_cast<double>(c.forwardCount));
@@ -249,15 +256,16 @@ void ProgramWrap::SetCounters(const Napi::CallbackInfo& info) {
         throw RangeError(std::string(key) + " must be a non-negative integer");
       return static_cast<int64_t>(d);
     };
-    program_->setCounters({count("optimizerStep"), static_cast<uint64_t>(count("forwardCount"))});
+    program().setCounters({count("optimizerStep"), static_cast<uint64_t>(count("forwardCount"))});
   });
 }
 
 Napi::Value ProgramWrap::TensorShapes(const Napi::CallbackInfo& info) {
+  claim(info.Env());
   Napi::Env env = info.Env();
-  Napi::Array out = Napi::Array::New(env, program_->tensorCount());
-  for (uint32_t t = 0; t < program_->tensorCount(); ++t)
-    out.Set(t, fromShape(env, program_->tensorShape(static_cast<int>(t))));
+  Napi::Array out = Napi::Array::New(env, program().tensorCount());
+  for (uint32_t t = 0; t < program().tensorCount(); ++t)
+    out.Set(t, fromShape(env, program().tensorShape(static_cast<int>(t))));
   return out;
 }
 
@@ -302,10 +310,10 @@ static int64_t microBatchArg(const Napi::CallbackInfo& info, size_t i) {
 Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
-  StepArgs a = parseStepArgs(info, *program_, 2);
+  StepArgs a = parseStepArgs(info, program(), 2);
   int64_t micro = microBatchArg(info, 4);
   busy_ = true;
-  Program* program = program_.get();
+  Program* program = &this->program();
   Dataset* dataset = &a.data->dataset();
   auto job = [program, dataset, rows = std::move(a.rows), lr = a.learningRate, seed = a.seed, micro]() {
     return std::vector<StepResult>{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
@@ -334,7 +342,7 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
     Napi::Float64Array r = info[3].As<Napi::Float64Array>();
     rates.assign(r.Data(), r.Data() + r.ElementLength());
   });
-  StepArgs a = parseStepArgs(info, *program_, 3, /*rateIsArray=*/true);
+  StepArgs a = parseStepArgs(info, program(), 3, /*rateIsArray=*/true);
   int64_t micro = microBatchArg(info, 5);
   runOrThrow(env, [&] {
     const size_t steps = (a.rows.size() + static_cast<size_t>(batch) - 1) / static_cast<size_t>(batch);
@@ -342,7 +350,7 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
       throw RangeError("learningRates has " + std::to_string(rates.size()) + " rates for " + std::to_string(steps) + " steps");
   });
   busy_ = true;
-  Program* program = program_.get();
+  Program* program = &this->program();
   Dataset* dataset = &a.data->dataset();
   auto job = [program, dataset, rows = std::move(a.rows), batch, rates = std::move(rates), seed = a.seed, micro]() {
     std::vector<StepResult> results;
@@ -372,10 +380,10 @@ Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
     rows.assign(r, r + n);
     batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
     if (batch < 1 || rows.empty()) throw RangeError("evaluate needs rows and batchSize >= 1");
-    program_->checkDataset(data->dataset(), true, "x");
+    program().checkDataset(data->dataset(), true, "x");
   });
   busy_ = true;
-  Program* program = program_.get();
+  Program* program = &this->program();
   Dataset* dataset = &data->dataset();
   auto job = [program, dataset, rows = std::move(rows), batch]() {
     StepResult total{0, 0, 0};
@@ -402,14 +410,14 @@ Napi::Value ProgramWrap::Predict(const Napi::CallbackInfo& info) {
     Dataset& data = DatasetWrap::FromValue(info[0], "x")->dataset();
     int64_t batch = static_cast<int64_t>(numberArg(info, 1, "batchSize"));
     if (batch < 1) throw RangeError("batchSize must be >= 1");
-    program_->checkDataset(data, false, "x");
-    const int64_t n = data.rows(), per = numElements(program_->outputShape());
+    program().checkDataset(data, false, "x");
+    const int64_t n = data.rows(), per = numElements(program().outputShape());
     out = Napi::Float32Array::New(env, static_cast<size_t>(n * per));
     std::vector<int32_t> rows(static_cast<size_t>(std::min(batch, n)));
     for (int64_t start = 0; start < n; start += batch) {
       int64_t count = std::min(batch, n - start);
       for (int64_t i = 0; i < count; ++i) rows[i] = static_cast<int32_t>(start + i);
-      program_->predictBatch(data, rows.data(), count, out.Data() + start * per);
+      program().predictBatch(data, rows.data(), count, out.Data() + start * per);
     }
   });
   return out;
@@ -424,7 +432,7 @@ Napi::Value ProgramWrap::ComputeGradients(const Napi::CallbackInfo& info) {
     Dataset& data = DatasetWrap::FromValue(info[0], "x")->dataset();
     size_t n = 0;
     const int32_t* rows = int32Data(info[1], "rows", &n);
-    result = program_->computeGradients(data, rows, static_cast<int64_t>(n), info[2].ToBoolean(),
+    result = program().computeGradients(data, rows, static_cast<int64_t>(n), info[2].ToBoolean(),
                                         static_cast<uint64_t>(numberArg(info, 3, "seed")));
   });
   return stepResult(env, result);
@@ -436,10 +444,23 @@ Napi::Value ProgramWrap::InputGradient(const Napi::CallbackInfo& info) {
   Napi::Float32Array out;
   runOrThrow(env, [&] {
     int64_t count = static_cast<int64_t>(numberArg(info, 0, "count"));
-    out = Napi::Float32Array::New(env, static_cast<size_t>(count * numElements(program_->inputShape())));
-    program_->copyInputGradient(out.Data(), count);
+    out = Napi::Float32Array::New(env, static_cast<size_t>(count * numElements(program().inputShape())));
+    program().copyInputGradient(out.Data(), count);
   });
   return out;
 }
+
+}  // namespace gradloop::binding
+
+namespace gradloop::binding {
+
+// Frees the program's memory (weights, gradients, activations, optimizer state) now rather than
+// when the garbage collector gets to it: on a GPU that memory is scarce.
+void ProgramWrap::Dispose(const Napi::CallbackInfo& info) {
+  if (busy_) throw Napi::Error::New(info.Env(), "model is busy: await the running fit() or evaluate() before dispose()");
+  program_.reset();
+}
+
+void DatasetWrap::Dispose(const Napi::CallbackInfo&) { dataset_.reset(); }
 
 }  // namespace gradloop::binding

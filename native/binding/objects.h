@@ -19,12 +19,17 @@ class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit DatasetWrap(const Napi::CallbackInfo& info);
-  Dataset& dataset() { return *dataset_; }
+  // Throws once dispose() has freed the data (its device memory).
+  Dataset& dataset() {
+    if (!dataset_) throw TypeError("the data set was disposed");
+    return *dataset_;
+  }
   static DatasetWrap* FromValue(const Napi::Value& v, const std::string& what);
   static Napi::FunctionReference constructor;
 
  private:
   Napi::Value Rows(const Napi::CallbackInfo& info);
+  void Dispose(const Napi::CallbackInfo& info);
   std::unique_ptr<Dataset> dataset_;
 };
 
@@ -32,7 +37,11 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit ProgramWrap(const Napi::CallbackInfo& info);
-  Program& program() { return *program_; }
+  // Throws once dispose() has freed the program (weights, activations, optimizer state).
+  Program& program() {
+    if (!program_) throw TypeError("the model was disposed");
+    return *program_;
+  }
   void release() { busy_ = false; }
 
  private:
@@ -54,6 +63,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   void SetOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value GetCounters(const Napi::CallbackInfo& info);
   void SetCounters(const Napi::CallbackInfo& info);
+  void Dispose(const Napi::CallbackInfo& info);
 
   Parameter& parameterAt(const Napi::CallbackInfo& info);
   float* optimizerSlotAt(const Napi::CallbackInfo& info, Parameter** param);
