@@ -1,9 +1,14 @@
-// `npm run bench`: trains each workload for a fixed wall time through the public
-// fit() API and prints JSON lines: samples/s, achieved GFLOP/s, and the share of
-// the cblas_sgemm ceiling measured in the same process.
+// `npm run bench`: trains each workload for a fixed wall time through the public fit() API and
+// prints JSON lines: samples/s, achieved GFLOP/s, and the share of the sgemm ceiling measured in
+// the same process.
 //   npm run bench [-- --seconds 5 --only W1,W3]
-import { backendInfo } from '../src/index.js';
-import { native } from '../src/native.js';
+//   npm run bench -- --device cuda     W1-W5 on the GPU, each also run in PyTorch (eager, same
+//                                      shapes, data on the GPU) in the same run, with the ratio
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { backendInfo, devices } from '../src/index.js';
+import { cudaUnavailableReason } from '../src/device.js';
+import { loadCudaAddon, native } from '../src/native.js';
 import { measure } from './measure.js';
 import { flopsPerSample, WORKLOADS } from './workloads.js';
 
@@ -14,20 +19,53 @@ const option = (name: string, fallback: string) => {
 };
 const seconds = Number(option('seconds', '4'));
 const only = option('only', '').split(',').filter(Boolean);
+const device = option('device', 'cpu');
+const gpu = device.startsWith('cuda');
+
+// The matrix-product ceiling: cblas_sgemm on the CPU, cublasSgemm on the GPU.
+let sgemm: (m: number, n: number, k: number, seconds: number) => number;
+if (gpu) {
+  const { addon } = loadCudaAddon();
+  const index = Number(device.split(':')[1] ?? 0);
+  const problem = cudaUnavailableReason();
+  if (!addon || problem) {
+    console.error(`bench: --device ${device}: no usable GPU here: ${problem}`);
+    process.exit(1);
+  }
+  sgemm = (m, n, k, s) => addon.sgemmGflops(index, m, n, k, s);
+  const d = devices().find((e) => e.type === 'cuda' && e.index === index);
+  console.log(JSON.stringify({ kind: 'device', device, name: d?.name, cublas: addon.cublasPath() }));
+} else {
+  sgemm = (m, n, k, s) => native.sgemmGflops(m, n, k, s);
+}
 
 const info = backendInfo();
-const ceiling = native.sgemmGflops(1024, 1024, 1024, 1.0);
-console.log(JSON.stringify({ kind: 'ceiling', sgemm: '1024x1024x1024', gflops: +ceiling.toFixed(1), threads: info.threads, blas: info.blas }));
-for (const w of WORKLOADS.filter((w) => only.length === 0 || only.includes(w.name))) {
-  const { samplesPerSec, steps } = await measure(w, seconds);
+const ceiling = sgemm(gpu ? 8192 : 1024, gpu ? 8192 : 1024, gpu ? 8192 : 1024, 1.0);
+console.log(JSON.stringify({ kind: 'ceiling', sgemm: gpu ? '8192^3 (cuBLAS)' : '1024^3', gflops: +ceiling.toFixed(1), threads: info.threads, blas: gpu ? 'cuBLAS' : info.blas }));
+
+const selected = WORKLOADS.filter((w) => (only.length ? only.includes(w.name) : gpu || !w.gpuOnly));
+for (const w of selected) {
+  const { samplesPerSec, steps } = await measure(w, seconds, device as 'cpu');
   const gflops = (samplesPerSec * flopsPerSample(w)) / 1e9;
-  // The sgemm ceiling at this workload's own largest forward product, for reference.
+  // The sgemm rate at this workload's own largest forward product, for reference.
   const [inputs, outputs] = w.dense.reduce((a, b) => (a[0] * a[1] >= b[0] * b[1] ? a : b));
-  const shapeCeiling = native.sgemmGflops(w.batchSize, outputs, inputs, 0.5);
-  console.log(JSON.stringify({
-    kind: 'workload', workload: w.name, description: w.description, batchSize: w.batchSize, steps,
-    samplesPerSec: Math.round(samplesPerSec), gflops: +gflops.toFixed(1),
+  const shapeCeiling = sgemm(w.batchSize, outputs, inputs, 0.5);
+  const line: Record<string, unknown> = {
+    kind: 'workload', workload: w.name, device, description: w.description, batchSize: w.batchSize, steps,
+    samplesPerSec: Math.round(samplesPerSec), gflops: +gflops.toFixed(1), tflops: +(gflops / 1000).toFixed(2),
     percentOfCeiling: +((100 * gflops) / ceiling).toFixed(1),
     sgemmAtShape: { m: w.batchSize, n: outputs, k: inputs, gflops: +shapeCeiling.toFixed(1) },
-  }));
+    percentOfShapeSgemm: +((100 * gflops) / shapeCeiling).toFixed(1),
+  };
+  if (gpu) {
+    // PyTorch eager on the same GPU, same shapes and optimizer, in the same run.
+    const torch = spawnSync('python3', [path.join(import.meta.dirname, 'peers/torch_bench.py'), w.name, '0', String(seconds), 'cuda'], { encoding: 'utf8' });
+    const last = torch.stdout.trim().split('\n').pop();
+    if (torch.status === 0 && last) {
+      const t = JSON.parse(last) as { samplesPerSec: number; version: string };
+      line.pytorch = { samplesPerSec: Math.round(t.samplesPerSec), version: t.version };
+      line.ratioVsPytorch = +(samplesPerSec / t.samplesPerSec).toFixed(2);
+    } else line.pytorch = { error: (torch.stderr || torch.error?.message || 'no output').trim().split('\n').pop() };
+  }
+  console.log(JSON.stringify(line));
 }

@@ -1,5 +1,5 @@
 // The benchmark workloads (issue: core engine, part 12), shared by every bench script.
-import { layers, optimizers, sequential, type Sequential, tensor, type Tensor } from '../src/index.js';
+import { type DeviceRequest, layers, optimizers, sequential, type Sequential, tensor, type Tensor } from '../src/index.js';
 import { Random } from '../src/random.js';
 
 export interface Workload {
@@ -8,11 +8,16 @@ export interface Workload {
   batchSize: number;
   /** Dense layers as [inputs, outputs]: training FLOPs per sample = 6 * sum(in * out). */
   dense: [number, number][];
-  build(): Sequential;
+  /** Only in GPU runs by default (a step is seconds of work on a CPU). */
+  gpuOnly?: boolean;
+  /** Steps per timed epoch (default 64); fewer for workloads whose data set would be large. */
+  stepsPerEpoch?: number;
+  /** The model, compiled for `device` ('cpu' when omitted). */
+  build(device?: DeviceRequest): Sequential;
   data(rows: number): [Tensor, Tensor];
 }
 
-const mlp = (sizes: number[], optimizer: 'adam' | 'sgd') => () => {
+const mlp = (sizes: number[], optimizer: 'adam' | 'sgd') => (device: DeviceRequest = 'cpu') => {
   const model = sequential(
     sizes.slice(1).map((units, i) =>
       layers.dense({ ...(i === 0 ? { inputShape: [sizes[0]] } : {}), units, activation: i < sizes.length - 2 ? 'relu' : 'linear' }),
@@ -22,6 +27,7 @@ const mlp = (sizes: number[], optimizer: 'adam' | 'sgd') => () => {
   model.compile({
     optimizer: optimizer === 'adam' ? optimizers.adam({ learningRate: 1e-3 }) : optimizers.sgd({ learningRate: 0.01, momentum: 0.9 }),
     loss: 'softmaxCrossEntropy',
+    device,
   });
   return model;
 };
@@ -52,14 +58,14 @@ export const WORKLOADS: Workload[] = [
   {
     name: 'W4', description: 'embedding(65, 32) x 8 tokens, flatten, dense 256 tanh, dense 65, adam, batch 256', batchSize: 256,
     dense: [[256, 256], [256, 65]],
-    build: () => {
+    build: (device: DeviceRequest = 'cpu') => {
       const model = sequential([
         layers.embedding({ inputDim: 65, outputDim: 32, inputLength: 8 }),
         layers.flatten(),
         layers.dense({ units: 256, activation: 'tanh' }),
         layers.dense({ units: 65 }),
       ], { seed: 1 });
-      model.compile({ optimizer: optimizers.adam({ learningRate: 1e-3 }), loss: 'softmaxCrossEntropy' });
+      model.compile({ optimizer: optimizers.adam({ learningRate: 1e-3 }), loss: 'softmaxCrossEntropy', device });
       return model;
     },
     data: (n) => {
@@ -69,6 +75,10 @@ export const WORKLOADS: Workload[] = [
         tensor(Int32Array.from({ length: n }, () => r.int(65)), [n], 'int32'),
       ];
     },
+  },
+  {
+    name: 'W5', description: 'MLP 4096-4096-4096-4096-10 relu, adam, batch 1024 (GPU)', batchSize: 1024, gpuOnly: true, stepsPerEpoch: 8,
+    dense: pairs([4096, 4096, 4096, 4096, 10]), build: mlp([4096, 4096, 4096, 4096, 10], 'adam'), data: (n) => floatData(n, 4096, 10),
   },
 ];
 

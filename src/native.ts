@@ -154,6 +154,8 @@ export interface CudaAddon {
   useDevice(index: number, tf32: boolean): void;
   memoryInfo(index: number): { free: number; total: number };
   cublasPath(): string;
+  /** cublasSgemm GFLOP/s on the device for C[M,N] = A[M,K] B[K,N], timed for about `seconds`. */
+  sgemmGflops(index: number, m: number, n: number, k: number, seconds: number): number;
 }
 
 let cuda: { addon?: CudaAddon; reason?: string } | undefined;

@@ -1,6 +1,9 @@
 """PyTorch side of `npm run bench:compare`: one workload, one measurement, one JSON line.
 
 Run by bench/compare.ts as:  python3 torch_bench.py <workload> <threads> <seconds>
+and by `npm run bench -- --device cuda` as:  python3 torch_bench.py <workload> 0 <seconds> cuda
+(on the GPU: model and data on the device, eager mode, float32 matmuls without TF32, timing
+ends with torch.cuda.synchronize()).
 PyTorch at its fairest on this machine: OPENBLAS_NUM_THREADS=1 (set by the caller; Debian's
 torch calls OpenBLAS, whose own threads fight torch's pool), set_flush_denormal, gradients
 zeroed in place, batches gathered by index from tensors already in memory, like gradloop.
@@ -19,10 +22,11 @@ WORKLOADS = {
     "W2": ([784, 128, 10], "sgd", 32),
     "W3": ([784, 1024, 1024, 1024, 10], "adam", 256),
     "W4": ("embedding", "adam", 256),
+    "W5": ([4096, 4096, 4096, 4096, 10], "adam", 1024),
 }
 
 
-def build(name):
+def build(name, device="cpu"):
     sizes, opt, batch = WORKLOADS[name]
     if sizes == "embedding":
         model = nn.Sequential(nn.Embedding(65, 32), nn.Flatten(), nn.Linear(256, 256), nn.Tanh(), nn.Linear(256, 65))
@@ -37,6 +41,7 @@ def build(name):
         model = nn.Sequential(*layers)
         x = torch.rand(batch * 64, sizes[0])
         y = torch.randint(0, sizes[-1], (batch * 64,))
+    model, x, y = model.to(device), x.to(device), y.to(device)
     if opt == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:
@@ -46,10 +51,15 @@ def build(name):
 
 def main():
     name, threads, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    torch.set_num_threads(threads)
+    device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
+    if threads > 0:
+        torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
     torch.manual_seed(1)
-    model, optimizer, x, y, batch = build(name)
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False  # float32, as gradloop's default
+    model, optimizer, x, y, batch = build(name, device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     loss_fn = nn.CrossEntropyLoss()
     n = x.shape[0]
 
@@ -57,7 +67,7 @@ def main():
         steps = 0
         start = time.perf_counter()
         while True:
-            order = torch.randperm(n)
+            order = torch.randperm(n, device=x.device)
             for s in range(0, n, batch):
                 idx = order[s:s + batch]
                 optimizer.zero_grad(set_to_none=False)
@@ -65,13 +75,17 @@ def main():
                 loss.backward()
                 optimizer.step()
                 steps += 1
-                if time.perf_counter() - start >= stop_after:
-                    return steps, time.perf_counter() - start
+                if steps % 16 == 0 or device != "cuda":
+                    if device == "cuda":
+                        sync()
+                    if time.perf_counter() - start >= stop_after:
+                        sync()
+                        return steps, time.perf_counter() - start
 
     run(0.5)  # warm-up
     steps, elapsed = run(seconds)
     print(json.dumps({
-        "system": "pytorch", "workload": name, "threads": threads, "steps": steps,
+        "system": "pytorch", "workload": name, "threads": threads, "device": device, "steps": steps,
         "samplesPerSec": steps * batch / elapsed,
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "version": torch.__version__,

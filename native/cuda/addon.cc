@@ -4,11 +4,13 @@
 // no devices where there is no GPU or driver; cuBLAS is opened when a device is first used.
 #include <napi.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 
 #include "../binding/convert.h"
 #include "../binding/objects.h"
+#include "../core/buffer.h"
 #include "cublas_loader.h"
 #include "cuda_backend.h"
 
@@ -41,20 +43,24 @@ Napi::Value Devices(const Napi::CallbackInfo& info) {
   return o;
 }
 
+cuda::CudaBackend& backendFor(int index, bool tf32) {
+  const cuda::DeviceList list = cuda::listDevices();
+  if (index < 0 || index >= static_cast<int>(list.devices.size()))
+    throw RangeError("there is no CUDA device cuda:" + std::to_string(index) + " (" +
+                     (list.devices.empty() ? "no devices: " + list.reason
+                                           : std::to_string(list.devices.size()) + " device(s), cuda:0 to cuda:" +
+                                                 std::to_string(list.devices.size() - 1)) + ")");
+  auto& slot = backends[{index, tf32}];
+  if (!slot) slot = std::make_unique<cuda::CudaBackend>(index, tf32);
+  return *slot;
+}
+
 // useDevice(index, tf32): the device (and matmul precision) the next Dataset/Program is created on.
 void UseDevice(const Napi::CallbackInfo& info) {
   runOrThrow(info.Env(), [&] {
     const int index = static_cast<int>(numberArg(info, 0, "device"));
     const bool tf32 = info.Length() > 1 && info[1].ToBoolean();
-    const cuda::DeviceList list = cuda::listDevices();
-    if (index < 0 || index >= static_cast<int>(list.devices.size()))
-      throw RangeError("there is no CUDA device cuda:" + std::to_string(index) + " (" +
-                       (list.devices.empty() ? "no devices: " + list.reason
-                                             : std::to_string(list.devices.size()) + " device(s), cuda:0 to cuda:" +
-                                                   std::to_string(list.devices.size() - 1)) + ")");
-    auto& slot = backends[{index, tf32}];
-    if (!slot) slot = std::make_unique<cuda::CudaBackend>(index, tf32);
-    selected = slot.get();
+    selected = &backendFor(index, tf32);
   });
 }
 
@@ -68,6 +74,35 @@ Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
     o.Set("total", static_cast<double>(totalBytes));
   });
   return o;
+}
+
+// sgemmGflops(index, M, N, K, seconds): cublasSgemm alone (float32), C[M,N] = A[M,K] B[K,N],
+// repeated for about `seconds`: the ceiling the benchmark compares a workload with.
+Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double gflops = 0;
+  runOrThrow(env, [&] {
+    cuda::CudaBackend& b = backendFor(static_cast<int>(numberArg(info, 0, "device")), false);
+    const int64_t M = static_cast<int64_t>(numberArg(info, 1, "M")), N = static_cast<int64_t>(numberArg(info, 2, "N")),
+                  K = static_cast<int64_t>(numberArg(info, 3, "K"));
+    const double seconds = numberArg(info, 4, "seconds");
+    if (M < 1 || N < 1 || K < 1) throw RangeError("M, N and K must be >= 1");
+    DeviceBuffer a(b, M * K * 4), bm(b, K * N * 4), c(b, M * N * 4);
+    float sink = 0;
+    b.gemm(false, false, M, N, K, 1, a.f(), K, bm.f(), N, 0, c.f(), N);  // warm-up (cuBLAS picks its kernel)
+    b.copyToHost(&sink, c.f(), sizeof(float));
+    auto start = std::chrono::steady_clock::now();
+    int64_t iterations = 0;
+    double elapsed = 0;
+    do {
+      for (int i = 0; i < 10; ++i) b.gemm(false, false, M, N, K, 1, a.f(), K, bm.f(), N, 0, c.f(), N);
+      iterations += 10;
+      b.copyToHost(&sink, c.f(), sizeof(float));  // waits for the queued products
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < seconds);
+    gflops = 2.0 * M * N * K * iterations / elapsed / 1e9;
+  });
+  return Napi::Number::New(env, gflops);
 }
 
 Napi::Value CublasPath(const Napi::CallbackInfo& info) {
@@ -84,6 +119,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("useDevice", Napi::Function::New(env, UseDevice));
   exports.Set("memoryInfo", Napi::Function::New(env, MemoryInfo));
   exports.Set("cublasPath", Napi::Function::New(env, CublasPath));
+  exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   return exports;
 }
 

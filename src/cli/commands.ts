@@ -7,6 +7,7 @@ import { data } from '../data/index.js';
 import { Scaler } from '../data/preprocess.js';
 import { loadModel, type Sequential } from '../model.js';
 import { backendInfo } from '../runtime.js';
+import { cudaUnavailableReason, devices } from '../device.js';
 import { VERSION } from '../version.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
 
@@ -93,6 +94,10 @@ export function info(log: (line: string) => void): void {
   log(`backend: ${b.backend}`);
   log(`BLAS: ${b.blas}`);
   log('devices:');
-  log(`  cpu: ${os.cpus()[0]?.model.trim() ?? 'unknown'}, ${os.availableParallelism()} cores, ${b.threads} threads in use`);
-  log('  cuda: none (this build of gradloop has no CUDA backend; training runs on the CPU)');
+  for (const d of devices()) {
+    if (d.type === 'cpu') log(`  cpu: ${d.name}, ${os.availableParallelism()} cores, ${d.threads} threads in use`);
+    else log(`  cuda:${d.index}: ${d.name}, ${(d.memory / 2 ** 30).toFixed(1)} GiB, compute capability ${d.computeCapability}`);
+  }
+  const reason = cudaUnavailableReason();
+  log(reason ? `  (no usable GPU: ${reason}; device 'auto' trains on the CPU)` : "  (device 'auto' trains on cuda:0)");
 }
