@@ -316,8 +316,10 @@ Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   Program* program = &this->program();
   Dataset* dataset = &a.data->dataset();
   auto job = [program, dataset, rows = std::move(a.rows), lr = a.learningRate, seed = a.seed, micro]() {
-    return std::vector<StepResult>{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
-                                                      static_cast<float>(lr), static_cast<uint64_t>(seed), micro)};
+    std::vector<StepResult> results{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
+                                                       static_cast<float>(lr), static_cast<uint64_t>(seed), micro)};
+    results[0].weightSquares = program->readWeightSquares();
+    return results;
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
 }
@@ -358,8 +360,11 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
     for (int64_t start = 0, step = 0; start < n; start += batch, ++step) {
       results.push_back(program->trainStep(*dataset, rows.data() + start, std::min(batch, n - start),
                                            static_cast<float>(rates[step]), static_cast<uint64_t>(seed), micro));
+      // Each step's readback carries the previous update's weight sums: no extra wait per step.
+      if (step > 0) results[static_cast<size_t>(step - 1)].weightSquares = program->previousWeightSquares();
       if (results.back().nonFinite != -2) break;  // the caller decides what a NaN means; no more steps
     }
+    results.back().weightSquares = program->readWeightSquares();  // one wait per call for the last
     return results;
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job,

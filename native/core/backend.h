@@ -81,17 +81,19 @@ class Backend {
                                   int64_t cols, float scale, double* lossSum, int64_t* correct) = 0;
 
   // ---- optimizer updates, fused over one parameter tensor of n elements ----
-  // Each returns the sum of squares of the updated weights (weight norms), computed in the same pass.
+  // Each also writes the sum of squares of the updated weights (weight norms), computed in the
+  // same pass, into *weightSquares: backend memory, read back later with the step's other
+  // numbers, so a GPU never waits for it.
   // momentumBuf may be null when momentum == 0. firstStep initialises the buffer as PyTorch does.
-  virtual double sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
-                         bool firstStep) = 0;
+  virtual void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                         bool firstStep, double* weightSquares) = 0;
   // step is 1-based (bias correction).
-  virtual double adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
-                          int64_t step) = 0;
+  virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                          int64_t step, double* weightSquares) = 0;
 
-  // Sum of squares of x[n], into a host double (gradient norms); NaN/Inf when x holds one.
-  // The summation order is fixed, so the result does not depend on threads.
-  virtual double sumSquares(const float* x, int64_t n) = 0;
+  // Sum of squares of x[n] into *sum (backend memory; gradient norms, L2 penalties); NaN/Inf
+  // when x holds one. The summation order is fixed, so the result does not depend on threads.
+  virtual void sumSquares(const float* x, int64_t n, double* sum) = 0;
   // y[n] += alpha * x[n] (L2 regularization's gradient).
   virtual void axpy(float* y, const float* x, int64_t n, float alpha) = 0;
   // x[n] *= s (gradient clipping by norm).

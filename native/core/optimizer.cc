@@ -37,10 +37,10 @@ int Optimizer::stateTensors() const {
   return spec_.sgd.momentum > 0 ? 1 : 0;
 }
 
-double Optimizer::update(Backend& backend, float* w, const float* g, float* const* state, int64_t n, float lr,
-                       int64_t step) const {
-  if (adam_) return backend.adamUpdate(w, g, state[0], state[1], n, lr, spec_.adam, step);
-  return backend.sgdUpdate(w, g, spec_.sgd.momentum > 0 ? state[0] : nullptr, n, lr, spec_.sgd, step == 1);
+void Optimizer::update(Backend& backend, float* w, const float* g, float* const* state, int64_t n, float lr,
+                       int64_t step, double* weightSquares) const {
+  if (adam_) return backend.adamUpdate(w, g, state[0], state[1], n, lr, spec_.adam, step, weightSquares);
+  backend.sgdUpdate(w, g, spec_.sgd.momentum > 0 ? state[0] : nullptr, n, lr, spec_.sgd, step == 1, weightSquares);
 }
 
 }  // namespace gradloop

@@ -18,10 +18,10 @@ class Optimizer {
  public:
   explicit Optimizer(const OptimizerSpec& spec);  // throws TypeError/RangeError
   int stateTensors() const;                       // per parameter
-  // state[0..stateTensors()) are this parameter's slots; step is 1-based. Returns the sum of
-  // squares of the updated weights.
-  double update(Backend& backend, float* w, const float* g, float* const* state, int64_t n, float lr,
-              int64_t step) const;
+  // state[0..stateTensors()) are this parameter's slots; step is 1-based. Writes the sum of
+  // squares of the updated weights into *weightSquares (backend memory).
+  void update(Backend& backend, float* w, const float* g, float* const* state, int64_t n, float lr,
+              int64_t step, double* weightSquares) const;
   const OptimizerSpec& spec() const { return spec_; }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "float_mode.h"
 
@@ -127,7 +128,6 @@ void Program::ensureCapacity(int64_t batch) {
   }
   labels_.reset();
   if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);
-  if (!lossScalars_.get()) lossScalars_ = DeviceBuffer(backend_, sizeof(double) + sizeof(int64_t));
   capacity_ = batch;
 }
 
@@ -175,20 +175,55 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
   }
 }
 
-StepResult Program::lossAndBackward(int64_t batch, bool runBackward, bool accumulate, double gradientWeight) {
+Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, int64_t slot, bool accumulate,
+                                             double gradientWeight) {
   TensorView& out = tensors_[outputTensor_];
-  double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape,
-                               static_cast<double*>(lossScalars_.get()),
-                               reinterpret_cast<int64_t*>(static_cast<char*>(lossScalars_.get()) + sizeof(double)));
+  const int64_t at = 3 * static_cast<int64_t>(params_.size()) + 2 * slot;
+  double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape, statsAt(at),
+                               reinterpret_cast<int64_t*>(statsAt(at + 1)));
   if (runBackward) {
     if (gradientWeight != 1) backend_.scale(out.grad, batch * out.elements(), static_cast<float>(gradientWeight));
     backward(accumulate);
   }
-  double lossSum = 0;
-  int64_t correct = 0;
-  backend_.copyToHost(&lossSum, lossScalars_.get(), sizeof(double));
-  backend_.copyToHost(&correct, static_cast<char*>(lossScalars_.get()) + sizeof(double), sizeof(int64_t));
-  return {lossSum / divisor, correct, batch * labelShape().accuracyUnitsPerRow};
+  return {batch, divisor, gradientWeight};
+}
+
+void Program::ensureStats(int64_t microBatches) {
+  const size_t need = (3 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
+  if (stats_.bytes() >= need) return;
+  DeviceBuffer grown(backend_, std::max(need, 2 * stats_.bytes()));
+  // The weight sums of squares of the last update may not have been read yet: keep them.
+  if (stats_.get()) backend_.copy(grown.get(), stats_.get(), params_.size() * sizeof(double));
+  stats_ = std::move(grown);
+  statsHost_.resize(stats_.bytes() / sizeof(double));
+}
+
+void Program::readStats(int64_t microBatches) {
+  const size_t count = 3 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
+  backend_.copyToHost(statsHost_.data(), stats_.get(), count * sizeof(double));
+}
+
+StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches, int64_t count) const {
+  StepResult total{0, 0, 0};
+  const size_t base = 3 * params_.size();
+  for (size_t m = 0; m < batches.size(); ++m) {
+    const double lossSum = statsHost_[base + 2 * m];
+    int64_t correct;
+    std::memcpy(&correct, &statsHost_[base + 2 * m + 1], sizeof(correct));
+    const double loss = lossSum / batches[m].divisor;
+    total.loss += batches.size() == 1 ? loss : loss * batches[m].share;
+    total.correct += correct;
+    total.accuracyUnits += batches[m].rows * labelShape().accuracyUnitsPerRow;
+  }
+  (void)count;
+  return total;
+}
+
+std::vector<double> Program::readWeightSquares() {
+  std::vector<double> out(params_.size());
+  if (!out.empty()) backend_.copyToHost(out.data(), stats_.get(), out.size() * sizeof(double));
+  weightsPending_ = false;
+  return out;
 }
 
 void Program::backward(bool accumulateParams) {
@@ -208,22 +243,34 @@ void Program::backward(bool accumulateParams) {
 StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t count, float learningRate,
                               uint64_t seed, int64_t microBatch) {
   CanonicalFloatMode mode;
-  StepResult result = forwardBackward(data, rows, count, true, seed, microBatch);
-
+  const size_t P = params_.size();
+  std::vector<MicroBatch> batches = forwardBackward(data, rows, count, true, seed, microBatch);
+  if (regularized_) regularize(true);
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
-  // torch.nn.utils.clip_grad_norm_ computes it; the first parameter in model order that is not finite.
-  result.gradSquares.resize(params_.size());
+  // torch.nn.utils.clip_grad_norm_ computes it.
+  for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
+  // The step's one wait for the device: losses, gradient sums, penalties and the previous
+  // update's weight sums arrive in one copy.
+  readStats(static_cast<int64_t>(batches.size()));
+  if (weightsPending_) {
+    previousWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
+    weightsPending_ = false;
+  }
+  StepResult result = lossFromStats(batches, count);
+  if (regularized_) result.loss += penaltyFromStats();
+
+  // The first parameter in model order that is not finite.
+  result.gradSquares.assign(statsHost_.begin() + static_cast<std::ptrdiff_t>(P), statsHost_.begin() + static_cast<std::ptrdiff_t>(2 * P));
   double total = 0;
-  for (size_t k = 0; k < params_.size(); ++k) {
-    result.gradSquares[k] = backend_.sumSquares(params_[k].grad, params_[k].size);
+  for (size_t k = 0; k < P; ++k) {
     total += result.gradSquares[k];
     if (!std::isfinite(result.gradSquares[k]) && result.nonFinite == -2) result.nonFinite = static_cast<int32_t>(k);
   }
   result.gradNorm = std::sqrt(total);
   if (!std::isfinite(result.loss) && result.nonFinite == -2) result.nonFinite = -1;
   if (result.nonFinite != -2 && gradientControl_.skipNonFinite) {  // weights stay as they were
-    result.weightSquares.resize(params_.size());
-    for (size_t k = 0; k < params_.size(); ++k) result.weightSquares[k] = backend_.sumSquares(params_[k].value, params_[k].size);
+    for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].value, params_[k].size, statsAt(k));
+    weightsPending_ = true;
     return result;
   }
 
@@ -231,9 +278,11 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
     for (Parameter& p : params_) backend_.clamp(p.grad, p.size, gradientControl_.clipValue);
   if (gradientControl_.clipNorm > 0) {
     double norm = result.gradNorm;
-    if (gradientControl_.clipValue > 0) {  // clamping changed the norm
+    if (gradientControl_.clipValue > 0) {  // clamping changed the norm: one more wait, with both clips on
+      for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
+      readStats(static_cast<int64_t>(batches.size()));
       double clamped = 0;
-      for (const Parameter& p : params_) clamped += backend_.sumSquares(p.grad, p.size);
+      for (size_t k = 0; k < P; ++k) clamped += statsHost_[P + k];
       norm = std::sqrt(clamped);
     }
     const double coefficient = gradientControl_.clipNorm / (norm + 1e-6);
@@ -241,25 +290,31 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
       for (Parameter& p : params_) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
   }
   ++optimizerStep_;
-  result.weightSquares.resize(params_.size());
-  for (size_t k = 0; k < params_.size(); ++k) {
+  for (size_t k = 0; k < P; ++k) {
     Parameter& p = params_[k];
-    result.weightSquares[k] = optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_);
+    optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_, statsAt(k));
   }
+  weightsPending_ = true;
   return result;
 }
 
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,
                                      uint64_t seed) {
   CanonicalFloatMode mode;
-  return forwardBackward(data, rows, count, training, seed, 0);
+  std::vector<MicroBatch> batches = forwardBackward(data, rows, count, training, seed, 0);
+  if (regularized_) regularize(true);
+  readStats(static_cast<int64_t>(batches.size()));
+  StepResult result = lossFromStats(batches, count);
+  if (regularized_) result.loss += penaltyFromStats();
+  return result;
 }
 
-StepResult Program::forwardBackward(const Dataset& data, const int32_t* rows, int64_t count, bool training,
-                                    uint64_t seed, int64_t microBatch) {
+std::vector<Program::MicroBatch> Program::forwardBackward(const Dataset& data, const int32_t* rows, int64_t count,
+                                                          bool training, uint64_t seed, int64_t microBatch) {
   checkDataset(data, true, "x");
   const int64_t micro = microBatch > 0 && microBatch < count ? microBatch : count;
-  StepResult total{0, 0, 0};
+  ensureStats((count + micro - 1) / micro);
+  std::vector<MicroBatch> batches;
   for (int64_t start = 0; start < count; start += micro) {
     const int64_t n = std::min(micro, count - start);
     gather(data, rows + start, n);
@@ -267,22 +322,26 @@ StepResult Program::forwardBackward(const Dataset& data, const int32_t* rows, in
     // Each micro-batch's mean-loss gradient, weighted by its share of the rows and summed into
     // the parameter gradients, is the gradient of the mean loss over all `count` rows.
     const double share = static_cast<double>(n) / static_cast<double>(count);
-    StepResult r = lossAndBackward(n, true, start > 0, share);
-    total.loss += micro == count ? r.loss : r.loss * share;
-    total.correct += r.correct;
-    total.accuracyUnits += r.accuracyUnits;
+    batches.push_back(lossAndBackward(n, true, static_cast<int64_t>(batches.size()), start > 0, share));
   }
-  if (regularized_) total.loss += regularize(true);
-  return total;
+  return batches;
 }
 
-double Program::regularize(bool gradients) {
-  double penalty = 0;
-  for (Parameter& p : params_) {
+void Program::regularize(bool gradients) {
+  const size_t P = params_.size();
+  for (size_t k = 0; k < P; ++k) {
+    Parameter& p = params_[k];
     if (p.l2 == 0) continue;
-    penalty += p.l2 * backend_.sumSquares(p.value, p.size);
+    backend_.sumSquares(p.value, p.size, statsAt(2 * P + k));
     if (gradients) backend_.axpy(p.grad, p.value, p.size, 2 * p.l2);
   }
+}
+
+double Program::penaltyFromStats() const {
+  const size_t P = params_.size();
+  double penalty = 0;
+  for (size_t k = 0; k < P; ++k)
+    if (params_[k].l2 != 0) penalty += params_[k].l2 * statsHost_[2 * P + k];
   return penalty;
 }
 
@@ -298,8 +357,12 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   checkDataset(data, true, "x");
   gather(data, rows, count);
   forward(count, false, 0);
-  StepResult r = lossAndBackward(count, false);
-  if (regularized_) r.loss += regularize(false);  // as Keras, the reported loss includes the penalties
+  ensureStats(1);
+  std::vector<MicroBatch> batches{lossAndBackward(count, false, 0)};
+  if (regularized_) regularize(false);
+  readStats(1);
+  StepResult r = lossFromStats(batches, count);
+  if (regularized_) r.loss += penaltyFromStats();  // as Keras, the reported loss includes the penalties
   return r;
 }
 

@@ -43,6 +43,8 @@ struct StepResult {
   int32_t nonFinite = -2;
   // Per parameter (model order), trainStep only: sum of squares of the gradient before clipping,
   // and of the weights after the step. Per-layer norms are the root of a layer's sum.
+  // trainStep leaves weightSquares empty: the update writes them on the device and they arrive
+  // with the next step's readback (previousWeightSquares) or readWeightSquares().
   std::vector<double> gradSquares = {}, weightSquares = {};
 };
 
@@ -102,6 +104,12 @@ class Program {
   // Gradient of the loss with respect to the input of the last computeGradients (needs inputGradient).
   void copyInputGradient(float* hostOut, int64_t count) const;
 
+  // The weight sums of squares written by the update before the last trainStep, which that
+  // step's single readback brought along (empty before the second step).
+  const std::vector<double>& previousWeightSquares() const { return previousWeightSquares_; }
+  // The last update's weight sums of squares, read now (one wait for the device).
+  std::vector<double> readWeightSquares();
+
  private:
   struct Node {
     std::unique_ptr<Op> op;
@@ -115,15 +123,35 @@ class Program {
   void ensureCapacity(int64_t batch);
   void gather(const Dataset& data, const int32_t* rows, int64_t count);
   void forward(int64_t batch, bool training, uint64_t seed);
-  // Forward and backward over rows in micro-batches (all at once when microBatch is 0).
-  StepResult forwardBackward(const Dataset& data, const int32_t* rows, int64_t count, bool training, uint64_t seed,
-                             int64_t microBatch);
+  // One micro-batch's bookkeeping; its loss sum and correct count wait in the stats buffer.
+  struct MicroBatch {
+    int64_t rows;
+    double divisor;   // of the mean loss
+    double share;     // rows / the step's rows
+  };
+  // Forward and backward over rows in micro-batches (all at once when microBatch is 0); the
+  // losses stay on the device, in the stats buffer, until readStats.
+  std::vector<MicroBatch> forwardBackward(const Dataset& data, const int32_t* rows, int64_t count, bool training,
+                                          uint64_t seed, int64_t microBatch);
+  // Loss of micro-batch `slot` into the stats buffer; with `backward`, the backward pass too.
   // gradientWeight scales the loss gradient (a micro-batch's share of the rows); accumulate adds
   // the parameter gradients to those already there.
-  StepResult lossAndBackward(int64_t batch, bool backward, bool accumulate = false, double gradientWeight = 1);
+  MicroBatch lossAndBackward(int64_t batch, bool backward, int64_t slot, bool accumulate = false,
+                             double gradientWeight = 1);
   void backward(bool accumulateParams);
-  // L2 penalties: returns sum(l2 * |w|^2); with gradients, adds 2 * l2 * w to each gradient.
-  double regularize(bool gradients);
+  // L2 penalties: sum(l2 * |w|^2) per parameter into the stats buffer; with gradients, adds
+  // 2 * l2 * w to each gradient. penaltyFromStats() adds them up after readStats.
+  void regularize(bool gradients);
+  double penaltyFromStats() const;
+  // Loss, correct count and accuracy units of the micro-batches, from the last readStats.
+  StepResult lossFromStats(const std::vector<MicroBatch>& batches, int64_t count) const;
+
+  // The stats buffer (backend memory, doubles): [0, P) weight sums of squares written by the
+  // updates, [P, 2P) gradient sums of squares, [2P, 3P) L2 penalty sums, then per micro-batch
+  // {loss sum, correct count (int64)}. One copy brings it all to the host: one wait per step.
+  double* statsAt(int64_t index) const { return static_cast<double*>(stats_.get()) + index; }
+  void ensureStats(int64_t microBatches);
+  void readStats(int64_t microBatches);
 
   Backend& backend_;
   ProgramSpec spec_;
@@ -138,7 +166,12 @@ class Program {
   // Sized per batch capacity.
   int64_t capacity_ = 0;
   std::vector<DeviceBuffer> activations_;
-  DeviceBuffer labels_, lossScalars_;
+  DeviceBuffer labels_;
+
+  DeviceBuffer stats_;
+  std::vector<double> statsHost_;
+  std::vector<double> previousWeightSquares_;
+  bool weightsPending_ = false;  // an update wrote weight sums of squares not yet read
 
   LossKind loss_ = LossKind::SoftmaxCrossEntropy;
   std::unique_ptr<Optimizer> optimizer_;

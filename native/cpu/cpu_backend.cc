@@ -98,10 +98,10 @@ GRADLOOP_KERNEL_BODY float blockSumSquaresBody(const float* x, int64_t n) {
 GRADLOOP_ISA_KERNEL(float, blockSumSquares, (const float* x, int64_t n), (x, n))
 }  // namespace
 
-double CpuBackend::sumSquares(const float* x, int64_t n) {
+void CpuBackend::sumSquares(const float* x, int64_t n, double* sum) {
   // Fixed blocks added in block order: the result is the same for any thread count. A read-only
   // pass is cheap: below 256k floats waking a second thread costs more than it saves.
-  return sumOverBlocks(n, n >= (1 << 18) ? blasThreads() : 1,
+  *sum = sumOverBlocks(n, n >= (1 << 18) ? blasThreads() : 1,
                        [x](int64_t begin, int64_t end) { return blockSumSquares(x + begin, end - begin); });
 }
 

@@ -44,12 +44,12 @@ class CpuBackend final : public Backend {
   void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
                           float scale, double* lossSum, int64_t* correct) override;
 
-  double sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
-                 bool firstStep) override;
-  double adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
-                  int64_t step) override;
+  void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                 bool firstStep, double* weightSquares) override;
+  void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                  int64_t step, double* weightSquares) override;
 
-  double sumSquares(const float* x, int64_t n) override;
+  void sumSquares(const float* x, int64_t n, double* sum) override;
   void axpy(float* y, const float* x, int64_t n, float alpha) override;
   void scale(float* x, int64_t n, float s) override;
   void clamp(float* x, int64_t n, float limit) override;

@@ -103,13 +103,13 @@ int updateThreads(int64_t n) { return n >= kParallelMin ? blasThreads() : 1; }
 }  // namespace
 
 // d = g + wd w; buf = first ? d : momentum buf + d; d = nesterov ? d + momentum buf : buf; w -= lr d.
-double CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, float lr, const SgdConfig& cfg,
-                             bool firstStep) {
+void CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, float lr, const SgdConfig& cfg,
+                           bool firstStep, double* weightSquares) {
   const float wd = cfg.weightDecay, mu = cfg.momentum;
   auto momentum = !buf ? nullptr
                   : firstStep ? (cfg.nesterov ? sgdMomentum<true, true> : sgdMomentum<true, false>)
                               : (cfg.nesterov ? sgdMomentum<false, true> : sgdMomentum<false, false>);
-  return sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
+  *weightSquares = sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
     return momentum ? momentum(w + b, g + b, buf + b, e - b, lr, wd, mu) : sgdPlain(w + b, g + b, e - b, lr, wd);
   });
 }
@@ -117,13 +117,13 @@ double CpuBackend::sgdUpdate(float* w, const float* g, float* buf, int64_t n, fl
 // Adam: g += wd w (L2, coupled). AdamW: w *= 1 - lr wd (decoupled). Then
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 // w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-double CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
-                            int64_t step) {
+void CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                            int64_t step, double* weightSquares) {
   const float stepSize = lr / static_cast<float>(1.0 - integerPower(cfg.beta1, step));
   const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - integerPower(cfg.beta2, step)));
   const float l2 = cfg.decoupled ? 0.0f : cfg.weightDecay;
   const float shrink = cfg.decoupled ? 1.0f - lr * cfg.weightDecay : 1.0f;
-  return sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
+  *weightSquares = sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
     return adam(w + b, g + b, m + b, v + b, e - b, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2, cfg.epsilon, l2, shrink);
   });
 }

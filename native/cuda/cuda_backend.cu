@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "../core/rng.h"
@@ -389,15 +390,17 @@ CudaBackend::CudaBackend(int device, bool tf32) : device_(device) {
   api.setStream(handle, stream_);
   // float32 products stay float32 unless the user opts into TF32 tensor cores.
   api.setMathMode(handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
-  check(cudaMallocHost(&hostResult_, sizeof(double)), "cudaMallocHost");
 }
 
 CudaBackend::~CudaBackend() {
   cudaSetDevice(device_);
   if (cublas_) cublas().destroy(static_cast<cublasHandle_t>(cublas_));
   if (scratch_) cudaFree(scratch_);
-  if (rows_) cudaFree(rows_);
-  if (hostResult_) cudaFreeHost(hostResult_);
+  for (RowSlot& slot : rowSlots_) {
+    if (slot.copied) cudaEventDestroy(static_cast<cudaEvent_t>(slot.copied));
+    if (slot.host) cudaFreeHost(slot.host);
+    if (slot.device) cudaFree(slot.device);
+  }
   if (stream_) cudaStreamDestroy(asStream(stream_));
 }
 
@@ -459,19 +462,31 @@ void* CudaBackend::scratch(size_t bytes) {
 
 void CudaBackend::gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* rows, int64_t count) {
   activate();
+  cudaStream_t stream = asStream(stream_);
+  RowSlot& slot = rowSlots_[nextRowSlot_];
+  nextRowSlot_ = (nextRowSlot_ + 1) % kRowSlots;
   const size_t bytes = static_cast<size_t>(count) * sizeof(int32_t);
-  if (bytes > rowsBytes_) {
-    if (rows_) cudaStreamSynchronize(asStream(stream_)), cudaFree(rows_);
-    rowsBytes_ = std::max(bytes, static_cast<size_t>(4096));
-    check(cudaMalloc(&rows_, rowsBytes_), "allocating the row index buffer");
+  if (slot.copied) check(cudaEventSynchronize(static_cast<cudaEvent_t>(slot.copied)), "waiting for a row upload");
+  if (bytes > slot.bytes) {
+    if (slot.host) cudaFreeHost(slot.host);
+    if (slot.device) cudaFree(slot.device);
+    slot.bytes = std::max(bytes, static_cast<size_t>(16384));
+    check(cudaMallocHost(reinterpret_cast<void**>(&slot.host), slot.bytes), "allocating pinned row indices");
+    check(cudaMalloc(&slot.device, slot.bytes), "allocating row indices");
+  }
+  if (!slot.copied) {
+    cudaEvent_t event;
+    check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreate");
+    slot.copied = event;
   }
   // The batch's row indices (4 bytes a row) are the only per-step upload; the data set is on the GPU.
-  check(cudaMemcpyAsync(rows_, rows, bytes, cudaMemcpyHostToDevice, asStream(stream_)), "uploading row indices");
+  std::memcpy(slot.host, rows, bytes);
+  check(cudaMemcpyAsync(slot.device, slot.host, bytes, cudaMemcpyHostToDevice, stream), "uploading row indices");
+  check(cudaEventRecord(static_cast<cudaEvent_t>(slot.copied), stream), "cudaEventRecord");
   const int64_t words = static_cast<int64_t>(rowBytes / 4);
-  gatherWords<<<blocksFor(count * words), kThreads, 0, asStream(stream_)>>>(
-      static_cast<uint32_t*>(dst), static_cast<const uint32_t*>(src), words, static_cast<const int32_t*>(rows_), count);
+  gatherWords<<<blocksFor(count * words), kThreads, 0, stream>>>(static_cast<uint32_t*>(dst), static_cast<const uint32_t*>(src),
+                                                                 words, static_cast<const int32_t*>(slot.device), count);
   checkLaunch("gatherRows");
-  // rows is pageable host memory, so the copy above is staged before it returns; no sync needed.
 }
 
 void CudaBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
@@ -592,49 +607,44 @@ void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, f
   reduceLoss(n, lossSum, correct);
 }
 
-double CudaBackend::finishSum(int blocks) {
-  double* partial = static_cast<double*>(scratch_);
-  sumDoubles<<<1, kThreads, 0, asStream(stream_)>>>(partial, blocks, partial + kMaxBlocks);
+void CudaBackend::finishSum(int blocks, double* sum) {
+  sumDoubles<<<1, kThreads, 0, asStream(stream_)>>>(static_cast<double*>(scratch_), blocks, sum);
   checkLaunch("sum");
-  check(cudaMemcpyAsync(hostResult_, partial + kMaxBlocks, sizeof(double), cudaMemcpyDeviceToHost, asStream(stream_)),
-        "reading a sum back");
-  check(cudaStreamSynchronize(asStream(stream_)), "reading a sum back");
-  return *hostResult_;
 }
 
-double CudaBackend::sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
-                              bool firstStep) {
+void CudaBackend::sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                            bool firstStep, double* weightSquares) {
   activate();
-  double* partial = static_cast<double*>(scratch((kMaxBlocks + 1) * sizeof(double)));
+  double* partial = static_cast<double*>(scratch(kMaxBlocks * sizeof(double)));
   const int blocks = reduceBlocks(n);
   sgdKernel<<<blocks, kThreads, 0, asStream(stream_)>>>(w, g, momentumBuf, n, lr, cfg.weightDecay, cfg.momentum, firstStep,
                                                          cfg.nesterov, partial);
   checkLaunch("sgd");
-  return finishSum(blocks);
+  finishSum(blocks, weightSquares);
 }
 
-double CudaBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
-                               int64_t step) {
+void CudaBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                             int64_t step, double* weightSquares) {
   activate();
   const float stepSize = lr / static_cast<float>(1.0 - integerPower(cfg.beta1, step));
   const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - integerPower(cfg.beta2, step)));
   const float l2 = cfg.decoupled ? 0.0f : cfg.weightDecay;
   const float shrink = cfg.decoupled ? 1.0f - lr * cfg.weightDecay : 1.0f;
-  double* partial = static_cast<double*>(scratch((kMaxBlocks + 1) * sizeof(double)));
+  double* partial = static_cast<double*>(scratch(kMaxBlocks * sizeof(double)));
   const int blocks = reduceBlocks(n);
   adamKernel<<<blocks, kThreads, 0, asStream(stream_)>>>(w, g, m, v, n, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2,
                                                           cfg.epsilon, l2, shrink, partial);
   checkLaunch("adam");
-  return finishSum(blocks);
+  finishSum(blocks, weightSquares);
 }
 
-double CudaBackend::sumSquares(const float* x, int64_t n) {
+void CudaBackend::sumSquares(const float* x, int64_t n, double* sum) {
   activate();
-  double* partial = static_cast<double*>(scratch((kMaxBlocks + 1) * sizeof(double)));
+  double* partial = static_cast<double*>(scratch(kMaxBlocks * sizeof(double)));
   const int blocks = reduceBlocks(n);
   sumSquaresKernel<<<blocks, kThreads, 0, asStream(stream_)>>>(x, n, partial);
   checkLaunch("sumSquares");
-  return finishSum(blocks);
+  finishSum(blocks, sum);
 }
 
 void CudaBackend::axpy(float* y, const float* x, int64_t n, float alpha) {

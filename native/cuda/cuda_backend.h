@@ -74,12 +74,12 @@ class CudaBackend final : public Backend {
   void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
                           float scale, double* lossSum, int64_t* correct) override;
 
-  double sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
-                   bool firstStep) override;
-  double adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
-                    int64_t step) override;
+  void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
+                 bool firstStep, double* weightSquares) override;
+  void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
+                  int64_t step, double* weightSquares) override;
 
-  double sumSquares(const float* x, int64_t n) override;
+  void sumSquares(const float* x, int64_t n, double* sum) override;
   void axpy(float* y, const float* x, int64_t n, float alpha) override;
   void scale(float* x, int64_t n, float s) override;
   void clamp(float* x, int64_t n, float limit) override;
@@ -87,7 +87,7 @@ class CudaBackend final : public Backend {
  private:
   void activate() const;                       // cudaSetDevice on the calling (worker) thread
   void* scratch(size_t bytes);                 // a per-backend device buffer, grown on demand
-  double finishSum(int blocks);                // sums the per-block partials in scratch, reads back one double
+  void finishSum(int blocks, double* sum);      // adds the per-block partials in scratch into *sum (device)
   void reduceLoss(int64_t terms, double* lossSum, int64_t* correct);
 
   int device_;
@@ -95,9 +95,18 @@ class CudaBackend final : public Backend {
   void* cublas_ = nullptr;  // cublasHandle_t
   void* scratch_ = nullptr;
   size_t scratchBytes_ = 0;
-  void* rows_ = nullptr;  // device copy of gatherRows' indices
-  size_t rowsBytes_ = 0;
-  double* hostResult_ = nullptr;  // pinned: one double read back by reductions
+  // gatherRows' indices go up through a ring of pinned staging slots, so the upload is a true
+  // async copy (a pageable one would synchronise the stream); a slot is reused only after the
+  // event recorded behind its last copy has passed.
+  static constexpr int kRowSlots = 4;
+  struct RowSlot {
+    int32_t* host = nullptr;  // pinned
+    void* device = nullptr;
+    size_t bytes = 0;
+    void* copied = nullptr;  // cudaEvent_t
+  };
+  RowSlot rowSlots_[kRowSlots];
+  int nextRowSlot_ = 0;
 };
 
 }  // namespace gradloop::cuda
