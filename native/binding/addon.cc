@@ -2,12 +2,10 @@
 // about the native build (BLAS, threads) plus the sgemm ceiling benchmark.
 #include <napi.h>
 
-#include <chrono>
-#include <vector>
-
 #include "../cpu/cpu_backend.h"
 #include "convert.h"
 #include "objects.h"
+#include "sgemm_rate.h"
 
 namespace gradloop::binding {
 
@@ -41,24 +39,10 @@ Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double gflops = 0;
   runOrThrow(env, [&] {
-    const int64_t M = static_cast<int64_t>(numberArg(info, 0, "M")), N = static_cast<int64_t>(numberArg(info, 1, "N")),
-                  K = static_cast<int64_t>(numberArg(info, 2, "K"));
-    const double seconds = numberArg(info, 3, "seconds");
     const bool ta = info.Length() > 4 && info[4].ToBoolean(), tb = info.Length() > 5 && info[5].ToBoolean();
-    if (M < 1 || N < 1 || K < 1) throw RangeError("M, N and K must be >= 1");
-    std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
-    const int64_t lda = ta ? M : K, ldb = tb ? K : N;
-    Backend& backend = activeBackend();
-    backend.gemm(ta, tb, M, N, K, 1, a.data(), lda, b.data(), ldb, 0, c.data(), N);  // warm-up
-    auto start = std::chrono::steady_clock::now();
-    int64_t iterations = 0;
-    double elapsed = 0;
-    do {
-      backend.gemm(ta, tb, M, N, K, 1, a.data(), lda, b.data(), ldb, 0, c.data(), N);
-      ++iterations;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    } while (elapsed < seconds);
-    gflops = 2.0 * M * N * K * iterations / elapsed / 1e9;
+    gflops = sgemmGflops(activeBackend(), static_cast<int64_t>(numberArg(info, 0, "M")),
+                         static_cast<int64_t>(numberArg(info, 1, "N")), static_cast<int64_t>(numberArg(info, 2, "K")),
+                         numberArg(info, 3, "seconds"), ta, tb);
   });
   return Napi::Number::New(env, gflops);
 }

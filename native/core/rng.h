@@ -5,12 +5,7 @@
 #pragma once
 #include <cstdint>
 
-// Callable from CUDA kernels too (the CUDA backend draws the same masks as the CPU one).
-#if defined(__CUDACC__)
-#define GRADLOOP_HOST_DEVICE __host__ __device__
-#else
-#define GRADLOOP_HOST_DEVICE
-#endif
+#include "host_device.h"  // the CUDA backend draws the same masks
 
 namespace gradloop {
 

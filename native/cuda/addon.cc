@@ -4,13 +4,12 @@
 // no devices where there is no GPU or driver; cuBLAS is opened when a device is first used.
 #include <napi.h>
 
-#include <chrono>
 #include <map>
 #include <memory>
 
 #include "../binding/convert.h"
 #include "../binding/objects.h"
-#include "../core/buffer.h"
+#include "../binding/sgemm_rate.h"
 #include "cublas_loader.h"
 #include "cuda_backend.h"
 
@@ -76,31 +75,14 @@ Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// sgemmGflops(index, M, N, K, seconds): cublasSgemm alone (float32), C[M,N] = A[M,K] B[K,N],
-// repeated for about `seconds`: the ceiling the benchmark compares a workload with.
+// sgemmGflops(index, M, N, K, seconds): cublasSgemm alone (float32): the benchmark's ceiling.
 Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double gflops = 0;
   runOrThrow(env, [&] {
-    cuda::CudaBackend& b = backendFor(static_cast<int>(numberArg(info, 0, "device")), false);
-    const int64_t M = static_cast<int64_t>(numberArg(info, 1, "M")), N = static_cast<int64_t>(numberArg(info, 2, "N")),
-                  K = static_cast<int64_t>(numberArg(info, 3, "K"));
-    const double seconds = numberArg(info, 4, "seconds");
-    if (M < 1 || N < 1 || K < 1) throw RangeError("M, N and K must be >= 1");
-    DeviceBuffer a(b, M * K * 4), bm(b, K * N * 4), c(b, M * N * 4);
-    float sink = 0;
-    b.gemm(false, false, M, N, K, 1, a.f(), K, bm.f(), N, 0, c.f(), N);  // warm-up (cuBLAS picks its kernel)
-    b.copyToHost(&sink, c.f(), sizeof(float));
-    auto start = std::chrono::steady_clock::now();
-    int64_t iterations = 0;
-    double elapsed = 0;
-    do {
-      for (int i = 0; i < 10; ++i) b.gemm(false, false, M, N, K, 1, a.f(), K, bm.f(), N, 0, c.f(), N);
-      iterations += 10;
-      b.copyToHost(&sink, c.f(), sizeof(float));  // waits for the queued products
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    } while (elapsed < seconds);
-    gflops = 2.0 * M * N * K * iterations / elapsed / 1e9;
+    gflops = sgemmGflops(backendFor(static_cast<int>(numberArg(info, 0, "device")), false),
+                         static_cast<int64_t>(numberArg(info, 1, "M")), static_cast<int64_t>(numberArg(info, 2, "N")),
+                         static_cast<int64_t>(numberArg(info, 3, "K")), numberArg(info, 4, "seconds"), false, false);
   });
   return Napi::Number::New(env, gflops);
 }

@@ -1,6 +1,6 @@
 // The CUDA backend's kernels, each forward next to its backward as in the CPU backend. Results
-// follow the CPU formulas (same stable softmax/log-sum-exp, same dropout stream from rng.h, same
-// fused optimizer updates). Reductions (bias gradients, losses, sums of squares) use a fixed
+// follow the CPU formulas: the activations and the dropout stream are the same functions
+// (core/activation_math.h, core/rng.h), softmax/log-sum-exp and the fused updates the same math. Reductions (bias gradients, losses, sums of squares) use a fixed
 // grid and a fixed tree, so they are deterministic run to run; only the embedding gradient's
 // scatter-add uses float atomics, whose order can vary when an id repeats within a batch.
 #include <cuda_runtime.h>
@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "../core/activation_math.h"
 #include "../core/rng.h"
 #include "../core/tensor.h"
 #include "cublas_loader.h"
@@ -84,34 +85,8 @@ __global__ void gatherWords(uint32_t* dst, const uint32_t* src, int64_t words, c
 
 // ---- activations ----
 
-__device__ inline float sigmoidf(float x) {
-  if (x >= 0) return 1.0f / (1.0f + expf(-x));
-  const float e = expf(x);
-  return e / (1.0f + e);
-}
-__device__ inline float geluf(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }
-__device__ inline float geluGradf(float x) {
-  return 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * 0.39894228040143268f * expf(-0.5f * x * x);
-}
-
-template <Activation A>
-__device__ inline float apply(float x, float alpha) {
-  if constexpr (A == Activation::Relu) return x > 0 ? x : 0.0f;
-  if constexpr (A == Activation::LeakyRelu) return x > 0 ? x : alpha * x;
-  if constexpr (A == Activation::Sigmoid) return sigmoidf(x);
-  if constexpr (A == Activation::Tanh) return tanhf(x);
-  if constexpr (A == Activation::Gelu) return geluf(x);
-  return x;
-}
-template <Activation A>
-__device__ inline float derivative(float x, float y, float alpha) {
-  if constexpr (A == Activation::Relu) return y > 0 ? 1.0f : 0.0f;
-  if constexpr (A == Activation::LeakyRelu) return y > 0 ? 1.0f : alpha;
-  if constexpr (A == Activation::Sigmoid) return y * (1.0f - y);
-  if constexpr (A == Activation::Tanh) return 1.0f - y * y;
-  if constexpr (A == Activation::Gelu) return geluGradf(x);
-  return 1.0f;
-}
+using activation::apply;
+using activation::derivative;
 
 template <Activation A>
 __global__ void biasActivationKernel(float* y, float* preact, const float* bias, int64_t rows, int64_t cols, float alpha) {
@@ -182,10 +157,13 @@ __device__ inline void warpArgMax(float& v, int64_t& idx) {
 
 constexpr int kRowsPerBlock = kThreads / 32;
 inline int rowBlocks(int64_t rows) { return static_cast<int>((rows + kRowsPerBlock - 1) / kRowsPerBlock); }
+// The row this thread's warp handles (kernels launched with rowBlocks), and its lane.
+__device__ inline int64_t warpRow() { return blockIdx.x * static_cast<int64_t>(kRowsPerBlock) + threadIdx.x / 32; }
+__device__ inline int laneIndex() { return threadIdx.x % 32; }
 
 __global__ void softmaxKernel(const float* x, float* y, int64_t rows, int64_t cols) {
-  const int64_t r = blockIdx.x * static_cast<int64_t>(kRowsPerBlock) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
   if (r >= rows) return;
   const float* in = x + r * cols;
   float* out = y + r * cols;
@@ -199,8 +177,8 @@ __global__ void softmaxKernel(const float* x, float* y, int64_t rows, int64_t co
 }
 
 __global__ void softmaxBackwardKernel(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols, bool accumulate) {
-  const int64_t r = blockIdx.x * static_cast<int64_t>(kRowsPerBlock) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
   if (r >= rows) return;
   const float *yr = y + r * cols, *dyr = dy + r * cols;
   float* dxr = dx + r * cols;
@@ -236,8 +214,8 @@ __global__ void embeddingScatterAdd(const int32_t* ids, const float* dout, float
 
 __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
                                           int64_t classes, float scale, double* loss, int* hits) {
-  const int64_t r = blockIdx.x * static_cast<int64_t>(kRowsPerBlock) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
   if (r >= rows) return;
   const float* z = logits + r * classes;
   float* dz = dlogits + r * classes;
@@ -261,8 +239,8 @@ __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* la
 
 __global__ void meanSquaredErrorKernel(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
                                        float scale, double* loss, int* hits) {
-  const int64_t r = blockIdx.x * static_cast<int64_t>(kRowsPerBlock) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
   if (r >= rows) return;
   const float *p = pred + r * cols, *t = target + r * cols;
   float* dp = dpred + r * cols;
