@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <mutex>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -439,6 +440,7 @@ void* CudaBackend::scratch(size_t bytes) {
 }
 
 void CudaBackend::gatherRows(void* dst, const void* src, size_t rowBytes, const int32_t* rows, int64_t count) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   cudaStream_t stream = asStream(stream_);
   RowSlot& slot = rowSlots_[nextRowSlot_];
@@ -469,6 +471,7 @@ void CudaBackend::gatherRows(void* dst, const void* src, size_t rowBytes, const 
 
 void CudaBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                        const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
   const cublasStatus_t st = cublas().sgemm(static_cast<cublasHandle_t>(cublas_), transB ? CUBLAS_OP_T : CUBLAS_OP_N,
@@ -556,6 +559,7 @@ void CudaBackend::reduceLoss(int64_t terms, double* lossSum, int64_t* correct) {
 
 void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
                                       int64_t classes, float scale, double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(
@@ -566,6 +570,7 @@ void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels
 
 void CudaBackend::meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
                                    float scale, double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   meanSquaredErrorKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(pred, target, dpred, rows, cols, scale, loss,
@@ -576,6 +581,7 @@ void CudaBackend::meanSquaredError(const float* pred, const float* target, float
 
 void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
                                      float scale, double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   const int64_t n = rows * cols;
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(n) * (sizeof(double) + sizeof(int))));
@@ -592,6 +598,7 @@ void CudaBackend::finishSum(int blocks, double* sum) {
 
 void CudaBackend::sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
                             bool firstStep, double* weightSquares) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* partial = static_cast<double*>(scratch(kMaxBlocks * sizeof(double)));
   const int blocks = reduceBlocks(n);
@@ -603,6 +610,7 @@ void CudaBackend::sgdUpdate(float* w, const float* g, float* momentumBuf, int64_
 
 void CudaBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                              int64_t step, double* weightSquares) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   const float stepSize = lr / static_cast<float>(1.0 - integerPower(cfg.beta1, step));
   const float invSqrtBc2 = 1.0f / static_cast<float>(std::sqrt(1.0 - integerPower(cfg.beta2, step)));
@@ -617,6 +625,7 @@ void CudaBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64
 }
 
 void CudaBackend::sumSquares(const float* x, int64_t n, double* sum) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* partial = static_cast<double*>(scratch(kMaxBlocks * sizeof(double)));
   const int blocks = reduceBlocks(n);

@@ -91,6 +91,9 @@ class CudaBackend final : public Backend {
   void reduceLoss(int64_t terms, double* lossSum, int64_t* correct);
 
   int device_;
+  // Models on the same device share this backend and may step on different worker threads:
+  // the methods that use the scratch buffer, the row slots or the cuBLAS handle hold this.
+  std::mutex mutex_;
   void* stream_ = nullptr;  // cudaStream_t
   void* cublas_ = nullptr;  // cublasHandle_t
   void* scratch_ = nullptr;
