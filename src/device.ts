@@ -21,6 +21,8 @@ export interface Device {
   readonly precision: Precision;
   dataset(x: Float32Array | Int32Array, xShape: number[], y?: Float32Array | Int32Array, yShape?: number[]): NativeDataset;
   program(spec: ProgramSpec): NativeProgram;
+  /** Free and total device memory in bytes (GPUs). */
+  memoryInfo?(): { free: number; total: number };
 }
 
 export const cpuDevice: Device = {
@@ -52,6 +54,7 @@ function cudaDevice(addon: CudaAddon, index: number, precision: Precision): Devi
         addon.useDevice(index, tf32);
         return new addon.Program(spec);
       },
+      memoryInfo: () => addon.memoryInfo(index),
     };
     cudaDevices.set(key, device);
   }
@@ -95,6 +98,18 @@ export function devices(): DeviceDescription[] {
 /** Why 'auto' would not pick a GPU here (undefined when it would). */
 export function cudaUnavailableReason(): string | undefined {
   return cudaProblem(0, 'float32').reason;
+}
+
+/**
+ * How many bytes of training data fit loads onto the device at once: all of it on the CPU; on a
+ * GPU, up to half its free memory (the rest is for weights, activations and other processes).
+ * A larger set goes up in pieces, the rows of each run of steps. GRADLOOP_DEVICE_DATA_BYTES sets
+ * the limit by hand.
+ */
+export function deviceDataLimit(device: Device): number {
+  const set = Number(process.env.GRADLOOP_DEVICE_DATA_BYTES);
+  if (set > 0) return set;
+  return device.memoryInfo ? device.memoryInfo().free / 2 : Infinity;
 }
 
 export function checkPrecision(precision: unknown): Precision {

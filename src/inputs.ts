@@ -81,6 +81,14 @@ export function checkLabels(y: unknown, argument: string, rows: number, loss: Lo
   return y;
 }
 
+/** The given rows of a tensor, copied in that order. */
+export function takeRows(t: Tensor, rows: Int32Array): Tensor {
+  const per = t.size / t.shape[0];
+  const out = t.dtype === 'int32' ? new Int32Array(rows.length * per) : new Float32Array(rows.length * per);
+  rows.forEach((r, i) => out.set(t.data.subarray(r * per, (r + 1) * per), i * per));
+  return new Tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
+}
+
 /** Rows [start, end) of a tensor, sharing its memory. */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const per = t.size / t.shape[0];

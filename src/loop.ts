@@ -3,10 +3,10 @@
 // row indices, and runs off the main thread so timers keep firing.
 import { type Callback, CallbackList, History, type Logs, type TrainingModel } from './callbacks.js';
 import type { Dataset } from './data/dataset.js';
-import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from './inputs.js';
+import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows, takeRows } from './inputs.js';
 import type { LabelSpec, LossName } from './losses.js';
 import { GradientHealth } from './gradient-health.js';
-import type { Device } from './device.js';
+import { type Device, deviceDataLimit } from './device.js';
 import { type NativeDataset, type NativeProgram, stepStride } from './native.js';
 import type { Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
@@ -174,11 +174,29 @@ export async function fitLoop(
         'so the weights are those from before it. Lower the learning rate, standardize the inputs, or clip gradients with compile({ clipNorm }).',
     );
   };
-  // On the model's device; freed when the fit ends (a GPU's memory should not wait for the GC).
-  const train = stream ? undefined : built.device.dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
+  // The data sets live on the model's device and are freed when the fit ends (a GPU's memory
+  // should not wait for the GC). A training set too large for the device goes up in pieces:
+  // the rows of each run of steps, gathered here (normally it is copied once and steps gather
+  // their batches on the device).
+  const n = stream ? 0 : rowsOf(trainX);
+  const bytesPerRow = stream ? 0 : (trainX.data.byteLength + trainY.data.byteLength) / n;
+  const dataLimit = stream ? Infinity : deviceDataLimit(built.device);
+  const staged = bytesPerRow * n > dataLimit;
+  const train = stream || staged ? undefined : built.device.dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
   const val = valX && valY ? built.device.dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1)) : undefined;
   const valRowsIndex = val ? Int32Array.from({ length: val.rows }, (_, i) => i) : undefined;
-  const n = train ? train.rows : 0;
+  let localRows = new Int32Array(0); // 0..m-1: rows of a streamed batch or a staged piece in its own copy
+  const identity = (m: number) => {
+    if (localRows.length < m) localRows = Int32Array.from({ length: m }, (_, i) => i);
+    return localRows.subarray(0, m);
+  };
+  // The data set and row indices a native call uses for `rows` of the training set.
+  const stage = (rows: Int32Array): { data: NativeDataset; rows: Int32Array; release(): void } => {
+    if (train) return { data: train, rows, release() {} };
+    const xs = takeRows(trainX, rows), ys = takeRows(trainY, rows);
+    const data = built.device.dataset(xs.data, xs.shape.slice(1), ys.data, ys.shape.slice(1));
+    return { data, rows: identity(rows.length), release: () => data.dispose() };
+  };
   // With accumulation a step (one update) covers accumulateSteps batches.
   const rowsPerStep = batchSize * accumulateSteps;
   const microBatch = accumulateSteps > 1 ? batchSize : 0;
@@ -208,7 +226,6 @@ export async function fitLoop(
   const perBatchHooks = callbacks.hasBatchHooks;
   const stepValues = new Float64Array(stride); // trainStep's result in trainSteps' layout, reused
   let chunk = 1; // steps per native call when no callback watches single batches
-  let batchRows = new Int32Array(0); // 0..b-1: a streamed batch's rows in its own native copy
 
   try {
   if (tracking?.deviceNote) progress.log(tracking.deviceNote);
@@ -275,11 +292,9 @@ export async function fitLoop(
         const where = `fit: streamed batch ${index - 1} of epoch ${epoch + 1}`;
         checkFeatures(batch.x, `${where}: x`, built.input);
         checkLabels(batch.y, `${where}: y`, rowsOf(batch.x), compiled.loss, compiled.labels, `${where}: x`);
-        const b = rowsOf(batch.x);
-        if (batchRows.length < b) batchRows = Int32Array.from({ length: b }, (_, i) => i);
         const dataset = built.device.dataset(batch.x.data, batch.x.shape.slice(1), batch.y.data, batch.y.shape.slice(1));
         try {
-          await oneStep(dataset, batchRows.subarray(0, b), step);
+          await oneStep(dataset, identity(rowsOf(batch.x)), step);
         } finally {
           dataset.dispose();
         }
@@ -289,23 +304,33 @@ export async function fitLoop(
       history.params.steps = stepsPerEpoch ?? step;
       history.params.samples = Math.max(history.params.samples, seen);
     }
-    while (train && step < stepsPerEpoch! && !model.stopTraining) {
+    while (!stream && step < stepsPerEpoch! && !model.stopTraining) {
       const start = step * rowsPerStep;
       if (perBatchHooks) {
         // A callback may inspect or stop each batch: one native call per step.
-        await oneStep(train, order.subarray(start, Math.min(start + rowsPerStep, n)), step);
+        const piece = stage(order.subarray(start, Math.min(start + rowsPerStep, n)));
+        try {
+          await oneStep(piece.data, piece.rows, step);
+        } finally {
+          piece.release();
+        }
         step++;
         continue;
       }
       // Nothing observes single batches: run `chunk` consecutive steps per native call, sized
       // to about CHUNK_MS of work, so the thread hand-off per call is amortised while timers
       // still run every few milliseconds. The steps, and so the results, are the same.
-      const k = Math.min(chunk, stepsPerEpoch! - step);
-      const rows = order.subarray(start, Math.min(start + k * rowsPerStep, n));
+      const k = Math.min(chunk, stepsPerEpoch! - step, staged ? Math.max(1, Math.floor(dataLimit / bytesPerRow / rowsPerStep)) : Infinity);
+      const piece = stage(order.subarray(start, Math.min(start + k * rowsPerStep, n)));
       const rates = Float64Array.from({ length: k }, (_, i) => optimizer.rateAt(optimizer.iterations + i, epoch));
       lastRate = rates[k - 1];
       const t0 = performance.now();
-      const results = await program.trainSteps(train, rows, rowsPerStep, rates, seed, microBatch);
+      let results: Float64Array;
+      try {
+        results = await program.trainSteps(piece.data, piece.rows, rowsPerStep, rates, seed, microBatch);
+      } finally {
+        piece.release();
+      }
       const ran = results.length / stride; // fewer than k when a step was not finite
       const perStep = (performance.now() - t0) / ran;
       chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(perStep, 1e-3))));

@@ -67,6 +67,29 @@ describe('devices and the CPU fallback', () => {
     expect(lines[0]).toMatch(/^Epoch 1\/1/);
   });
 
+  it('a training set over the device data limit goes up in pieces and trains exactly the same', async () => {
+    const rows = 300;
+    const data = randomTensor([rows, 6], 1);
+    const labels = tensor(Int32Array.from({ length: rows }, (_, i) => (data.data[i * 6] + data.data[i * 6 + 1] > 0 ? 1 : 0)), [rows], 'int32');
+    const run = async (limit: string | undefined, callbacks: object[] = []) => {
+      if (limit) process.env.GRADLOOP_DEVICE_DATA_BYTES = limit;
+      try {
+        const m = sequential([layers.dense({ inputShape: [6], units: 16, activation: 'relu' }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 2 })], { seed: 3 });
+        m.compile({ optimizer: 'adam', loss: 'softmaxCrossEntropy', metrics: ['accuracy'], device: 'cpu' });
+        const h = await m.fit(data, labels, { epochs: 3, batchSize: 16, validationSplit: 0.2, seed: 5, verbose: 0, callbacks });
+        return { history: h.history, weights: m.getWeights().map((w) => Array.from(w.data)) };
+      } finally {
+        delete process.env.GRADLOOP_DEVICE_DATA_BYTES;
+      }
+    };
+    const whole = await run(undefined);
+    // 240 training rows of 28 bytes = 6,720 bytes; a 2,000-byte limit stages pieces of 4 steps.
+    for (const pieces of [await run('2000'), await run('2000', [{ onBatchEnd() {} }])]) {
+      expect(pieces.history).toEqual(whole.history);
+      expect(pieces.weights).toEqual(whole.weights);
+    }
+  });
+
   it('dispose frees the model; using it afterwards is a clear error', async () => {
     const m = small('cpu');
     await m.fit(x, y, { epochs: 1, verbose: 0 });

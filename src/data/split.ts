@@ -1,5 +1,6 @@
 // Train/test split (scikit-learn's train_test_split): shuffled with a seed, optionally
 // stratified so every class keeps its share in both parts.
+import { takeRows } from '../inputs.js';
 import { Random, freshSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkInteger, checkKeys, checkNumber, describe } from '../validate.js';
@@ -20,13 +21,6 @@ export interface Split {
   yTrain: Tensor;
   xTest: Tensor;
   yTest: Tensor;
-}
-
-function takeRows(t: Tensor, rows: Int32Array): Tensor {
-  const per = t.size / t.shape[0];
-  const out = t.dtype === 'int32' ? new Int32Array(rows.length * per) : new Float32Array(rows.length * per);
-  rows.forEach((r, i) => out.set(t.data.subarray(r * per, (r + 1) * per), i * per));
-  return new Tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
 }
 
 export function trainTestSplit(x: Tensor, y: Tensor, options: SplitOptions = {}): Split {
