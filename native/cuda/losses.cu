@@ -1,0 +1,127 @@
+// Losses on the GPU: per-row terms (one warp per row) into scratch, then one fixed-order sum into
+// the program's stats slots; the same formulas as the CPU backend's losses.
+#include <mutex>
+
+#include "cuda_backend.h"
+#include "kernel_utils.cuh"
+
+namespace gradloop::cuda {
+namespace {
+
+__global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
+                                          int64_t classes, float scale, double* loss, int* hits) {
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
+  if (r >= rows) return;
+  const float* z = logits + r * classes;
+  float* dz = dlogits + r * classes;
+  // Per lane: the first maximum among its columns; then across lanes (lowest index wins ties).
+  float mx = -INFINITY;
+  int64_t best = classes;
+  for (int64_t c = lane; c < classes; c += 32)
+    if (z[c] > mx) mx = z[c], best = c;
+  warpArgMax(mx, best);
+  float sum = 0;
+  for (int64_t c = lane; c < classes; c += 32) sum += (dz[c] = expf(z[c] - mx));
+  sum = warpSum(sum);
+  const int32_t label = labels[r];
+  const float inv = scale / sum;
+  for (int64_t c = lane; c < classes; c += 32) dz[c] = dz[c] * inv - (c == label ? scale : 0.0f);
+  if (lane == 0) {
+    loss[r] = static_cast<double>(logf(sum) + mx - z[label]);
+    hits[r] = best == label;
+  }
+}
+
+__global__ void meanSquaredErrorKernel(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                                       float scale, double* loss, int* hits) {
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
+  if (r >= rows) return;
+  const float *p = pred + r * cols, *t = target + r * cols;
+  float* dp = dpred + r * cols;
+  float rowSum = 0, pMax = -INFINITY, tMax = -INFINITY;
+  int64_t pBest = cols, tBest = cols;
+  for (int64_t c = lane; c < cols; c += 32) {
+    const float d = p[c] - t[c];
+    rowSum += d * d;
+    dp[c] = 2.0f * d * scale;
+    if (p[c] > pMax) pMax = p[c], pBest = c;
+    if (t[c] > tMax) tMax = t[c], tBest = c;
+  }
+  rowSum = warpSum(rowSum);
+  warpArgMax(pMax, pBest);
+  warpArgMax(tMax, tBest);
+  if (lane == 0) {
+    loss[r] = rowSum;
+    hits[r] = cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (pBest == tBest);
+  }
+}
+
+__global__ void binaryCrossEntropyKernel(const float* logits, const float* target, float* dlogits, int64_t n, float scale,
+                                         double* loss, int* hits) {
+  GRADLOOP_GRID_STRIDE(i, n) {
+    const float z = logits[i], t = target[i];
+    const float e = expf(-fabsf(z));
+    loss[i] = static_cast<double>((z > 0 ? z : 0.0f) - z * t + log1pf(e));
+    const float s = z >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    dlogits[i] = (s - t) * scale;
+    hits[i] = (z > 0) == (t > 0.5f);
+  }
+}
+
+
+// Per-row losses and hits -> the program's device scalars (a double sum and an int64 count).
+__global__ void sumLossTerms(const double* loss, const int* hits, int64_t n, double* lossSum, int64_t* correct) {
+  double s = 0;
+  long long h = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += loss[i], h += hits[i];
+  s = blockSum(s);
+  h = blockSum(h);
+  if (threadIdx.x == 0) *lossSum = s, *correct = h;
+}
+
+}  // namespace
+
+void CudaBackend::reduceLoss(int64_t terms, double* lossSum, int64_t* correct) {
+  const double* loss = static_cast<const double*>(scratch_);
+  const int* hits = reinterpret_cast<const int*>(loss + terms);
+  sumLossTerms<<<1, kThreads, 0, asStream(stream_)>>>(loss, hits, terms, lossSum, correct);
+  checkLaunch("loss sum");
+}
+
+void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
+                                      int64_t classes, float scale, double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
+  activate();
+  double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
+  softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(
+      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows));
+  checkLaunch("softmaxCrossEntropy");
+  reduceLoss(rows, lossSum, correct);
+}
+
+void CudaBackend::meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                                   float scale, double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
+  activate();
+  double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
+  meanSquaredErrorKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(pred, target, dpred, rows, cols, scale, loss,
+                                                                            reinterpret_cast<int*>(loss + rows));
+  checkLaunch("meanSquaredError");
+  reduceLoss(rows, lossSum, correct);
+}
+
+void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
+                                     float scale, double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
+  activate();
+  const int64_t n = rows * cols;
+  double* loss = static_cast<double*>(scratch(static_cast<size_t>(n) * (sizeof(double) + sizeof(int))));
+  binaryCrossEntropyKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(logits, target, dlogits, n, scale, loss,
+                                                                          reinterpret_cast<int*>(loss + n));
+  checkLaunch("binaryCrossEntropy");
+  reduceLoss(n, lossSum, correct);
+}
+
+}  // namespace gradloop::cuda
