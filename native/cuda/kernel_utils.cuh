@@ -18,7 +18,8 @@ inline void check(cudaError_t status, const char* what) {
 }
 inline void checkLaunch(const char* kernel) { check(cudaGetLastError(), kernel); }
 
-inline int blocksFor(int64_t n) { return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65535)); }
+// At least one block: a launch with none is an error, and an empty tensor simply does nothing.
+inline int blocksFor(int64_t n) { return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, 65535))); }
 inline int reduceBlocks(int64_t n) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)));
 }
@@ -66,7 +67,7 @@ __device__ inline void warpArgMax(float& v, int64_t& idx) {
 }
 
 constexpr int kRowsPerBlock = kThreads / 32;
-inline int rowBlocks(int64_t rows) { return static_cast<int>((rows + kRowsPerBlock - 1) / kRowsPerBlock); }
+inline int rowBlocks(int64_t rows) { return static_cast<int>(std::max<int64_t>(1, (rows + kRowsPerBlock - 1) / kRowsPerBlock)); }
 // The row this thread's warp handles (kernels launched with rowBlocks), and its lane.
 __device__ inline int64_t warpRow() { return blockIdx.x * static_cast<int64_t>(kRowsPerBlock) + threadIdx.x / 32; }
 __device__ inline int laneIndex() { return threadIdx.x % 32; }
