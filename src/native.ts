@@ -2,6 +2,8 @@
 // crosses it has been validated on this side first.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+// A static import, so that bundles of gradloop (scripts/gpu/pack.sh) carry the loader too.
+import nodeGypBuild from 'node-gyp-build';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -114,10 +116,8 @@ function libc(): string {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function load(): NativeAddon {
-  const require = createRequire(import.meta.url);
   try {
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
-    return nodeGypBuild(root);
+    return nodeGypBuild(root) as NativeAddon;
   } catch (err) {
     // Say what was looked for, what exists, and the way out, instead of a bare dlopen message.
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -43,7 +43,15 @@ std::vector<std::string> candidates() {
     dirs.push_back(std::string(home) + "/.local/lib/python3*/site-packages/nvidia/cublas/lib");
     dirs.push_back(std::string(home) + "/.local/lib/python3*/site-packages/nvidia/cu*/lib");
   }
-  if (const char* venv = std::getenv("VIRTUAL_ENV"); venv) dirs.push_back(std::string(venv) + "/lib/python3*/site-packages/nvidia/cublas/lib");
+  // Python environments in /opt (conda, or a venv such as /opt/torch/.venv) and the active one.
+  for (const char* env : {"/opt/*", "/opt/*/.venv", "/opt/*/venv"}) {
+    dirs.push_back(std::string(env) + "/lib/python3*/site-packages/nvidia/cublas/lib");
+    dirs.push_back(std::string(env) + "/lib/python3*/site-packages/nvidia/cu*/lib");
+  }
+  if (const char* venv = std::getenv("VIRTUAL_ENV"); venv) {
+    dirs.push_back(std::string(venv) + "/lib/python3*/site-packages/nvidia/cublas/lib");
+    dirs.push_back(std::string(venv) + "/lib/python3*/site-packages/nvidia/cu*/lib");
+  }
   for (const std::string& d : dirs)
     for (const char* so : kSonames)
       for (const std::string& f : globAll(d + "/" + so)) list.push_back(f);

@@ -1,0 +1,20 @@
+// The GPU checks (test/helpers/gpu-checks.ts) outside vitest, for a GPU machine that has neither
+// Node's packages nor a network: bundled with everything by scripts/gpu/pack.sh. One JSON line
+// per check with the numbers it measured; exit code 1 when any fails or no GPU is usable.
+import { cudaUnavailableReason, devices } from '../../src/device.js';
+import { GPU_CHECKS } from '../../test/helpers/gpu-checks.js';
+
+const reason = cudaUnavailableReason();
+console.log(JSON.stringify({ kind: 'devices', devices: devices(), usable: !reason, ...(reason ? { reason } : {}) }));
+if (reason) process.exitCode = 1;
+else
+  for (const check of GPU_CHECKS) {
+    const started = performance.now();
+    try {
+      const numbers = await check.run();
+      console.log(JSON.stringify({ kind: 'check', name: check.name, ok: true, seconds: +((performance.now() - started) / 1000).toFixed(2), ...numbers }));
+    } catch (err) {
+      process.exitCode = 1;
+      console.log(JSON.stringify({ kind: 'check', name: check.name, ok: false, error: err instanceof Error ? err.message : String(err) }));
+    }
+  }

@@ -1,0 +1,181 @@
+// The checks that need an NVIDIA GPU, as plain functions with node:assert, so that vitest
+// (test/cuda.test.ts, where a GPU is present) and the standalone runner carried to a GPU machine
+// (scripts/gpu/check.ts, no node_modules there) run exactly the same code. Each returns the
+// numbers it measured, for the report.
+import assert from 'node:assert/strict';
+import { loadMnist } from '../../examples/mnist-data.js';
+import { MNIST_FIT } from '../../examples/mnist-model.js';
+import { layers, optimizers, sequential, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
+import { loadCudaAddon } from '../../src/native.js';
+
+/** ||a - b|| / ||b||, in float64. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0, norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
+}
+
+export function randomTensor(shape: number[], seed: number, scale = 1): Tensor {
+  let s = seed >>> 0;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2 * scale);
+  return tensor(data, shape);
+}
+
+export interface GpuCheck {
+  name: string;
+  run(): Promise<Record<string, number>>;
+}
+
+const twin = (make: () => Layer[], loss: LossName, optimizer: () => Optimizer, device: string) => {
+  const m = sequential(make(), { seed: 11 });
+  m.compile({ optimizer: optimizer(), loss, metrics: ['accuracy'], device: device as 'cpu' });
+  return m;
+};
+
+interface OpCase {
+  name: string;
+  layers: () => Layer[];
+  features: number;
+  ids?: number;
+  loss: LossName;
+  classes: number;
+  optimizer: () => Optimizer;
+}
+
+const OP_CASES: OpCase[] = [
+  ...(['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const).map((activation) => ({
+    name: `dense ${activation}`,
+    layers: () => [layers.dense({ inputShape: [37], units: 64, activation }), layers.dense({ units: 5 })],
+    features: 37, loss: 'softmaxCrossEntropy' as LossName, classes: 5, optimizer: () => optimizers.sgd({ learningRate: 0.5 }),
+  })),
+  { name: 'dropout', layers: () => [layers.dense({ inputShape: [20], units: 128, activation: 'relu' }), layers.dropout({ rate: 0.3 }), layers.dense({ units: 4 })], features: 20, loss: 'softmaxCrossEntropy', classes: 4, optimizer: () => optimizers.sgd({ learningRate: 0.5 }) },
+  { name: 'embedding + flatten', layers: () => [layers.embedding({ inputDim: 50, outputDim: 8, inputLength: 6 }), layers.flatten(), layers.dense({ units: 3 })], features: 6, ids: 50, loss: 'softmaxCrossEntropy', classes: 3, optimizer: () => optimizers.sgd({ learningRate: 0.5 }) },
+  { name: 'mse, sgd nesterov', layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'tanh' }), layers.dense({ units: 3 })], features: 9, loss: 'mse', classes: 0, optimizer: () => optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true }) },
+  { name: 'binaryCrossEntropy, adam', layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'gelu' }), layers.dense({ units: 1 })], features: 9, loss: 'binaryCrossEntropy', classes: 0, optimizer: () => optimizers.adam({ learningRate: 0.01 }) },
+  { name: 'adamw', layers: () => [layers.dense({ inputShape: [12], units: 32, activation: 'relu' }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy', classes: 6, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }) },
+];
+
+// One training step (forward, loss, backward, update) from the same weights on both backends:
+// outputs, losses and the weight change (the gradient times the rate) must agree within 1e-4.
+const opCheck = (c: OpCase): GpuCheck => ({
+  name: `${c.name}: forward, loss, backward and update match the CPU (relative error <= 1e-4)`,
+  async run() {
+    const rows = 96;
+    const x = c.ids
+      ? tensor(Int32Array.from({ length: rows * c.features }, (_, i) => (i * 7919) % c.ids!), [rows, c.features], 'int32')
+      : randomTensor([rows, c.features], 3);
+    const y = c.loss === 'softmaxCrossEntropy'
+      ? tensor(Int32Array.from({ length: rows }, (_, i) => (i * 31) % c.classes), [rows], 'int32')
+      : c.loss === 'mse' ? randomTensor([rows, 3], 5) : tensor(Float32Array.from({ length: rows }, (_, i) => i % 2), [rows, 1]);
+    const cpu = twin(c.layers, c.loss, c.optimizer, 'cpu');
+    const gpu = twin(c.layers, c.loss, c.optimizer, 'cuda');
+    assert.equal(gpu.device, 'cuda:0');
+    const before = cpu.getWeights();
+    const forward = relativeError(gpu.predict(x).data, cpu.predict(x).data);
+    assert.ok(forward <= 1e-4, `forward: relative error ${forward}`);
+    const hc = await cpu.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, seed: 9, verbose: 0 });
+    const hg = await gpu.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, seed: 9, verbose: 0 });
+    const loss = Math.abs(hg.history.loss[0] - hc.history.loss[0]) / Math.abs(hc.history.loss[0]);
+    assert.ok(loss <= 1e-4, `loss: relative error ${loss}`);
+    let update = 0;
+    const gpuWeights = gpu.getWeights();
+    cpu.getWeights().forEach((w, i) => {
+      const stepCpu = w.data.map((v, k) => v - before[i].data[k]);
+      const stepGpu = gpuWeights[i].data.map((v, k) => v - before[i].data[k]);
+      const e = relativeError(stepGpu, stepCpu);
+      assert.ok(e <= 1e-4, `${w.name} update: relative error ${e}`);
+      update = Math.max(update, e);
+    });
+    cpu.dispose();
+    gpu.dispose();
+    return { forward, loss, update };
+  },
+});
+
+export const GPU_CHECKS: GpuCheck[] = [
+  ...OP_CASES.map(opCheck),
+  {
+    name: 'the same model, seed and data train 200 steps with losses within 1e-3 relative at every step',
+    async run() {
+      const { xTrain, yTrain } = await loadMnist(3200);
+      const make = (device: string) => {
+        const m = sequential([layers.dense({ inputShape: [784], units: 256, activation: 'relu' }), layers.dropout({ rate: 0.1 }), layers.dense({ units: 10 })], { seed: 4 });
+        m.compile({ optimizer: optimizers.adam({ learningRate: 1e-3 }), loss: 'softmaxCrossEntropy', device: device as 'cpu' });
+        return m;
+      };
+      const losses = async (m: Sequential) => {
+        const out: number[] = [];
+        await m.fit(xTrain, yTrain, { epochs: 4, batchSize: 64, seed: 2, verbose: 0, callbacks: [{ onBatchEnd: (_b, logs) => { out.push(logs!.loss); } }] });
+        return out;
+      };
+      const [cpu, gpu] = [await losses(make('cpu')), await losses(make('cuda'))];
+      assert.equal(cpu.length, 200);
+      let worst = 0;
+      cpu.forEach((l, i) => {
+        const e = Math.abs(gpu[i] - l) / l;
+        assert.ok(e <= 1e-3, `step ${i}: cpu ${l}, cuda ${gpu[i]}`);
+        worst = Math.max(worst, e);
+      });
+      return { steps: cpu.length, worstRelativeDifference: worst };
+    },
+  },
+  {
+    name: 'MNIST reaches the same accuracy on the GPU',
+    async run() {
+      const { xTrain, yTrain, xTest, yTest } = await loadMnist();
+      const run = async (device: string) => {
+        const m = sequential([layers.dense({ inputShape: [784], units: 512, activation: 'relu' }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 256, activation: 'relu' }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 10 })], { seed: 7 });
+        m.compile({ optimizer: optimizers.adam({ learningRate: 2e-3 }), loss: 'softmaxCrossEntropy', metrics: ['accuracy'], device: device as 'cpu' });
+        await m.fit(xTrain, yTrain, { ...MNIST_FIT, verbose: 0 });
+        return (await m.evaluate(xTest, yTest)).accuracy!;
+      };
+      const [cpu, gpu] = [await run('cpu'), await run('cuda')];
+      assert.ok(gpu >= 0.95, `GPU accuracy ${gpu}`);
+      assert.ok(Math.abs(gpu - cpu) <= 0.005, `CPU ${cpu} vs GPU ${gpu}`);
+      return { cpuAccuracy: cpu, gpuAccuracy: gpu };
+    },
+  },
+  {
+    name: '20 consecutive fits do not grow device memory; dispose gives it back',
+    async run() {
+      const { addon } = loadCudaAddon();
+      const x = randomTensor([4096, 512], 1);
+      const y = tensor(Int32Array.from({ length: 4096 }, (_, i) => i % 10), [4096], 'int32');
+      const m = twin(() => [layers.dense({ inputShape: [512], units: 1024, activation: 'relu' }), layers.dense({ units: 10 })], 'softmaxCrossEntropy', () => optimizers.adam(), 'cuda');
+      await m.fit(x, y, { epochs: 1, batchSize: 256, verbose: 0 }); // warm: activations and scratch allocated
+      const start = addon!.memoryInfo(0).free;
+      for (let i = 0; i < 20; i++) await m.fit(x, y, { epochs: 1, batchSize: 256, verbose: 0 });
+      const grown = start - addon!.memoryInfo(0).free;
+      assert.ok(grown < 4 << 20, `device memory grew by ${grown} bytes over 20 fits`); // not one 8 MiB data set leaked
+      m.dispose();
+      const freed = addon!.memoryInfo(0).free - start;
+      assert.ok(freed > 0, 'dispose() returned no memory');
+      return { grownBytes: grown, freedBytes: freed };
+    },
+  },
+  {
+    name: 'out of memory is an Error naming the tensor size, not a crash',
+    async run() {
+      const m = sequential([layers.dense({ inputShape: [200_000], units: 200_000 })]); // a 160 GB kernel
+      assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', device: 'cuda' }), /out of GPU memory: cannot allocate a tensor of 160000000000 bytes \(152587 MiB\) on cuda:0/);
+      return {};
+    },
+  },
+  {
+    name: "precision: 'tf32' trains on tensor cores",
+    async run() {
+      const x = randomTensor([512, 64], 2);
+      const y = tensor(Int32Array.from({ length: 512 }, (_, i) => (x.data[i * 64] > 0 ? 1 : 0)), [512], 'int32');
+      const m = sequential([layers.dense({ inputShape: [64], units: 64, activation: 'relu' }), layers.dense({ units: 2 })], { seed: 1 });
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmaxCrossEntropy', metrics: ['accuracy'], device: 'cuda', precision: 'tf32' });
+      const h = await m.fit(x, y, { epochs: 20, batchSize: 64, verbose: 0 });
+      const accuracy = h.history.accuracy.at(-1)!;
+      assert.ok(accuracy > 0.95, `accuracy ${accuracy}`);
+      return { accuracy };
+    },
+  },
+];
