@@ -203,7 +203,7 @@ void Program::readStats(int64_t microBatches) {
   backend_.copyToHost(statsHost_.data(), stats_.get(), count * sizeof(double));
 }
 
-StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches, int64_t count) const {
+StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const {
   StepResult total{0, 0, 0};
   const size_t base = 3 * params_.size();
   for (size_t m = 0; m < batches.size(); ++m) {
@@ -215,7 +215,6 @@ StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches, int64_
     total.correct += correct;
     total.accuracyUnits += batches[m].rows * labelShape().accuracyUnitsPerRow;
   }
-  (void)count;
   return total;
 }
 
@@ -256,7 +255,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
     previousWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
     weightsPending_ = false;
   }
-  StepResult result = lossFromStats(batches, count);
+  StepResult result = lossFromStats(batches);
   if (regularized_) result.loss += penaltyFromStats();
 
   // The first parameter in model order that is not finite.
@@ -304,7 +303,7 @@ StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, i
   std::vector<MicroBatch> batches = forwardBackward(data, rows, count, training, seed, 0);
   if (regularized_) regularize(true);
   readStats(static_cast<int64_t>(batches.size()));
-  StepResult result = lossFromStats(batches, count);
+  StepResult result = lossFromStats(batches);
   if (regularized_) result.loss += penaltyFromStats();
   return result;
 }
@@ -361,7 +360,7 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   std::vector<MicroBatch> batches{lossAndBackward(count, false, 0)};
   if (regularized_) regularize(false);
   readStats(1);
-  StepResult r = lossFromStats(batches, count);
+  StepResult r = lossFromStats(batches);
   if (regularized_) r.loss += penaltyFromStats();  // as Keras, the reported loss includes the penalties
   return r;
 }

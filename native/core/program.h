@@ -144,7 +144,7 @@ class Program {
   void regularize(bool gradients);
   double penaltyFromStats() const;
   // Loss, correct count and accuracy units of the micro-batches, from the last readStats.
-  StepResult lossFromStats(const std::vector<MicroBatch>& batches, int64_t count) const;
+  StepResult lossFromStats(const std::vector<MicroBatch>& batches) const;
 
   // The stats buffer (backend memory, doubles): [0, P) weight sums of squares written by the
   // updates, [P, 2P) gradient sums of squares, [2P, 3P) L2 penalty sums, then per micro-batch

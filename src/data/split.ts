@@ -47,7 +47,7 @@ export function trainTestSplit(x: Tensor, y: Tensor, options: SplitOptions = {})
     const exact = classes.map((c) => (byClass.get(c)!.length * testRows) / n);
     const counts = exact.map(Math.floor);
     let left = testRows - counts.reduce((a, b) => a + b, 0);
-    for (const i of exact.map((e, i) => i).sort((a, b) => exact[b] - counts[b] - (exact[a] - counts[a]))) if (left-- > 0) counts[i]++;
+    for (const i of exact.map((_, i) => i).sort((a, b) => exact[b] - counts[b] - (exact[a] - counts[a]))) if (left-- > 0) counts[i]++;
     const testList: number[] = [], trainList: number[] = [];
     classes.forEach((c, k) => {
       const members = Int32Array.from(byClass.get(c)!);
