@@ -123,6 +123,12 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
       let skip = false;
       for (const c of featureIdx) {
         const cell = record[c];
+        // The common case first: a number (Number('') is 0, so an empty cell is not one).
+        const v = Number(cell);
+        if (cell !== '' && Number.isFinite(v)) {
+          values.push(v);
+          continue;
+        }
         if (MISSING.has(cell.toLowerCase())) {
           if (missing === 'error')
             throw new Error(`${where} line ${line}, column '${cols[c]}': the value is missing (${cell === '' ? 'empty' : `'${cell}'`}); fill it in, or pass missing: 'skipRow' | 'mean' | <number>`);
@@ -131,10 +137,7 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
           values.push(typeof missing === 'number' ? missing : NaN);
           continue;
         }
-        const v = Number(cell);
-        if (!Number.isFinite(v))
-          throw new Error(`${where} line ${line}, column '${cols[c]}': '${cell}' is not a number; feature columns must be numeric (drop the column with the columns option, or encode it as numbers)`);
-        values.push(v);
+        throw new Error(`${where} line ${line}, column '${cols[c]}': '${cell}' is not a number; feature columns must be numeric (drop the column with the columns option, or encode it as numbers)`);
       }
       if (!skip && labelIdx >= 0 && MISSING.has(record[labelIdx].toLowerCase())) {
         if (missing !== 'skipRow') throw new Error(`${where} line ${line}, column '${cols[labelIdx]}': the label is missing; fill it in or pass missing: 'skipRow'`);
