@@ -161,14 +161,20 @@ export interface CudaAddon {
 let cuda: { addon?: CudaAddon; reason?: string } | undefined;
 
 /**
- * Loads build/cuda/gradloop_cuda.node (built only where nvcc was found) on first use, or says
- * why it is not there. GRADLOOP_CUDA_ADDON points at another copy.
+ * Loads the CUDA addon on first use, or says why there is none: GRADLOOP_CUDA_ADDON, else a
+ * source build's build/cuda/gradloop_cuda.node (built where nvcc was found), else the package's
+ * prebuilt prebuilds/cuda/<platform>-<arch>/gradloop_cuda.node (linux-x64 with glibc).
  */
 export function loadCudaAddon(): { addon?: CudaAddon; reason?: string } {
   if (cuda) return cuda;
-  const file = process.env.GRADLOOP_CUDA_ADDON || path.join(root, 'build', 'cuda', 'gradloop_cuda.node');
-  if (!fs.existsSync(file)) {
-    cuda = { reason: 'this gradloop has no CUDA support (its native code was built without nvcc; the prebuilt package is CPU-only)' };
+  const candidates = [
+    process.env.GRADLOOP_CUDA_ADDON,
+    path.join(root, 'build', 'cuda', 'gradloop_cuda.node'),
+    libc().startsWith('glibc') ? path.join(root, 'prebuilds', 'cuda', `${process.platform}-${process.arch}`, 'gradloop_cuda.node') : undefined,
+  ];
+  const file = candidates.find((f): f is string => !!f && fs.existsSync(f));
+  if (!file) {
+    cuda = { reason: `this gradloop has no CUDA support for ${process.platform}-${process.arch} (${libc()}): no prebuilt CUDA addon, and its native code was built without nvcc` };
   } else {
     try {
       cuda = { addon: createRequire(import.meta.url)(file) as CudaAddon };

@@ -15,6 +15,9 @@ const isRoot = process.getuid?.() === 0;
 // The prebuild is linux-x64 glibc only, and building it needs root (debootstrap, chroot) unless
 // the build root already exists.
 const canBuild = process.platform === 'linux' && process.arch === 'x64' && (isRoot || existsSync(path.join(buildRoot, 'usr/bin/g++')));
+// Where this machine has a CUDA toolkit, the prebuild also makes the CUDA addon (scripts/prebuild/).
+const cudaHome = process.env.GRADLOOP_CUDA_HOME ?? process.env.CUDA_HOME ?? '/usr/local/cuda';
+const hasCudaToolkit = existsSync(path.join(cudaHome, 'bin/nvcc')) && existsSync(path.join(cudaHome, 'include/cuda_runtime.h'));
 const run = (cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   execFileSync(cmd, args, { cwd: options.cwd ?? repo, env: options.env ?? process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
 
@@ -23,6 +26,7 @@ describe('installing the packed package as a user would', () => {
     // 1. The release binary, with its own checks (glibc <= 2.28, no libraries beyond glibc).
     const built = run('bash', ['scripts/prebuild/run.sh']);
     expect(built).toMatch(/node\.napi\.glibc\.node: \d+ bytes, newest glibc symbol GLIBC_2\.(1\d|2[0-8])\b/);
+    if (hasCudaToolkit) expect(built).toMatch(/cuda\/linux-x64\/gradloop_cuda\.node: \d+ bytes, newest glibc symbol GLIBC_2\.(1\d|2[0-8])\b/);
     const binary = path.join(repo, 'prebuilds/linux-x64/node.napi.glibc.node');
     const newest = run('objdump', ['-T', binary]).match(/GLIBC_[\d.]+/g)!.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).pop()!;
     expect(newest.localeCompare('GLIBC_2.28', 'en', { numeric: true })).toBeLessThanOrEqual(0);
@@ -34,6 +38,7 @@ describe('installing the packed package as a user would', () => {
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'prebuilds/linux-x64/node.napi.glibc.node', 'native/core/program.cc', 'native/cpu/parallel.cc', 'dist/cli.js', 'data/mnist/images-idx3-ubyte.gz', 'data/mnist/labels-idx1-ubyte.gz', 'CMakeLists.txt', 'binding.gyp', 'README.md', 'LICENSE', 'package.json'])
       expect(files).toContain(f);
+    if (hasCudaToolkit) expect(files).toContain('prebuilds/cuda/linux-x64/gradloop_cuda.node');
     expect(files.filter((f) => /^(test|bench|build|src|examples|scripts)\//.test(f))).toEqual([]);
     const tarball = path.join(work, packed.filename);
 
@@ -63,8 +68,8 @@ model.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'softm
   const onnx = await model.exportOnnx('xor.onnx');
   const report = await verifyOnnx(model, onnx, x);
   const maps = require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n');
-  const binary = maps.map((l) => l.trim().split(/\\s+/)[5]).find((p) => p && p.includes('/gradloop/') && p.endsWith('.node'));
-  console.log(JSON.stringify({ accuracy: history.history.accuracy.at(-1), passed: report.passed, maxAbsDiff: report.maxAbsDiff, binary }));
+  const binaries = [...new Set(maps.map((l) => l.trim().split(/\\s+/)[5]).filter((p) => p && p.includes('/gradloop/') && p.endsWith('.node')))];
+  console.log(JSON.stringify({ accuracy: history.history.accuracy.at(-1), passed: report.passed, maxAbsDiff: report.maxAbsDiff, binaries }));
 })();`;
     writeFileSync(path.join(project, 'esm.mjs'), body(`import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nimport { layers, optimizers, sequential, tensor, verifyOnnx } from 'gradloop';`));
     writeFileSync(path.join(project, 'cjs.cjs'), body(`const { layers, optimizers, sequential, tensor, verifyOnnx } = require('gradloop');`));
@@ -72,16 +77,26 @@ model.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'softm
       const result = JSON.parse(run(process.execPath, [script], { cwd: project, env }).trim().split('\n').pop()!);
       expect(result, script).toMatchObject({ accuracy: 1, passed: true });
       expect(result.maxAbsDiff).toBeLessThan(1e-4);
-      // The prebuild was loaded, and it carries OpenBLAS inside it.
-      expect(result.binary).toBe(path.join(project, 'node_modules/gradloop/prebuilds/linux-x64/node.napi.glibc.node'));
-      const ldd = run('ldd', [result.binary]);
+      // The prebuild was loaded, and it carries OpenBLAS inside it; compile's device 'auto' also
+      // loaded the prebuilt CUDA addon to look for a GPU (where the prebuild made one).
+      const cpuPrebuild = path.join(project, 'node_modules/gradloop/prebuilds/linux-x64/node.napi.glibc.node');
+      const cudaPrebuild = path.join(project, 'node_modules/gradloop/prebuilds/cuda/linux-x64/gradloop_cuda.node');
+      expect(result.binaries.sort()).toEqual(hasCudaToolkit ? [cudaPrebuild, cpuPrebuild].sort() : [cpuPrebuild]);
+      const ldd = run('ldd', [cpuPrebuild]);
       expect(ldd).not.toMatch(/openblas|libgomp|libstdc\+\+|libgcc_s/);
     }
 
     // 5. The `gradloop` command from node_modules/.bin: info, and a short run on the bundled digits
     // (data/ shipped, resvg's prebuilt renderer installed, onnxruntime verifying the export).
     const gradloop = path.join(project, 'node_modules/.bin/gradloop');
-    expect(run(gradloop, ['info'], { cwd: project, env })).toMatch(/^gradloop \d+\.\d+\.\d+\n[\s\S]*BLAS: OpenBLAS/);
+    const info = run(gradloop, ['info'], { cwd: project, env });
+    expect(info).toMatch(/^gradloop \d+\.\d+\.\d+\n[\s\S]*BLAS: OpenBLAS/);
+    // The prebuilt CUDA addon loads without a driver, toolkit or compiler and says why no GPU is usable.
+    if (hasCudaToolkit) {
+      expect(info).toMatch(/\(no usable GPU: (no NVIDIA driver is installed|no NVIDIA GPU was found|the NVIDIA driver supports)|\(device 'auto' trains on cuda:0\)/);
+      const ldd = run('ldd', [path.join(project, 'node_modules/gradloop/prebuilds/cuda/linux-x64/gradloop_cuda.node')]);
+      expect(ldd).not.toMatch(/libcudart|libcublas|libstdc\+\+|libgcc_s/);
+    }
     const config = { name: 'tiny', data: { source: 'mnist', testSize: 0.2, seed: 1 }, model: { layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 10 }] }, compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] }, fit: { epochs: 2, batchSize: 64, seed: 1 } };
     writeFileSync(path.join(project, 'run.json'), JSON.stringify(config));
     const trained = run(gradloop, ['train', '--config', 'run.json'], { cwd: project, env });

@@ -33,9 +33,27 @@ if [ -f "$host_blas" ] && [ -f "$host_include/cblas.h" ]; then
   blas_args="-DBLAS_LIBRARIES=/gradloop-build/openblas/lib/libopenblas.a -DCBLAS_INCLUDE_DIR=/gradloop-build/openblas/include"
 fi
 
+# The CUDA addon too, when this machine has a CUDA toolkit: it is copied into the root once (315 MB
+# for CUDA 13.0) and nvcc runs there with bullseye's gcc 10 and glibc, as the CPU addon's build does;
+# the CUDA runtime is linked statically, so the addon needs glibc alone (run.sh checks).
+cuda_args="-DGRADLOOP_CUDA=OFF"
+# The toolkit: $GRADLOOP_CUDA_HOME, $CUDA_HOME, or what /usr/local/cuda points to (a `nvcc` on
+# PATH may be a wrapper script elsewhere).
+host_cuda=${GRADLOOP_CUDA_HOME:-${CUDA_HOME:-$(readlink -f /usr/local/cuda 2>/dev/null || true)}}
+if [ -n "$host_cuda" ] && [ -x "$host_cuda/bin/nvcc" ] && [ -f "$host_cuda/include/cuda_runtime.h" ]; then
+  toolkit=$(basename "$host_cuda")
+  [ -x "$root/usr/local/$toolkit/bin/nvcc" ] || cp -a "$host_cuda" "$root/usr/local/"
+  cuda_args="-DCMAKE_CUDA_COMPILER=/usr/local/$toolkit/bin/nvcc"
+fi
+
 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root /bin/sh -c "
-  cmake -S /gradloop-build -B /gradloop-build/out -DCMAKE_BUILD_TYPE=Release -DGRADLOOP_PREBUILD=ON $blas_args \
+  cmake -S /gradloop-build -B /gradloop-build/out -DCMAKE_BUILD_TYPE=Release -DGRADLOOP_PREBUILD=ON $blas_args $cuda_args \
     -DCMAKE_JS_INC=/gradloop-build/include/node -DNODE_ADDON_API_DIR=/gradloop-build/include/addon >/dev/null &&
   cmake --build /gradloop-build/out -j $(nproc)"
 mkdir -p "$out"
 cp "$stage/out/gradloop.node" "$out/gradloop.node"
+# Beside, not in build/Release: prebuildify packs that one; run.sh places this one itself.
+if [ -f "$stage/out/cuda/gradloop_cuda.node" ]; then
+  mkdir -p "$PWD/build/cuda"
+  cp "$stage/out/cuda/gradloop_cuda.node" "$PWD/build/cuda/gradloop_cuda.node"
+fi
