@@ -43,15 +43,18 @@ Napi::Value Devices(const Napi::CallbackInfo& info) {
 }
 
 cuda::CudaBackend& backendFor(int index, bool tf32) {
+  // useDevice runs before every Dataset a fit creates (each streamed batch, each staged piece):
+  // an existing backend is returned without asking the driver about every device again.
+  if (auto found = backends.find({index, tf32}); found != backends.end()) return *found->second;
   const cuda::DeviceList list = cuda::listDevices();
   if (index < 0 || index >= static_cast<int>(list.devices.size()))
     throw RangeError("there is no CUDA device cuda:" + std::to_string(index) + " (" +
                      (list.devices.empty() ? "no devices: " + list.reason
                                            : std::to_string(list.devices.size()) + " device(s), cuda:0 to cuda:" +
                                                  std::to_string(list.devices.size() - 1)) + ")");
-  auto& slot = backends[{index, tf32}];
-  if (!slot) slot = std::make_unique<cuda::CudaBackend>(index, tf32);
-  return *slot;
+  // Constructed before it is stored: a failure (no cuBLAS) leaves no empty entry behind.
+  auto backend = std::make_unique<cuda::CudaBackend>(index, tf32);
+  return *(backends[{index, tf32}] = std::move(backend));
 }
 
 // useDevice(index, tf32): the device (and matmul precision) the next Dataset/Program is created on.
