@@ -100,8 +100,9 @@ export interface NativeAddon {
     yShape?: number[],
   ) => NativeDataset;
   Program: new (spec: ProgramSpec) => NativeProgram;
-  info(): { backend: string; blas: string; threads: number };
+  info(): { backend: string; blas: string; threads: number; flushDenormals: boolean };
   setThreads(threads: number): void;
+  setFlushDenormals(on: boolean): void;
   sgemmGflops(m: number, n: number, k: number, seconds: number, transA?: boolean, transB?: boolean): number;
 }
 

@@ -14,6 +14,7 @@ import type { NodeSpec } from '../src/native.js';
 import { onnx } from '../src/onnx/proto.js';
 import { Random } from '../src/random.js';
 import { VERSION } from '../src/version.js';
+import { float32Tolerance } from './helpers/tolerance.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gradloop-onnx-'));
 const file = (name: string) => path.join(dir, name);
@@ -24,10 +25,13 @@ function rows(n: number, shape: number[], seed = 1): Tensor {
   return tensor(Float32Array.from({ length: n * per }, () => r.normal()), [n, ...shape]);
 }
 
+// The layer cases below reduce over at most 32 inputs, through at most 4 layers.
+const LAYER_TOLERANCE = float32Tolerance(32, 4);
+
 async function roundTrip(model: Sequential, x: Tensor, opset = 17) {
   const target = file(`${model.name}-${opset}.onnx`);
   await model.exportOnnx(target, { opset });
-  return verifyOnnx(model, target, x);
+  return verifyOnnx(model, target, x, LAYER_TOLERANCE);
 }
 
 const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const;
@@ -58,7 +62,6 @@ describe('every layer maps to ONNX and matches gradloop in onnxruntime', () => {
     for (const n of [1, 37]) {
       const report = await roundTrip(model, rows(n, shape));
       expect(report.passed, JSON.stringify(report.worst)).toBe(true);
-      expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5);
       expect(report.argmaxAgreement).toBe(1);
       expect(report.rows).toBe(n);
       for (const op of ops) expect(report.ops).toContain(op);
@@ -72,8 +75,7 @@ describe('every layer maps to ONNX and matches gradloop in onnxruntime', () => {
     for (const n of [1, 37]) {
       const ids = tensor(Int32Array.from({ length: n * 5 }, () => r.int(11)), [n, 5], 'int32');
       const report = await roundTrip(model, ids);
-      expect(report.passed).toBe(true);
-      expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+      expect(report.passed, JSON.stringify(report.worst)).toBe(true);
       expect(report.ops).toEqual(['Gather', 'Flatten', 'Gemm']);
     }
   });
@@ -193,13 +195,13 @@ describe('a trained MNIST model', () => {
     await model.exportOnnx(file('mnist.onnx'));
   }, 120_000);
 
-  it('gives the same logits (max abs diff <= 1e-5) and argmax on every row, at batch sizes 1 and 37', async () => {
+  it('gives the same logits (within float32 rounding over 784-512-256 sums) and argmax on every row, at batch sizes 1 and 37', async () => {
     for (const n of [1, 37]) {
       const sample = tensor(xTest.data.slice(0, n * 784), [n, 784]);
-      const report = await verifyOnnx(model, file('mnist.onnx'), sample);
-      expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+      // Three layers reducing over up to 784 inputs: rtol 4e-5, and the logits reach about 30.
+      const report = await verifyOnnx(model, file('mnist.onnx'), sample, float32Tolerance(784, 3));
+      expect(report.passed, JSON.stringify(report.worst)).toBe(true);
       expect(report.argmaxAgreement).toBe(1);
-      expect(report.passed).toBe(true);
     }
   });
 

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeScratchProject } from './helpers/scratch-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const buildRoot = process.env.GRADLOOP_BUILD_ROOT ?? '/var/cache/gradloop/bullseye';
@@ -46,15 +47,17 @@ describe('installing the packed package as a user would', () => {
     const bin = path.join(work, 'bin');
     mkdirSync(bin);
     symlinkSync(process.execPath, path.join(bin, 'node'));
-    const env = { HOME: process.env.HOME, PATH: bin, npm_config_update_notifier: 'false' };
+    // An empty npm cache of its own: the install may not use anything an earlier install left.
+    const env = { HOME: process.env.HOME, PATH: bin, npm_config_update_notifier: 'false', npm_config_cache: path.join(work, 'npm-cache') };
     for (const tool of ['cc', 'c++', 'g++', 'gcc', 'make', 'cmake'])
       expect(spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env }).status).not.toBe(0);
     const project = path.join(work, 'app');
     mkdirSync(project);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    // Offline, from a lockfile whose every dependency (gradloop's and onnxruntime-node's) is a
+    // tarball packed from the repository's node_modules: no registry, no npm cache involved.
+    writeScratchProject(repo, project, { tarball, integrity: packed.integrity }, ['onnxruntime-node']);
     const npmCli = path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/bin/npm-cli.js');
-    const ortVersion = JSON.parse(readFileSync(path.join(repo, 'node_modules/onnxruntime-node/package.json'), 'utf8')).version;
-    run(process.execPath, [npmCli, 'install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball, `onnxruntime-node@${ortVersion}`], { cwd: project, env });
+    run(process.execPath, [npmCli, 'ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: project, env });
     expect(existsSync(path.join(project, 'node_modules/gradloop/build'))).toBe(false); // nothing was compiled
 
     // 4. The program, as ESM and as CommonJS.

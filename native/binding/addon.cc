@@ -2,6 +2,7 @@
 // about the native build (BLAS, threads) plus the sgemm ceiling benchmark.
 #include <napi.h>
 
+#include "../core/float_mode.h"
 #include "../cpu/cpu_backend.h"
 #include "convert.h"
 #include "objects.h"
@@ -22,7 +23,16 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("backend", "cpu");
   o.Set("blas", blasConfig());
   o.Set("threads", blasThreads());
+  o.Set("flushDenormals", flushDenormals());
   return o;
+}
+
+// setFlushDenormals(on): flush-to-zero and denormals-are-zero in every later native call.
+void SetFlushDenormals(const Napi::CallbackInfo& info) {
+  runOrThrow(info.Env(), [&] {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw TypeError("setFlushDenormals: on must be a boolean");
+    setFlushDenormals(info[0].As<Napi::Boolean>().Value());
+  });
 }
 
 void SetThreads(const Napi::CallbackInfo& info) {
@@ -52,6 +62,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Program", ProgramWrap::Define(env));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setFlushDenormals", Napi::Function::New(env, SetFlushDenormals));
   exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   return exports;
 }

@@ -9,9 +9,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
+#include "../core/float_mode.h"
 #include "../core/tensor.h"
 #include "simd.h"
 
@@ -22,7 +25,9 @@ CpuBackend::CpuBackend() {
   // tiny predict()), later multi-threaded GEMMs gave different bits than in a process whose
   // first GEMM was threaded, so the same seeded training differed between processes
   // (test/float-mode.test.ts). One threaded product at start-up puts every process in the
-  // same state; it costs well under a millisecond.
+  // same state; it costs well under a millisecond. It runs in the steps' floating-point mode, so
+  // OpenBLAS's threads are created in that mode now rather than re-created at the first step.
+  CanonicalFloatMode mode;
   std::vector<float> a(256 * 256, 0.5f), c(256 * 256);
   gemm(false, false, 256, 256, 256, 1.0f, a.data(), 256, a.data(), 256, 0.0f, c.data(), 256);
 }
@@ -58,6 +63,34 @@ int activeBlasThreads = 0;
 // Below this many FLOPs a product runs on one thread: measured on the benchmark's shapes
 // (bench/NOTES.md), two threads only pay off from about 16M FLOPs (256x256x256 is 34M).
 constexpr int64_t kGemmParallelFlops = 16'000'000;
+
+#if defined(__x86_64__) || defined(__i386__)
+// OpenBLAS's worker threads keep the floating-point mode (MXCSR) of the thread that created them:
+// the addon's loader thread, with flush-to-zero off. OpenBLAS has no call to change it, so when a
+// threaded product runs in another mode than its workers have, they are shut down (the same call
+// OpenBLAS makes around fork) and the product re-creates them from this thread, in its mode. That
+// happens at the first threaded product, and again only if setFlushDenormals changes the mode.
+// Products on one thread run on the caller and need nothing. The lock keeps a re-creation from
+// overlapping another model's product on another thread.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));  // absent from OpenMP builds
+std::shared_mutex blasThreadsLock;
+std::atomic<unsigned> blasThreadsMode{_mm_getcsr()};
+
+std::shared_lock<std::shared_mutex> blasThreadsInCallersMode() {
+  const unsigned mode = _mm_getcsr();
+  if (blasThreadsMode.load(std::memory_order_acquire) != mode && blas_thread_shutdown_) {
+    std::unique_lock<std::shared_mutex> exclusive(blasThreadsLock);
+    if (blasThreadsMode.load(std::memory_order_relaxed) != mode) {
+      blas_thread_shutdown_();
+      blasThreadsMode.store(mode, std::memory_order_release);
+    }
+  }
+  return std::shared_lock<std::shared_mutex>(blasThreadsLock);
+}
+#else
+std::shared_mutex blasThreadsLock;
+std::shared_lock<std::shared_mutex> blasThreadsInCallersMode() { return std::shared_lock<std::shared_mutex>(blasThreadsLock); }
+#endif
 }  // namespace
 
 void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
@@ -67,6 +100,8 @@ void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
     openblas_set_num_threads(want);
     activeBlasThreads = want;
   }
+  std::shared_lock<std::shared_mutex> modeKept;
+  if (want > 1) modeKept = blasThreadsInCallersMode();
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));

@@ -9,8 +9,14 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define GRADLOOP_CPU_RELAX() _mm_pause()
+// A region runs in the caller's floating-point mode (flush-to-zero or not, core/float_mode.h).
+#define GRADLOOP_GET_FLOAT_MODE() _mm_getcsr()
+#define GRADLOOP_SET_FLOAT_MODE(mode) \
+  if (_mm_getcsr() != (mode)) _mm_setcsr(mode)
 #else
 #define GRADLOOP_CPU_RELAX() std::this_thread::yield()
+#define GRADLOOP_GET_FLOAT_MODE() 0u
+#define GRADLOOP_SET_FLOAT_MODE(mode) (void)(mode)
 #endif
 
 namespace gradloop {
@@ -36,6 +42,7 @@ class Pool {
       workers_.back().detach();  // the pool lives as long as the process
     }
     fn_ = &fn;
+    floatMode_ = GRADLOOP_GET_FLOAT_MODE();
     blocks_ = blocks;
     threads_ = threads;
     // Every worker acknowledges every region, taking part or not, so none can still be reading
@@ -61,6 +68,7 @@ class Pool {
       }
       seen = now;
       const int part = index + 1;  // range 0 is the caller's
+      GRADLOOP_SET_FLOAT_MODE(floatMode_);
       if (part < threads_) (*fn_)(blocks_ * part / threads_, blocks_ * (part + 1) / threads_);
       pending_.fetch_sub(1, std::memory_order_release);
     }
@@ -74,6 +82,7 @@ class Pool {
   std::condition_variable wake_;
   // The current region, published by generation_'s release and read after its acquire.
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
+  unsigned floatMode_ = 0;
   int64_t blocks_ = 0;
   int threads_ = 1;
 };
