@@ -23,8 +23,11 @@ const PYTHON = '/usr/bin/python3'; // Debian's python3-torch installs for the sy
 const here = path.dirname(new URL(import.meta.url).pathname);
 const peers = path.join(here, 'peers');
 const resultsDir = path.join(here, 'results');
-// PyTorch at its fastest fair setting: OpenBLAS single-threaded under torch's own pool.
-const torchEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
+// PyTorch at its fastest fair setting: OpenBLAS single-threaded under torch's own pool, and the
+// same OpenBLAS kernel set gradloop runs (Debian's torch calls the system OpenBLAS, which would
+// otherwise fall back to generic kernels on CPUs newer than it, as gradloop's did before it chose
+// by features: src/blas-kernels.ts).
+const torchEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? backendInfo().blasCore };
 
 type Sample = { system: string; workload: string; samplesPerSec: number; peakRssMb: number; threads?: number; version?: string; steps: number };
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -179,7 +182,7 @@ const date = new Date().toISOString().slice(0, 10);
 const result = {
   date: new Date().toISOString(), host: hostname(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length,
   versions: { gradloop: VERSION, node: process.version, blas: backendInfo().blas, pytorch: torchVersion, tfjs: tfjsThere ? '4.22.0' : null },
-  settings: { rounds: ROUNDS, seconds: SECONDS, threads: backendInfo().threads, openblasEnvironment: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OPENBLAS_'))), pytorch: 'OPENBLAS_NUM_THREADS=1, set_flush_denormal(True), zero_grad(set_to_none=False), best of 1 and 2 torch threads', tfjs: 'trainOnBatch on tf.gather-ed batches; wasm with 2 threads' },
+  settings: { rounds: ROUNDS, seconds: SECONDS, threads: backendInfo().threads, openblasEnvironment: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('OPENBLAS_'))), blasKernels: backendInfo().blasCore, cpuFeatures: backendInfo().cpuFeatures, pytorch: `OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE=${torchEnv.OPENBLAS_CORETYPE}, set_flush_denormal(True), zero_grad(set_to_none=False), best of 1 and 2 torch threads`, tfjs: 'trainOnBatch on tf.gather-ed batches; wasm with 2 threads' },
   tfjsNode: { summary: tfjsNodeSummary, log: tfjsNodeAttempt },
   sgemmPeakGflops: +peak.toFixed(1),
   ceilings,

@@ -42,6 +42,10 @@ if (gpu) {
 const info = backendInfo();
 const ceiling = sgemm(gpu ? 8192 : 1024, gpu ? 8192 : 1024, gpu ? 8192 : 1024, 1.0);
 console.log(JSON.stringify({ kind: 'ceiling', sgemm: gpu ? '8192^3 (cuBLAS)' : '1024^3', gflops: +ceiling.toFixed(1), threads: info.threads, blas: gpu ? 'cuBLAS' : info.blas }));
+if (!gpu) {
+  console.log(JSON.stringify({ kind: 'cpu', cpu: info.cpu, features: info.cpuFeatures, blasKernels: info.blasCore, chosenBy: info.blasCoreChosenBy, flushDenormals: info.flushDenormals }));
+  if (info.blasWarning) console.error(`bench: warning: ${info.blasWarning}`);
+}
 
 const selected = WORKLOADS.filter((w) => (only.length ? only.includes(w.name) : gpu || !w.gpuOnly));
 for (const w of selected) {

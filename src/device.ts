@@ -2,6 +2,7 @@
 // addon (built only where nvcc was found; usable where a device, a driver and cuBLAS are).
 // compile({ device: 'auto' }) picks the GPU when one is usable and otherwise the CPU, saying why.
 import os from 'node:os';
+import { blasKernelWarning } from './blas-kernels.js';
 import { type CudaAddon, loadCudaAddon, native, type NativeDataset, type NativeProgram, type ProgramSpec } from './native.js';
 import { describe } from './validate.js';
 
@@ -138,4 +139,16 @@ export function resolveDevice(request: unknown, precision: Precision): { device:
       `compile: device '${request}' is not usable: ${reason}. Use device: 'auto' to run on a GPU when there is one and on the CPU otherwise, or device: 'cpu'.`,
     );
   return { device };
+}
+
+let blasWarned = false;
+/**
+ * The warning about slow BLAS kernels (blas-kernels.ts), the first time a verbose CPU fit asks in
+ * this process; undefined afterwards, and when the kernels suit the CPU.
+ */
+export function blasWarningOnce(): string | undefined {
+  if (blasWarned) return undefined;
+  blasWarned = true;
+  const warning = blasKernelWarning(native.info().blasCore);
+  return warning && `Warning: ${warning}`;
 }

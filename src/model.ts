@@ -10,7 +10,7 @@ import { Dataset } from './data/dataset.js';
 import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
 import type { NativeProgram, NodeSpec, ProgramSpec } from './native.js';
-import { checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from './device.js';
+import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from './device.js';
 import { getOptimizer, type Optimizer, optimizerFromConfig } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { formatSummary } from './summary.js';
@@ -269,8 +269,9 @@ export class Sequential {
     }
     this.fitting = true;
     try {
-      const deviceNote = options.verbose === 0 ? undefined : this.deviceNote;
+      let deviceNote = options.verbose === 0 ? undefined : this.deviceNote;
       if (deviceNote) this.deviceNote = undefined; // said once per compile
+      if (options.verbose !== 0 && this.device === 'cpu') deviceNote = [deviceNote, blasWarningOnce()].filter(Boolean).join('\n') || undefined;
       const tracking = { resume, deviceNote, onPosition: (p: TrainingPosition) => (this.position = p) };
       const history = await fitLoop(this, this.build(), compiled, data, options, tracking);
       const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));

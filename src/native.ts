@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import nodeGypBuild from 'node-gyp-build';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BlasCoreChoice, loadWithBestBlasCore } from './blas-kernels.js';
 
 export type NativeDType = 'float32' | 'int32';
 
@@ -100,7 +101,7 @@ export interface NativeAddon {
     yShape?: number[],
   ) => NativeDataset;
   Program: new (spec: ProgramSpec) => NativeProgram;
-  info(): { backend: string; blas: string; threads: number; flushDenormals: boolean };
+  info(): { backend: string; blas: string; blasCore: string; threads: number; flushDenormals: boolean };
   setThreads(threads: number): void;
   setFlushDenormals(on: boolean): void;
   sgemmGflops(m: number, n: number, k: number, seconds: number, transA?: boolean, transB?: boolean): number;
@@ -116,9 +117,11 @@ function libc(): string {
 // src/native.ts and dist/index.* both sit one folder below the package root.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function load(): NativeAddon {
+function load(): { addon: NativeAddon; blasCore: BlasCoreChoice } {
   try {
-    return nodeGypBuild(root) as NativeAddon;
+    // OpenBLAS initialises as the addon loads: the kernel set is chosen now (blas-kernels.ts).
+    const { value, choice } = loadWithBestBlasCore(() => nodeGypBuild(root) as NativeAddon);
+    return { addon: value, blasCore: choice };
   } catch (err) {
     // Say what was looked for, what exists, and the way out, instead of a bare dlopen message.
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -138,7 +141,10 @@ function load(): NativeAddon {
   }
 }
 
-export const native: NativeAddon = load();
+const loaded = load();
+export const native: NativeAddon = loaded.addon;
+/** How the CPU backend's OpenBLAS kernel set was chosen when the addon loaded. */
+export const blasCoreChoice: BlasCoreChoice = loaded.blasCore;
 
 /** The CUDA addon (native/cuda/addon.cc): the same classes on a GPU, plus device facts. */
 export interface CudaAddon {

@@ -1,10 +1,37 @@
 // Facts about, and settings of, the native runtime.
-import { native } from './native.js';
+import os from 'node:os';
+import { type BlasCoreChoice, blasKernelWarning, cpuFeatures, featureSummary } from './blas-kernels.js';
+import { blasCoreChoice, native } from './native.js';
 import { checkInteger } from './validate.js';
 
-/** The backend in use and its BLAS build, e.g. { backend: 'cpu', blas: 'OpenBLAS 0.3.21 ...', threads: 2 }. */
-export function backendInfo(): { backend: string; blas: string; threads: number; flushDenormals: boolean } {
-  return native.info();
+export interface BackendInfo {
+  backend: string;
+  /** OpenBLAS's build line, e.g. 'OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64'. */
+  blas: string;
+  /** The OpenBLAS kernel set in use, e.g. 'Cooperlake', 'SkylakeX', 'Haswell', 'Zen'. */
+  blasCore: string;
+  /** Who chose it: gradloop by the CPU's features, the user's OPENBLAS_CORETYPE, or OpenBLAS's own detection. */
+  blasCoreChosenBy: BlasCoreChoice['chosenBy'];
+  /** The CPU's model name and the instruction-set extensions that matter for the kernels. */
+  cpu: string;
+  cpuFeatures: string;
+  /** Set when the kernel set is far below what the CPU can do (a generic SSE set on an AVX2/AVX-512 CPU). */
+  blasWarning?: string;
+  threads: number;
+  flushDenormals: boolean;
+}
+
+/** The backend in use, its BLAS build and kernel set, the CPU, threads and float mode. */
+export function backendInfo(): BackendInfo {
+  const n = native.info();
+  const cpu = cpuFeatures();
+  const warning = blasKernelWarning(n.blasCore, cpu);
+  return {
+    backend: n.backend, blas: n.blas, blasCore: n.blasCore, blasCoreChosenBy: blasCoreChoice.chosenBy,
+    cpu: cpu?.name ?? os.cpus()[0]?.model?.trim() ?? 'unknown CPU', cpuFeatures: cpu ? featureSummary(cpu) : 'unknown',
+    ...(warning ? { blasWarning: warning } : {}),
+    threads: n.threads, flushDenormals: n.flushDenormals,
+  };
 }
 
 /** Threads used by the CPU backend's matrix products (default: the OpenBLAS default, one per core). */

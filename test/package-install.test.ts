@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bestBlasCore, cpuFeatures } from '../src/blas-kernels.js';
 import { writeScratchProject } from './helpers/scratch-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -94,6 +95,10 @@ model.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'softm
     const gradloop = path.join(project, 'node_modules/.bin/gradloop');
     const info = run(gradloop, ['info'], { cwd: project, env });
     expect(info).toMatch(/^gradloop \d+\.\d+\.\d+\n[\s\S]*BLAS: OpenBLAS/);
+    // The prebuild's static OpenBLAS runs the kernel set chosen by this CPU's features.
+    const cpu = cpuFeatures();
+    const best = cpu && bestBlasCore(cpu);
+    if (best) expect(info).toContain(`BLAS kernels: ${best} (chosen by gradloop from the CPU's features)`);
     // The prebuilt CUDA addon loads without a driver, toolkit or compiler and says why no GPU is usable.
     if (hasCudaToolkit) {
       expect(info).toMatch(/\(no usable GPU: (no NVIDIA driver is installed|no NVIDIA GPU was found|the NVIDIA driver supports)|\(device 'auto' trains on cuda:0\)/);

@@ -22,6 +22,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("backend", "cpu");
   o.Set("blas", blasConfig());
+  o.Set("blasCore", blasCoreName());
   o.Set("threads", blasThreads());
   o.Set("flushDenormals", flushDenormals());
   return o;

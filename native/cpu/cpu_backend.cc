@@ -166,5 +166,6 @@ void openblasSetThreads(int threads) {
   activeBlasThreads = threads;
 }
 const char* blasConfig() { return openblas_get_config(); }
+const char* blasCoreName() { return openblas_get_corename(); }
 
 }  // namespace gradloop

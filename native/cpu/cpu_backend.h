@@ -58,6 +58,8 @@ class CpuBackend final : public Backend {
 // BLAS facts for `gradloop info` and the benchmark's ceiling.
 int blasThreads();
 void openblasSetThreads(int threads);
+// The kernel set OpenBLAS chose (or was told, OPENBLAS_CORETYPE) at load time, e.g. "Cooperlake".
+const char* blasCoreName();
 const char* blasConfig();
 
 }  // namespace gradloop

@@ -93,6 +93,10 @@ export function info(log: (line: string) => void): void {
   log(`node ${process.version} (Node-API ${process.versions.napi}), ${process.platform}-${process.arch}`);
   log(`backend: ${b.backend}`);
   log(`BLAS: ${b.blas}`);
+  const chosenBy = { gradloop: "chosen by gradloop from the CPU's features", OPENBLAS_CORETYPE: 'set by OPENBLAS_CORETYPE', OpenBLAS: "OpenBLAS's own detection" }[b.blasCoreChosenBy];
+  log(`BLAS kernels: ${b.blasCore} (${chosenBy}); CPU: ${b.cpu} with ${b.cpuFeatures}`);
+  if (b.blasWarning) log(`warning: ${b.blasWarning}`);
+  log(`float mode: ${b.flushDenormals ? 'flush-to-zero (denormals flushed; setFlushDenormals(false) for IEEE)' : 'IEEE (denormals kept)'}`);
   log('devices:');
   for (const d of devices()) {
     if (d.type === 'cpu') log(`  cpu: ${d.name}, ${os.availableParallelism()} cores, ${d.threads} threads in use`);
