@@ -12,7 +12,7 @@ export { optimizers, Optimizer, type SgdOptions, type AdamOptions } from './opti
 export { initializers, type Initializer, type InitializerName } from './initializers.js';
 export { History, type Callback, type Logs } from './callbacks.js';
 export type { LossName } from './losses.js';
-export { backendInfo, setNumThreads, getNumThreads, setFlushDenormals, getFlushDenormals } from './runtime.js';
+export { backendInfo, setNumThreads, getNumThreads, setFlushDenormals, getFlushDenormals, setMemoryCheck } from './runtime.js';
 export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/verify.js';
 export type { ExportOnnxOptions } from './onnx/export.js';
 export type { TrainingSummary } from './model.js';

@@ -12,7 +12,7 @@ import type { Optimizer } from './optimizers.js';
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { createProgress } from './progress.js';
 import { Tensor } from './tensor.js';
-import { checkInteger, checkKeys, checkNumber, describe } from './validate.js';
+import { checkInteger, checkKeys, checkNumber, describe, MAX_BATCH_SIZE } from './validate.js';
 
 export interface FitOptions {
   /** Epochs to train (default 1). With initialEpoch, the epoch to stop at. */
@@ -111,7 +111,7 @@ export async function fitLoop(
   if (typeof options !== 'object' || options === null) throw new TypeError('fit: options must be an object');
   checkKeys(options, 'fit', FIT_KEYS);
   const epochs = checkInteger(options.epochs ?? 1, 'fit: epochs', 1);
-  const batchSize = checkInteger(options.batchSize ?? 32, 'fit: batchSize', 1);
+  const batchSize = checkInteger(options.batchSize ?? 32, 'fit: batchSize', 1, MAX_BATCH_SIZE);
   const resume = tracking?.resume;
   const initialEpoch = resume ? resume.epoch : checkInteger(options.initialEpoch ?? 0, 'fit: initialEpoch', 0);
   const accumulateSteps = checkInteger(options.accumulateSteps ?? 1, 'fit: accumulateSteps', 1);
@@ -159,7 +159,7 @@ export async function fitLoop(
       valY = sliceRows(y, total - valRows, total);
     }
   }
-  const validationBatchSize = checkInteger(options.validationBatchSize ?? batchSize, 'fit: validationBatchSize', 1);
+  const validationBatchSize = checkInteger(options.validationBatchSize ?? batchSize, 'fit: validationBatchSize', 1, MAX_BATCH_SIZE);
 
   // ---- data into native memory, once ----
   const program = built.program;

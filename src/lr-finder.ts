@@ -7,7 +7,7 @@ import type { Sequential } from './model.js';
 import { stepStride } from './native.js';
 import { freshSeed, Random } from './random.js';
 import type { Tensor } from './tensor.js';
-import { checkInteger, checkKeys, checkNumber } from './validate.js';
+import { checkInteger, checkKeys, checkNumber, MAX_BATCH_SIZE } from './validate.js';
 
 export interface FindLearningRateOptions {
   /** Rate of the first step (default 1e-7). */
@@ -43,7 +43,7 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
   const minRate = checkNumber(options.minRate ?? 1e-7, 'findLearningRate: minRate', { min: 0, minExclusive: true });
   const maxRate = checkNumber(options.maxRate ?? 10, 'findLearningRate: maxRate', { min: minRate, minExclusive: true });
   const steps = checkInteger(options.steps ?? 100, 'findLearningRate: steps', 5);
-  const batchSize = checkInteger(options.batchSize ?? 32, 'findLearningRate: batchSize', 1);
+  const batchSize = checkInteger(options.batchSize ?? 32, 'findLearningRate: batchSize', 1, MAX_BATCH_SIZE);
   const beta = checkNumber(options.smoothing ?? 0.98, 'findLearningRate: smoothing', { min: 0, max: 1, maxExclusive: true });
   const divergeFactor = checkNumber(options.divergeFactor ?? 4, 'findLearningRate: divergeFactor', { min: 1, minExclusive: true });
   const seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'findLearningRate: seed', 0);

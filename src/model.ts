@@ -15,7 +15,7 @@ import { getOptimizer, type Optimizer, optimizerFromConfig } from './optimizers.
 import { deriveSeed, freshSeed, Random } from './random.js';
 import { formatSummary } from './summary.js';
 import { Tensor } from './tensor.js';
-import { checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString } from './validate.js';
+import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString, MAX_BATCH_SIZE } from './validate.js';
 import { VERSION } from './version.js';
 
 export interface Weight {
@@ -141,9 +141,13 @@ export class Sequential {
     const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
     let shape = input.shape;
     let dtype = input.dtype;
+    checkElements(input.shape, `layer '${first.name}': inputShape`);
     for (const layer of this.layers) {
-      initial.push(...layer.weightSpecs(shape).map((spec) => ({ spec, layer: layer.name! })));
+      const weights = layer.weightSpecs(shape);
+      for (const w of weights) checkElements(w.shape, `layer '${layer.name}': ${w.suffix}`);
+      initial.push(...weights.map((spec) => ({ spec, layer: layer.name! })));
       const next = layer.computeOutputShape(shape, dtype);
+      checkElements(next, `layer '${layer.name}': output`);
       const made = layer.toNodes(nodes.length, nodes.length + 1);
       nodes.push(...made);
       layerShapes.push(next);
@@ -286,7 +290,7 @@ export class Sequential {
   async evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
     const compiled = this.requireCompiled('evaluate');
     checkKeys(options, 'evaluate', ['batchSize']);
-    const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1);
+    const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
     checkFeatures(x, 'x', built.input);
     checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
@@ -305,7 +309,7 @@ export class Sequential {
   /** Outputs for every sample, [n, ...outputShape], in inference mode (dropout off). Synchronous, as tfjs. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
     checkKeys(options, 'predict', ['batchSize']);
-    const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1);
+    const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
     checkFeatures(x, 'x', built.input);
     const data = built.device.dataset(x.data, x.shape.slice(1));

@@ -101,8 +101,9 @@ export interface NativeAddon {
     yShape?: number[],
   ) => NativeDataset;
   Program: new (spec: ProgramSpec) => NativeProgram;
-  info(): { backend: string; blas: string; blasCore: string; threads: number; flushDenormals: boolean };
+  info(): { backend: string; blas: string; blasCore: string; threads: number; maxThreads: number; flushDenormals: boolean; memoryCheck: boolean };
   setThreads(threads: number): void;
+  setMemoryCheck(on: boolean): void;
   setFlushDenormals(on: boolean): void;
   sgemmGflops(m: number, n: number, k: number, seconds: number, transA?: boolean, transB?: boolean): number;
 }

@@ -36,7 +36,19 @@ export function backendInfo(): BackendInfo {
 
 /** Threads used by the CPU backend's matrix products (default: the OpenBLAS default, one per core). */
 export function setNumThreads(threads: number): void {
-  native.setThreads(checkInteger(threads, 'setNumThreads: threads', 1));
+  // OpenBLAS runs at most its build's MAX_THREADS (64 in Debian's); more would be ignored silently.
+  native.setThreads(checkInteger(threads, 'setNumThreads: threads', 1, native.info().maxThreads));
+}
+
+/**
+ * Whether a model compares its size (weights, gradients, optimizer state, activations at the batch
+ * size) with the memory available before allocating (default on): a model that would not fit is a
+ * RangeError naming the sizes, instead of the process being killed by the system's out-of-memory
+ * killer. `false` allocates anyway (for swap or memory overcommit you know about).
+ */
+export function setMemoryCheck(on: boolean): void {
+  if (typeof on !== 'boolean') throw new TypeError(`setMemoryCheck: on must be true or false, got ${String(on)}`);
+  native.setMemoryCheck(on);
 }
 
 export function getNumThreads(): number {

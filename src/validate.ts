@@ -8,9 +8,14 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
-export function checkInteger(value: unknown, name: string, min: number): number {
+/** The most rows a batch may have (the native engine's sizes are 32-bit for BLAS). */
+export const MAX_BATCH_SIZE = 2 ** 31 - 1;
+
+/** An integer in [min, max]; max defaults to 2^53 - 1, the largest integer a number holds exactly. */
+export function checkInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
     throw new RangeError(`${name} must be an integer >= ${min}, got ${describe(value)}`);
+  if (value > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
   return value;
 }
 
@@ -47,3 +52,17 @@ export const sameShape = (a: readonly number[], b: readonly number[]): boolean =
   a.length === b.length && a.every((d, i) => d === b[i]);
 
 export const shapeString = (s: readonly (number | null)[]): string => `[${s.map((d) => (d === null ? 'null' : d)).join(', ')}]`;
+
+/** The most elements one sample of a tensor, or one weight, may have (BLAS's 32-bit sizes). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Elements of a shape, or a RangeError naming `what` and the shape when they exceed MAX_ELEMENTS. */
+export function checkElements(shape: readonly number[], what: string): number {
+  let n = 1;
+  for (const d of shape) {
+    n *= d;
+    if (n > MAX_ELEMENTS)
+      throw new RangeError(`${what}: shape ${shapeString(shape)} has ${shape.reduce((a, b) => a * b, 1).toExponential(3)} elements, more than the 2^31 - 1 gradloop supports per sample or weight`);
+  }
+  return n;
+}

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "../core/float_mode.h"
+#include "../core/memory_check.h"
 #include "../cpu/cpu_backend.h"
 #include "convert.h"
 #include "objects.h"
@@ -25,7 +26,17 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("blasCore", blasCoreName());
   o.Set("threads", blasThreads());
   o.Set("flushDenormals", flushDenormals());
+  o.Set("memoryCheck", memoryCheck());
+  o.Set("maxThreads", maxBlasThreads());
   return o;
+}
+
+// setMemoryCheck(on): whether programs compare their size with the memory available before allocating.
+void SetMemoryCheck(const Napi::CallbackInfo& info) {
+  runOrThrow(info.Env(), [&] {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw TypeError("setMemoryCheck: on must be a boolean");
+    setMemoryCheck(info[0].As<Napi::Boolean>().Value());
+  });
 }
 
 // setFlushDenormals(on): flush-to-zero and denormals-are-zero in every later native call.
@@ -38,9 +49,7 @@ void SetFlushDenormals(const Napi::CallbackInfo& info) {
 
 void SetThreads(const Napi::CallbackInfo& info) {
   runOrThrow(info.Env(), [&] {
-    double n = numberArg(info, 0, "threads");
-    if (!(n >= 1 && n <= 1024)) throw RangeError("threads must be an integer >= 1");
-    openblasSetThreads(static_cast<int>(n));
+    openblasSetThreads(static_cast<int>(integerArg(info, 0, "threads", 1, maxBlasThreads())));
   });
 }
 
@@ -64,6 +73,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setFlushDenormals", Napi::Function::New(env, SetFlushDenormals));
+  exports.Set("setMemoryCheck", Napi::Function::New(env, SetMemoryCheck));
   exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
   return exports;
 }

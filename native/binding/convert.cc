@@ -92,6 +92,17 @@ double numberArg(const Napi::CallbackInfo& info, size_t i, const std::string& wh
   return info[i].As<Napi::Number>().DoubleValue();
 }
 
+int64_t integerArg(const Napi::CallbackInfo& info, size_t i, const std::string& what, int64_t min, int64_t max) {
+  const double d = numberArg(info, i, what);
+  if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) || d != std::floor(d))
+    throw RangeError(what + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  return static_cast<int64_t>(d);
+}
+
+uint64_t seedArg(const Napi::CallbackInfo& info, size_t i, const std::string& what) {
+  return static_cast<uint64_t>(integerArg(info, i, what, 0, kMaxSafeInteger));
+}
+
 bool catchNative(const std::function<void()>& fn, CaughtError* caught) {
   try {
     fn();

@@ -20,6 +20,10 @@ OptimizerSpec toOptimizerSpec(const Napi::Object& spec);
 // Typed arrays: the element pointer plus a check of the element type.
 const int32_t* int32Data(const Napi::Value& v, const std::string& what, size_t* length);
 double numberArg(const Napi::CallbackInfo& info, size_t i, const std::string& what);
+// An integer argument in [min, max], checked before the cast (never static_cast an out-of-range double).
+int64_t integerArg(const Napi::CallbackInfo& info, size_t i, const std::string& what, int64_t min, int64_t max);
+// A seed: an integer from 0 to 2^53 - 1, as JavaScript numbers hold exactly.
+uint64_t seedArg(const Napi::CallbackInfo& info, size_t i, const std::string& what);
 
 // Which JS error class a message becomes.
 enum class ErrorKind { Error, TypeError, RangeError };

@@ -1,5 +1,7 @@
 #include "objects.h"
 
+#include "../core/memory_check.h"
+
 #include <string>
 #include <vector>
 
@@ -273,7 +275,8 @@ Napi::Value ProgramWrap::TensorShapes(const Napi::CallbackInfo& info) {
 struct StepArgs {
   DatasetWrap* data = nullptr;
   std::vector<int32_t> rows;
-  double learningRate = 0, seed = 0;
+  double learningRate = 0;
+  uint64_t seed = 0;
 };
 
 // rateIndex: where learningRate (then seed) sits; with rateIsArray the caller reads the rates itself.
@@ -287,7 +290,7 @@ static StepArgs parseStepArgs(const Napi::CallbackInfo& info, Program& program, 
     if (n == 0) throw RangeError("a training step needs at least one row");
     a.rows.assign(r, r + n);
     if (!rateIsArray) a.learningRate = numberArg(info, rateIndex, "learningRate");
-    a.seed = numberArg(info, rateIndex + 1, "seed");
+    a.seed = seedArg(info, rateIndex + 1, "seed");
     program.checkDataset(a.data->dataset(), true, "x");
   });
   return a;
@@ -298,9 +301,7 @@ static int64_t microBatchArg(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || info[i].IsUndefined()) return 0;
   int64_t micro = 0;
   runOrThrow(info.Env(), [&] {
-    double d = numberArg(info, i, "microBatch");
-    if (!(d >= 0) || d != static_cast<double>(static_cast<int64_t>(d))) throw RangeError("microBatch must be an integer >= 0");
-    micro = static_cast<int64_t>(d);
+    micro = integerArg(info, i, "microBatch", 0, kMaxElements);
   });
   return micro;
 }
@@ -317,7 +318,7 @@ Napi::Value ProgramWrap::TrainStep(const Napi::CallbackInfo& info) {
   Dataset* dataset = &a.data->dataset();
   auto job = [program, dataset, rows = std::move(a.rows), lr = a.learningRate, seed = a.seed, micro]() {
     std::vector<StepResult> results{program->trainStep(*dataset, rows.data(), static_cast<int64_t>(rows.size()),
-                                                       static_cast<float>(lr), static_cast<uint64_t>(seed), micro)};
+                                                       static_cast<float>(lr), seed, micro)};
     results[0].weightSquares = program->readWeightSquares();
     return results;
   };
@@ -337,8 +338,7 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
   int64_t batch = 0;
   std::vector<double> rates;
   runOrThrow(env, [&] {
-    batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
-    if (batch < 1) throw RangeError("batchSize must be >= 1");
+    batch = integerArg(info, 2, "batchSize", 1, kMaxElements);
     if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
       throw TypeError("learningRates must be a Float64Array with one rate per step");
     Napi::Float64Array r = info[3].As<Napi::Float64Array>();
@@ -359,7 +359,7 @@ Napi::Value ProgramWrap::TrainSteps(const Napi::CallbackInfo& info) {
     const int64_t n = static_cast<int64_t>(rows.size());
     for (int64_t start = 0, step = 0; start < n; start += batch, ++step) {
       results.push_back(program->trainStep(*dataset, rows.data() + start, std::min(batch, n - start),
-                                           static_cast<float>(rates[step]), static_cast<uint64_t>(seed), micro));
+                                           static_cast<float>(rates[step]), seed, micro));
       // Each step's readback carries the previous update's weight sums: no extra wait per step.
       if (step > 0) results[static_cast<size_t>(step - 1)].weightSquares = program->previousWeightSquares();
       if (results.back().nonFinite != -2) break;  // the caller decides what a NaN means; no more steps
@@ -383,8 +383,8 @@ Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
     size_t n = 0;
     const int32_t* r = int32Data(info[1], "rows", &n);
     rows.assign(r, r + n);
-    batch = static_cast<int64_t>(numberArg(info, 2, "batchSize"));
-    if (batch < 1 || rows.empty()) throw RangeError("evaluate needs rows and batchSize >= 1");
+    batch = integerArg(info, 2, "batchSize", 1, kMaxElements);
+    if (rows.empty()) throw RangeError("evaluate needs at least one row");
     program().checkDataset(data->dataset(), true, "x");
   });
   busy_ = true;
@@ -413,10 +413,10 @@ Napi::Value ProgramWrap::Predict(const Napi::CallbackInfo& info) {
   Napi::Float32Array out;
   runOrThrow(env, [&] {
     Dataset& data = DatasetWrap::FromValue(info[0], "x")->dataset();
-    int64_t batch = static_cast<int64_t>(numberArg(info, 1, "batchSize"));
-    if (batch < 1) throw RangeError("batchSize must be >= 1");
+    int64_t batch = integerArg(info, 1, "batchSize", 1, kMaxElements);
     program().checkDataset(data, false, "x");
     const int64_t n = data.rows(), per = numElements(program().outputShape());
+    checkHostResult(checkedMultiply(checkedMultiply(n, per, "predict"), 4, "predict"), "predict");
     out = Napi::Float32Array::New(env, static_cast<size_t>(n * per));
     std::vector<int32_t> rows(static_cast<size_t>(std::min(batch, n)));
     for (int64_t start = 0; start < n; start += batch) {
@@ -438,7 +438,7 @@ Napi::Value ProgramWrap::ComputeGradients(const Napi::CallbackInfo& info) {
     size_t n = 0;
     const int32_t* rows = int32Data(info[1], "rows", &n);
     result = program().computeGradients(data, rows, static_cast<int64_t>(n), info[2].ToBoolean(),
-                                        static_cast<uint64_t>(numberArg(info, 3, "seed")));
+                                        seedArg(info, 3, "seed"));
   });
   return stepResult(env, result);
 }
@@ -448,7 +448,8 @@ Napi::Value ProgramWrap::InputGradient(const Napi::CallbackInfo& info) {
   claim(env);
   Napi::Float32Array out;
   runOrThrow(env, [&] {
-    int64_t count = static_cast<int64_t>(numberArg(info, 0, "count"));
+    int64_t count = integerArg(info, 0, "count", 0, kMaxElements);
+    checkHostResult(checkedMultiply(checkedMultiply(count, numElements(program().inputShape()), "inputGradient"), 4, "inputGradient"), "inputGradient");
     out = Napi::Float32Array::New(env, static_cast<size_t>(count * numElements(program().inputShape())));
     program().copyInputGradient(out.Data(), count);
   });

@@ -27,6 +27,9 @@ class Backend {
   // ---- memory ----
   virtual void* allocate(size_t bytes) = 0;  // zero-filled; throws RangeError naming the size on failure
   virtual void release(void* ptr) = 0;
+  // Bytes this backend can still allocate without failing or getting the process killed, or -1
+  // when it cannot tell; `source` (may be null) receives where the figure comes from.
+  virtual int64_t availableMemory(std::string* source) = 0;
   virtual void copyFromHost(void* dst, const void* hostSrc, size_t bytes) = 0;
   virtual void copyToHost(void* hostDst, const void* src, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;

@@ -22,6 +22,10 @@ struct NodeSpec {
 
   double number(const std::string& key) const;                      // throws if missing
   double number(const std::string& key, double fallback) const;
+  // An integer attribute in [min, max], checked before any cast (a double outside int64's range
+  // must never reach static_cast): a RangeError naming the layer and the key otherwise.
+  int64_t integer(const std::string& key, int64_t min, int64_t max) const;
+  int64_t integer(const std::string& key, int64_t min, int64_t max, int64_t fallback) const;
   std::string string(const std::string& key, const std::string& fallback) const;
 };
 

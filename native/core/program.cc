@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "float_mode.h"
+#include "memory_check.h"
 
 namespace gradloop {
 
@@ -19,6 +20,7 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
   tensors_.resize(spec.nodes.size() + 1);
   tensors_[0].shape = spec.inputShape;
   tensors_[0].dtype = spec.inputType;
+  numElements(spec.inputShape, "model input");  // every size is checked once, here, before any allocation
 
   // Shape inference, node by node, and the parameter list.
   std::vector<ParamInfo> infos;
@@ -37,19 +39,30 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
     }
     if (shapes.empty()) throw TypeError("layer '" + ns.name + "': has no inputs");
     tensors_[i + 1].shape = node.op->outputShape(shapes, types);
+    numElements(tensors_[i + 1].shape, "layer '" + ns.name + "': output");
     for (const ParamInfo& p : node.op->params()) {
+      numElements(p.shape, "layer '" + ns.name + "': " + p.suffix);
       node.params.push_back(static_cast<int>(infos.size()));
       infos.push_back(p);
       owner.push_back(static_cast<int>(i));
     }
     node.scratchPerSample = node.op->scratchPerSample();
+    if (node.scratchPerSample < 0 || node.scratchPerSample > 4 * kMaxElements)
+      throw RangeError("layer '" + ns.name + "': needs " + std::to_string(node.scratchPerSample) + " scratch values per sample");
     nodes_.push_back(std::move(node));
   }
   outputTensor_ = spec.outputTensor < 0 ? static_cast<int>(spec.nodes.size()) : spec.outputTensor;
 
   // One slab for the values, one for the gradients.
   int64_t total = 0;
-  for (const ParamInfo& p : infos) total += alignUp(numElements(p.shape));
+  for (const ParamInfo& p : infos) total = checkedAdd(total, alignUp(numElements(p.shape)), "model parameters");
+  // Values and gradients; the optimizer state and the activations are checked when they are made.
+  checkMemory(backend_, checkedMultiply(total, 2 * sizeof(float), "model parameters"), [&] {
+    std::vector<std::pair<std::string, int64_t>> sizes;
+    for (size_t k = 0; k < infos.size(); ++k)
+      sizes.push_back({nodes_[owner[k]].op->name() + "/" + infos[k].suffix + " (value and gradient)", 2 * 4 * numElements(infos[k].shape)});
+    return sizes;
+  });
   paramSlab_ = DeviceBuffer(backend, total * sizeof(float));
   gradSlab_ = DeviceBuffer(backend, total * sizeof(float));
   int64_t offset = 0;
@@ -100,6 +113,12 @@ void Program::resetOptimizerState() {
   const int slots = optimizer_->stateTensors();
   int64_t total = 0;
   for (const Parameter& p : params_) total += alignUp(p.size);
+  const int64_t bytes = total * slots * static_cast<int64_t>(sizeof(float));  // parameters were checked: no overflow
+  checkMemory(backend_, bytes, [&] {
+    MemoryBreakdown sizes;
+    for (const Parameter& p : params_) sizes.push_back({p.name + " (optimizer state)", slots * 4 * p.size});
+    return sizes;
+  }, static_cast<int64_t>(stateSlab_.bytes()));
   stateSlab_ = DeviceBuffer(backend_, static_cast<size_t>(total * slots) * sizeof(float));
   int64_t offset = 0;
   for (Parameter& p : params_) {
@@ -111,6 +130,29 @@ void Program::resetOptimizerState() {
 
 void Program::ensureCapacity(int64_t batch) {
   if (batch <= capacity_) return;
+  // Every size at this batch, overflow-checked, and the total against the memory available
+  // (the current activations are freed first, so they count as available).
+  MemoryBreakdown sizes;
+  int64_t total = 0, held = 0;
+  const std::string what = "batch of " + std::to_string(batch);
+  for (size_t t = 0; t < tensors_.size(); ++t) {
+    const int64_t bytes = checkedMultiply(checkedMultiply(batch, tensors_[t].elements(), what), 4, what);
+    const int64_t copies = needsGrad_[t] ? 2 : 1;
+    sizes.push_back({(t == 0 ? std::string("input") : "layer '" + nodes_[t - 1].op->name() + "' output") +
+                         (copies == 2 ? " (value and gradient)" : ""), copies * bytes});
+    total = checkedAdd(total, checkedMultiply(copies, bytes, what), what);
+  }
+  for (const Node& node : nodes_) {
+    const int64_t bytes = checkedMultiply(checkedMultiply(batch, node.scratchPerSample, what), 4, what);
+    sizes.push_back({"layer '" + node.op->name() + "' scratch", bytes});
+    total = checkedAdd(total, bytes, what);
+  }
+  if (optimizer_) total = checkedAdd(total, checkedMultiply(checkedMultiply(batch, labelShape().labelElements, what), 4, what), what);
+  if (batch > kMaxElements) throw RangeError("batchSize " + std::to_string(batch) + " is too large (at most 2^31 - 1 rows)");
+  for (const DeviceBuffer& b : activations_) held += static_cast<int64_t>(b.bytes());
+  held += static_cast<int64_t>(labels_.bytes());
+  checkMemory(backend_, total, [&] { return sizes; }, held);
+
   activations_.clear();
   for (size_t t = 0; t < tensors_.size(); ++t) {
     size_t bytes = static_cast<size_t>(batch * tensors_[t].elements()) * 4;

@@ -5,6 +5,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "../core/float_mode.h"
+#include "../core/memory_check.h"
 #include "../core/tensor.h"
 #include "simd.h"
 
@@ -42,6 +44,7 @@ void* CpuBackend::allocate(size_t bytes) {
   return p;
 }
 void CpuBackend::release(void* ptr) { std::free(ptr); }
+int64_t CpuBackend::availableMemory(std::string* source) { return hostAvailableMemory(source); }
 void CpuBackend::copyFromHost(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::copyToHost(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::copy(void* dst, const void* src, size_t bytes) {
@@ -95,7 +98,12 @@ std::shared_lock<std::shared_mutex> blasThreadsInCallersMode() { return std::sha
 
 void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                       int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  const int want = 2 * M * N * K >= kGemmParallelFlops ? blasThreads() : 1;
+  // OpenBLAS takes 32-bit sizes; larger products would wrap (the memory check stops them earlier
+  // unless it is off).
+  for (int64_t size : {M, N, K, lda, ldb, ldc})
+    if (size > kMaxElements) throw RangeError("a matrix product of " + std::to_string(M) + " x " + std::to_string(N) + " x " +
+                                              std::to_string(K) + " exceeds OpenBLAS's 32-bit sizes; use a smaller batchSize");
+  const int want = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= kGemmParallelFlops ? blasThreads() : 1;
   if (want != activeBlasThreads) {
     openblas_set_num_threads(want);
     activeBlasThreads = want;
@@ -166,6 +174,12 @@ void openblasSetThreads(int threads) {
   activeBlasThreads = threads;
 }
 const char* blasConfig() { return openblas_get_config(); }
+int maxBlasThreads() {
+  // openblas_get_config() ends with "MAX_THREADS=<n>" (OpenBLAS has no call that returns it).
+  const std::string config = openblas_get_config();
+  const size_t at = config.find("MAX_THREADS=");
+  return at == std::string::npos ? 64 : std::max(1, std::atoi(config.c_str() + at + 12));
+}
 const char* blasCoreName() { return openblas_get_corename(); }
 
 }  // namespace gradloop

@@ -12,6 +12,7 @@ class CpuBackend final : public Backend {
 
   void* allocate(size_t bytes) override;
   void release(void* ptr) override;
+  int64_t availableMemory(std::string* source) override;
   void copyFromHost(void* dst, const void* src, size_t bytes) override;
   void copyToHost(void* dst, const void* src, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;
@@ -58,6 +59,8 @@ class CpuBackend final : public Backend {
 // BLAS facts for `gradloop info` and the benchmark's ceiling.
 int blasThreads();
 void openblasSetThreads(int threads);
+// The most threads this OpenBLAS build can run (its MAX_THREADS).
+int maxBlasThreads();
 // The kernel set OpenBLAS chose (or was told, OPENBLAS_CORETYPE) at load time, e.g. "Cooperlake".
 const char* blasCoreName();
 const char* blasConfig();

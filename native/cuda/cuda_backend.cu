@@ -96,6 +96,17 @@ CudaBackend::~CudaBackend() {
 
 void CudaBackend::activate() const { check(cudaSetDevice(device_), "cudaSetDevice"); }
 
+int64_t CudaBackend::availableMemory(std::string* source) {
+  activate();
+  size_t freeBytes = 0, totalBytes = 0;
+  if (cudaMemGetInfo(&freeBytes, &totalBytes) != cudaSuccess) {
+    cudaGetLastError();
+    return -1;
+  }
+  if (source) *source = "free memory on cuda:" + std::to_string(device_);
+  return static_cast<int64_t>(freeBytes);
+}
+
 void* CudaBackend::allocate(size_t bytes) {
   activate();
   void* ptr = nullptr;

@@ -42,6 +42,7 @@ class CudaBackend final : public Backend {
 
   void* allocate(size_t bytes) override;
   void release(void* ptr) override;
+  int64_t availableMemory(std::string* source) override;
   void copyFromHost(void* dst, const void* src, size_t bytes) override;
   void copyToHost(void* dst, const void* src, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;

@@ -11,13 +11,12 @@ class Dense final : public Op {
  public:
   explicit Dense(const NodeSpec& spec)
       : Op(spec),
-        units_(static_cast<int64_t>(spec.number("units"))),
+        units_(spec.integer("units", 1, kMaxElements)),
         useBias_(spec.number("useBias", 1) != 0),
         act_(activationFromName(spec.string("activation", "linear"))),
         alpha_(static_cast<float>(spec.number("alpha", 0.3))),
         kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
         biasL2_(static_cast<float>(spec.number("biasL2", 0))) {
-    if (units_ < 1) throw RangeError("layer '" + name_ + "': units must be a positive integer");
   }
   const char* type() const override { return "dense"; }
 
@@ -26,7 +25,8 @@ class Dense final : public Op {
       throw TypeError("layer '" + name_ + "': dense expects float32 input; put an embedding layer first for int32 token ids");
     if (in[0].empty()) throw TypeError("layer '" + name_ + "': dense needs an input with at least one dimension");
     inputs_ = in[0].back();
-    rowsPerSample_ = numElements(in[0]) / inputs_;
+    rowsPerSample_ = numElements(in[0], "layer '" + name_ + "': input") / inputs_;  // dimensions >= 1
+    numElements({inputs_, units_}, "layer '" + name_ + "': kernel");
     Shape out = in[0];
     out.back() = units_;
     return out;

@@ -12,7 +12,7 @@ class Dropout final : public Op {
   explicit Dropout(const NodeSpec& spec)
       : Op(spec),
         rate_(static_cast<float>(spec.number("rate"))),
-        salt_(mix64(static_cast<uint64_t>(spec.number("seed", 0)) + 1)) {
+        salt_(mix64(static_cast<uint64_t>(spec.integer("seed", 0, kMaxSafeInteger, 0)) + 1)) {
     if (!(rate_ >= 0 && rate_ < 1)) throw RangeError("layer '" + name_ + "': rate must be in [0, 1)");
   }
   const char* type() const override { return "dropout"; }

@@ -10,8 +10,8 @@ class Embedding final : public Op {
  public:
   explicit Embedding(const NodeSpec& spec)
       : Op(spec),
-        vocab_(static_cast<int64_t>(spec.number("inputDim"))),
-        dim_(static_cast<int64_t>(spec.number("outputDim"))),
+        vocab_(spec.integer("inputDim", 1, kMaxElements)),
+        dim_(spec.integer("outputDim", 1, kMaxElements)),
         l2_(static_cast<float>(spec.number("embeddingsL2", 0))) {
     if (vocab_ < 1 || dim_ < 1) throw RangeError("layer '" + name_ + "': inputDim and outputDim must be positive");
   }

@@ -1,4 +1,6 @@
 // Maps an op name from the binding to its implementation.
+#include <cmath>
+
 #include "../op.h"
 #include "ops.h"
 
@@ -12,6 +14,16 @@ double NodeSpec::number(const std::string& key) const {
 double NodeSpec::number(const std::string& key, double fallback) const {
   auto it = numbers.find(key);
   return it == numbers.end() ? fallback : it->second;
+}
+int64_t NodeSpec::integer(const std::string& key, int64_t min, int64_t max) const {
+  const double d = number(key);
+  if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) || d != std::floor(d))
+    throw RangeError("layer '" + name + "': " + key + " must be an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", got " + std::to_string(d));
+  return static_cast<int64_t>(d);
+}
+int64_t NodeSpec::integer(const std::string& key, int64_t min, int64_t max, int64_t fallback) const {
+  return numbers.count(key) ? integer(key, min, max) : fallback;
 }
 std::string NodeSpec::string(const std::string& key, const std::string& fallback) const {
   auto it = strings.find(key);
