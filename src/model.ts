@@ -83,7 +83,8 @@ export class Sequential {
   private readonly seed: number;
   private built?: Built;
   private compiled?: Compiled;
-  private fitting = false;
+  // The async entry point running now (fit, evaluate), named in "busy" errors.
+  private busyWith?: string;
   private lastFit?: TrainingSummary;
   /** Where the last (or current) fit stands; saved in checkpoints. */
   private position?: TrainingPosition;
@@ -164,7 +165,13 @@ export class Sequential {
     // Seeded initial weights: each weight draws from its own stream, so adding a layer does not reshuffle others.
     initial.forEach(({ spec }, i) => {
       const size = spec.shape.reduce((a, b) => a * b, 1);
-      program.setParameter(i, spec.initializer.generate(size, spec.fanIn, spec.fanOut, new Random(deriveSeed(this.seed, i))));
+      const values = spec.initializer.generate(size, spec.fanIn, spec.fanOut, new Random(deriveSeed(this.seed, i)));
+      // A custom initializer's output is checked as setWeights checks weights.
+      if (!(values instanceof Float32Array) || values.length !== size)
+        throw new TypeError(`layer '${initial[i].layer}': the ${spec.suffix} initializer must return a Float32Array of ${size} values, got ${values instanceof Float32Array ? `${values.length} values` : describe(values)}`);
+      for (let k = 0; k < values.length; k++)
+        if (values[k] - values[k] !== 0) throw new RangeError(`layer '${initial[i].layer}': the ${spec.suffix} initializer returned ${values[k]} at index ${k}; initial weights must be finite`);
+      program.setParameter(i, values);
     });
     this.built = {
       program,
@@ -260,6 +267,17 @@ export class Sequential {
   private async fitData(data: FitData, options: FitOptions): Promise<History> {
     const compiled = this.requireCompiled('fit');
     this.assertIdle('fit');
+    // Busy from here, before the first await: a second fit or a compile started while the
+    // checkpoint is read must fail, not run a second loop on this model.
+    this.busyWith = 'fit()';
+    try {
+      return await this.fitFrom(data, compiled, options);
+    } finally {
+      this.busyWith = undefined;
+    }
+  }
+
+  private async fitFrom(data: FitData, compiled: Compiled, options: FitOptions): Promise<History> {
     let resume: { epoch: number; step: number; seed: number } | undefined;
     if (options?.resumeFrom !== undefined) {
       if (typeof options.resumeFrom !== 'string') throw new TypeError(`fit: resumeFrom must be a checkpoint folder path, got ${describe(options.resumeFrom)}`);
@@ -271,19 +289,14 @@ export class Sequential {
       options = { batchSize: position.batchSize, accumulateSteps: position.accumulateSteps, shuffle: position.shuffle, ...options };
       if (position.validationSplit !== undefined && options.validationData === undefined) options.validationSplit ??= position.validationSplit;
     }
-    this.fitting = true;
-    try {
-      let deviceNote = options.verbose === 0 ? undefined : this.deviceNote;
-      if (deviceNote) this.deviceNote = undefined; // said once per compile
-      if (options.verbose !== 0 && this.device === 'cpu') deviceNote = [deviceNote, blasWarningOnce()].filter(Boolean).join('\n') || undefined;
-      const tracking = { resume, deviceNote, onPosition: (p: TrainingPosition) => (this.position = p) };
-      const history = await fitLoop(this, this.build(), compiled, data, options, tracking);
-      const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
-      this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
-      return history;
-    } finally {
-      this.fitting = false;
-    }
+    let deviceNote = options.verbose === 0 ? undefined : this.deviceNote;
+    if (deviceNote) this.deviceNote = undefined; // said once per compile
+    if (options.verbose !== 0 && this.device === 'cpu') deviceNote = [deviceNote, blasWarningOnce()].filter(Boolean).join('\n') || undefined;
+    const tracking = { resume, deviceNote, onPosition: (p: TrainingPosition) => (this.position = p) };
+    const history = await fitLoop(this, this.build(), compiled, data, options, tracking);
+    const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
+    this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
+    return history;
   }
 
   /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
@@ -295,6 +308,7 @@ export class Sequential {
     checkFeatures(x, 'x', built.input);
     checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
     this.assertIdle('evaluate');
+    this.busyWith = 'evaluate()';
     const data = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
     const rows = Int32Array.from({ length: rowsOf(x) }, (_, i) => i);
     let r;
@@ -302,6 +316,7 @@ export class Sequential {
       r = await built.program.evaluate(data, rows, batchSize);
     } finally {
       data.dispose();
+      this.busyWith = undefined;
     }
     return compiled.metrics.includes('accuracy') ? { loss: r.loss, accuracy: r.correct / r.count } : { loss: r.loss };
   }
@@ -340,8 +355,11 @@ export class Sequential {
       const data = w instanceof Float32Array ? w : w instanceof Tensor ? w.data : w?.data;
       const shape = w instanceof Tensor || (w && !(w instanceof Float32Array) && 'shape' in w) ? (w as { shape: number[] }).shape : target.shape;
       if (!(data instanceof Float32Array)) throw new TypeError(`setWeights: weight ${i} ('${target.name}') needs float32 data`);
-      if (!sameShape(shape, target.shape) || data.length !== target.shape.reduce((a, b) => a * b, 1))
+      if (!sameShape(shape, target.shape))
         throw new TypeError(`setWeights: weight ${i} ('${target.name}') must have shape ${shapeString(target.shape)}, got ${shapeString(shape)}`);
+      const size = target.shape.reduce((a, b) => a * b, 1);
+      if (data.length !== size)
+        throw new TypeError(`setWeights: weight ${i} ('${target.name}') has shape ${shapeString(target.shape)}, which holds ${size} values, but its data has ${data.length}`);
       const name = (w as Weight).name;
       if (typeof name === 'string' && name !== target.name)
         throw new TypeError(`setWeights: weight ${i} is named '${name}' but the model's is '${target.name}'`);
@@ -472,6 +490,10 @@ export class Sequential {
         slots.map((slot) => {
           const t = state.get(`${w.name}/${slot}`);
           if (!t || !sameShape(t.shape, w.shape)) throw new Error(`${where}: ${file('optimizer.safetensors')} lacks '${w.name}/${slot}' with shape ${shapeString(w.shape)}; the checkpoint is incomplete`);
+          // State that would make the first update NaN: non-finite values, or a negative second moment.
+          for (let k = 0; k < t.data.length; k++)
+            if (!Number.isFinite(t.data[k]) || (slot === 'v' && t.data[k] < 0))
+              throw new Error(`${where}: ${file('optimizer.safetensors')} holds ${t.data[k]} in '${w.name}/${slot}' at index ${k} (${slot === 'v' ? 'values must be finite and >= 0' : 'values must be finite'}); the checkpoint is corrupt`);
           return t.data;
         }),
       );
@@ -519,7 +541,7 @@ export class Sequential {
   // callbacks, which run between steps; a call while a step is in flight gets the native
   // "model is busy" error.
   private assertIdle(method: string): void {
-    if (this.fitting) throw new Error(`${method}: model '${this.name}' is in the middle of fit(); await it first`);
+    if (this.busyWith) throw new Error(`${method}: model '${this.name}' is in the middle of ${this.busyWith}; await it first`);
   }
 
   /** @internal what fit uses, for tools that drive training themselves (findLearningRate). */

@@ -11,6 +11,16 @@ export class Tensor {
   readonly dtype: DType;
 
   constructor(data: TypedData, shape: number[], dtype: DType) {
+    // The same checks as tensor(): a Tensor whose data does not fill its shape would be read past
+    // its end by native code, or give results for rows that hold no data.
+    if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(`Tensor: dtype must be 'float32' or 'int32', got ${String(dtype)}`);
+    if (!(dtype === 'float32' ? data instanceof Float32Array : data instanceof Int32Array))
+      throw new TypeError(`Tensor: ${dtype} data must be a ${dtype === 'float32' ? 'Float32Array' : 'Int32Array'}`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      throw new TypeError(`Tensor: shape must be an array of integers >= 0, got ${JSON.stringify(shape)}`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== data.length)
+      throw new RangeError(`Tensor: shape [${shape.join(', ')}] holds ${size} values but the data has ${data.length}`);
     this.data = data;
     this.shape = shape;
     this.dtype = dtype;

@@ -2,6 +2,7 @@
 
 #include "../core/memory_check.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -233,7 +234,17 @@ void ProgramWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
       static_cast<int64_t>(info[2].As<Napi::Float32Array>().ElementLength()) != p->size)
     throw Napi::TypeError::New(info.Env(), "setOptimizerState: '" + p->name + "' needs a Float32Array of " +
                                                std::to_string(p->size) + " values");
-  program().backend().copyFromHost(slot, info[2].As<Napi::Float32Array>().Data(), p->size * sizeof(float));
+  // State that would turn the next update into NaN never enters: every value finite, and Adam's
+  // second moment (slot "v") never negative (its square root is taken).
+  const float* values = info[2].As<Napi::Float32Array>().Data();
+  const std::vector<std::string> slots = program().optimizerSlotNames();
+  const std::string slotName = slots[static_cast<size_t>(info[1].As<Napi::Number>().Int32Value())];
+  for (int64_t i = 0; i < p->size; ++i)
+    if (!std::isfinite(values[i]) || (slotName == "v" && values[i] < 0))
+      throw Napi::RangeError::New(info.Env(), "setOptimizerState: '" + p->name + "/" + slotName + "' holds " +
+                                                  std::to_string(values[i]) + " at index " + std::to_string(i) +
+                                                  (slotName == "v" ? "; values must be finite and >= 0" : "; values must be finite"));
+  program().backend().copyFromHost(slot, values, p->size * sizeof(float));
 }
 
 Napi::Value ProgramWrap::GetCounters(const Napi::CallbackInfo& info) {

@@ -43,6 +43,15 @@ export interface CsvData {
 }
 
 const MISSING = new Set(['', 'na', 'nan', 'null', 'none', '?', 'n/a']);
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A cell as error messages show it: quoted, and cut to 40 characters (a cell may be megabytes). */
+function quoted(cell: string): string {
+  return cell.length <= 40 ? `'${cell}'` : `'${cell.slice(0, 40)}...' (${cell.length} characters)`;
+}
+
+/** Number() also reads hexadecimal, binary and octal (0x10, 0b11, 0o7): a CSV number is decimal. */
+const nonDecimal = (cell: string) => cell.length > 2 && cell.charCodeAt(0) === 48 && 'xXbBoO'.includes(cell[1]);
 
 /** Growable Float32Array (amortised doubling). */
 class FloatColumnStore {
@@ -90,22 +99,26 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
   const labelTexts: string[] = [];
   let rows = 0, skippedRows = 0;
 
+  let position = new Map<string, number>(); // column name -> index
   const resolve = (col: string | number, what: string): number => {
-    const i = typeof col === 'number' ? col : names!.indexOf(col);
+    const i = typeof col === 'number' ? col : position.get(col) ?? -1;
     if (typeof col === 'number' ? !Number.isInteger(col) || col < 0 || col >= names!.length : i < 0)
-      throw new Error(`${where}: ${what} ${describe(col)} is not a column; the columns are ${names!.map((n) => `'${n}'`).join(', ')}`);
+      throw new Error(`${where}: ${what} ${typeof col === 'string' ? quoted(col) : describe(col)} is not a column; the columns are ${names!.slice(0, 20).map(quoted).join(', ')}${names!.length > 20 ? ` and ${names!.length - 20} more` : ''}`);
     return i;
   };
   const setColumns = (columnNames: string[]) => {
     names = columnNames;
-    const dup = names.find((n, i) => names!.indexOf(n) !== i);
-    if (dup !== undefined) throw new Error(`${where}: the header names column '${dup}' twice; column names must be unique`);
+    position = new Map();
+    for (let i = 0; i < names.length; i++) {
+      if (position.has(names[i])) throw new Error(`${where}: the header names column ${quoted(names[i])} twice; column names must be unique`);
+      position.set(names[i], i);
+    }
     labelIdx = options.label === undefined ? -1 : resolve(options.label, 'label');
     featureIdx = options.columns
       ? options.columns.map((c) => resolve(c, 'columns[]'))
       : names.map((_, i) => i).filter((i) => i !== labelIdx);
-    if (featureIdx.includes(labelIdx)) throw new Error(`${where}: the label column '${names[labelIdx]}' is also listed in columns`);
-    if (featureIdx.length === 0) throw new Error(`${where}: no feature columns are left besides the label '${names[labelIdx]}'`);
+    if (featureIdx.includes(labelIdx)) throw new Error(`${where}: the label column ${quoted(names[labelIdx])} is also listed in columns`);
+    if (featureIdx.length === 0) throw new Error(`${where}: no feature columns are left besides the label ${quoted(names[labelIdx])}`);
   };
 
   try {
@@ -126,21 +139,23 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
         // The common case first: a number (Number('') is 0, so an empty cell is not one).
         const v = Number(cell);
         if (cell !== '' && Number.isFinite(v)) {
+          if (Math.abs(v) > FLOAT32_MAX || nonDecimal(cell))
+            throw new Error(`${where} line ${line}, column ${quoted(cols[c])}: ${quoted(cell)} is ${nonDecimal(cell) ? 'not a decimal number' : 'outside the float32 range (about ±3.4e38)'}`);
           values.push(v);
           continue;
         }
         if (MISSING.has(cell.toLowerCase())) {
           if (missing === 'error')
-            throw new Error(`${where} line ${line}, column '${cols[c]}': the value is missing (${cell === '' ? 'empty' : `'${cell}'`}); fill it in, or pass missing: 'skipRow' | 'mean' | <number>`);
+            throw new Error(`${where} line ${line}, column ${quoted(cols[c])}: the value is missing (${cell === '' ? 'empty' : quoted(cell)}); fill it in, or pass missing: 'skipRow' | 'mean' | <number>`);
           if (missing === 'skipRow') { skip = true; break; }
           missingAt.push(values.length);
           values.push(typeof missing === 'number' ? missing : NaN);
           continue;
         }
-        throw new Error(`${where} line ${line}, column '${cols[c]}': '${cell}' is not a number; feature columns must be numeric (drop the column with the columns option, or encode it as numbers)`);
+        throw new Error(`${where} line ${line}, column ${quoted(cols[c])}: ${quoted(cell)} is not a number; feature columns must be numeric (drop the column with the columns option, or encode it as numbers)`);
       }
       if (!skip && labelIdx >= 0 && MISSING.has(record[labelIdx].toLowerCase())) {
-        if (missing !== 'skipRow') throw new Error(`${where} line ${line}, column '${cols[labelIdx]}': the label is missing; fill it in or pass missing: 'skipRow'`);
+        if (missing !== 'skipRow') throw new Error(`${where} line ${line}, column ${quoted(cols[labelIdx])}: the label is missing; fill it in or pass missing: 'skipRow'`);
         skip = true;
       }
       if (skip) {
@@ -185,16 +200,19 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
   const result: CsvData = { x: new Tensor(x, [rows, features], 'float32'), featureNames: featureIdx.map((i) => names![i]), skippedRows };
   if (labelIdx >= 0) {
     result.labelName = names[labelIdx];
-    const numeric = labelTexts.map(Number);
+    // Decimal numbers only (0x10 is text here), as for features.
+    const numeric = labelTexts.map((t) => (nonDecimal(t) ? NaN : Number(t)));
     const allNumeric = numeric.every(Number.isFinite);
     const labelType = options.labelType ?? (allNumeric ? 'number' : 'class');
     if (labelType === 'number') {
       const bad = numeric.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new Error(`${where}: label '${labelTexts[bad]}' in data row ${bad + 1} is not a number; use labelType: 'class' for text labels`);
+      if (bad >= 0) throw new Error(`${where}: label ${quoted(labelTexts[bad])} in data row ${bad + 1} is not a number; use labelType: 'class' for text labels`);
+      const huge = numeric.findIndex((v) => Math.abs(v) > FLOAT32_MAX);
+      if (huge >= 0) throw new Error(`${where}: label ${quoted(labelTexts[huge])} in data row ${huge + 1} is outside the float32 range (about ±3.4e38)`);
       result.y = new Tensor(Float32Array.from(numeric), [rows, 1], 'float32');
     } else if (allNumeric) {
-      const bad = numeric.findIndex((v) => !Number.isInteger(v) || v < 0);
-      if (bad >= 0) throw new Error(`${where}: class label ${labelTexts[bad]} in data row ${bad + 1} must be an integer >= 0 (or text)`);
+      const bad = numeric.findIndex((v) => !Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1);
+      if (bad >= 0) throw new Error(`${where}: class label ${quoted(labelTexts[bad])} in data row ${bad + 1} must be an integer from 0 to 2^31 - 1 (or text)`);
       result.y = new Tensor(Int32Array.from(numeric), [rows], 'int32');
     } else {
       const classes = [...new Set(labelTexts)].sort();

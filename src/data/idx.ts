@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Tensor, type DType } from '../tensor.js';
-import { checkNumber, describe } from '../validate.js';
+import { checkInteger, checkKeys, checkNumber, describe } from '../validate.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -27,19 +27,33 @@ export interface IdxOptions {
   dtype?: DType;
   /** Multiplies every value (float32 only): 1 / 255 maps MNIST pixels to [0, 1]. */
   scale?: number;
+  /**
+   * The most bytes the file may hold, after decompression (default 1 GiB). A few kilobytes of
+   * gzip can expand to gigabytes, and the header's shape could ask for more than memory holds.
+   */
+  maxBytes?: number;
 }
+
+const DEFAULT_MAX_BYTES = 2 ** 30;
 
 /** Reads an IDX file (MNIST's format), gzip'd or not, into a tensor of its shape. */
 export async function fromIdx(path: string, options: IdxOptions = {}): Promise<Tensor> {
   if (typeof path !== 'string') throw new TypeError(`fromIdx: path must be a string, got ${describe(path)}`);
+  checkKeys(options, 'fromIdx', ['dtype', 'scale', 'maxBytes']);
+  const maxBytes = options.maxBytes === undefined ? DEFAULT_MAX_BYTES : checkInteger(options.maxBytes, 'fromIdx: maxBytes', 1);
   let bytes: Buffer = await readFile(path);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = await gunzipAsync(bytes);
+      // zlib stops at maxOutputLength instead of expanding a gzip bomb into memory.
+      bytes = await gunzipAsync(bytes, { maxOutputLength: maxBytes + 1 });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new RangeError(`fromIdx: '${path}' decompresses to more than maxBytes (${maxBytes} bytes); pass a larger maxBytes if the file is meant to be that big`);
       throw new Error(`fromIdx: '${path}' starts like a gzip file but does not decompress (${(e as Error).message}); the download is probably truncated`);
     }
   }
+  if (bytes.length > maxBytes)
+    throw new RangeError(`fromIdx: '${path}' holds ${bytes.length} bytes, more than maxBytes (${maxBytes}); pass a larger maxBytes if the file is meant to be that big`);
   return parseIdx(bytes, path, options);
 }
 

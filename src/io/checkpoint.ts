@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { VERSION } from '../version.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
@@ -35,6 +36,54 @@ export interface CheckpointManifest {
     optimizerSlots: string[];
   };
   files?: Record<string, { bytes: number; sha256: string }>;
+}
+
+// model.json, checked field by field before anything is applied: a wrong or missing value is an
+// Error naming the file and the key, never a crash later (an epoch of -1e12 would resume forever).
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const positionSchema = z.strictObject({
+  epoch: count,
+  step: count,
+  seed: count,
+  batchSize: z.number().int().min(1).max(2 ** 31 - 1),
+  accumulateSteps: z.number().int().min(1).max(2 ** 31 - 1),
+  shuffle: z.boolean(),
+  epochs: count,
+  validationSplit: z.number().gt(0).lt(1).optional(),
+}).refine((p) => p.epoch <= p.epochs, { message: 'epoch must not exceed epochs', path: ['epoch'] });
+const manifestSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  formatVersion: z.literal(CHECKPOINT_VERSION),
+  gradloopVersion: z.string(),
+  savedAt: z.string(),
+  model: z.object({
+    name: z.string().min(1),
+    seed: count,
+    layers: z.array(z.object({ className: z.string(), config: z.record(z.string(), z.unknown()) })).min(1),
+  }),
+  compile: z.object({
+    loss: z.string(),
+    metrics: z.array(z.string()),
+    optimizer: z.record(z.string(), z.unknown()),
+    clipNorm: z.number().min(0).refine(Number.isFinite, 'must be finite'),
+    clipValue: z.number().min(0).refine(Number.isFinite, 'must be finite'),
+  }).optional(),
+  training: z.object({
+    position: positionSchema.nullable(),
+    iterations: count,
+    counters: z.strictObject({ optimizerStep: count, forwardCount: count }),
+    optimizerSlots: z.array(z.enum(['m', 'v', 'momentum'])),
+  }).optional(),
+  files: z.record(z.string(), z.strictObject({ bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
+});
+
+/** The first problem zod found, as "key.path: message (got value)". */
+function firstIssue(error: z.ZodError, value: unknown): string {
+  const issue = error.issues[0];
+  let got: unknown = value;
+  for (const key of issue.path) got = got !== null && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
+  const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 80);
+  return `"${issue.path.join('.') || '(the whole file)'}": ${issue.message} (got ${shown})`;
 }
 
 export interface CheckpointContents {
@@ -100,6 +149,13 @@ export async function writeCheckpoint(dir: string, manifest: CheckpointManifest,
       if (foreign.length > 0)
         throw new Error(`it holds files that are not part of a checkpoint (${foreign.slice(0, 3).join(', ')}); a save replaces the whole folder, so use a new or empty one`);
     }
+    // <dir>.previous is removed by the save: only when it is provably one of ours, by the same
+    // test as the target (a folder holding checkpoint files and nothing else).
+    if (await exists(previous)) {
+      const foreign = (await stat(previous)).isDirectory() ? (await readdir(previous)).filter((f) => !OWN_FILES.has(f)) : ['(it is not a folder)'];
+      if (foreign.length > 0)
+        throw new Error(`'${previous}' exists and is not a checkpoint left by an earlier save (it holds ${foreign.slice(0, 3).join(', ')}); a save would remove it, so move it away or save elsewhere`);
+    }
     await removeStale(parent, base);
     await mkdir(staging);
     const files: Record<string, Uint8Array> = { [WEIGHTS]: encodeSafetensors(weights, { format: 'gradloop', gradloopVersion: VERSION }) };
@@ -148,8 +204,10 @@ export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
     bad(`is not a gradloop checkpoint (its "format" is ${JSON.stringify((manifest as { format?: unknown })?.format)})`);
   if (manifest.formatVersion !== CHECKPOINT_VERSION)
     bad(`has format version ${manifest.formatVersion}; this gradloop ${VERSION} reads version ${CHECKPOINT_VERSION}`);
-  if (!manifest.model || !Array.isArray(manifest.model.layers)) bad('has no "model.layers" list');
+  const checked = manifestSchema.safeParse(manifest);
+  if (!checked.success) bad(`is invalid at ${firstIssue(checked.error, manifest)}; the checkpoint is corrupt or was edited by hand`);
   if (!manifest.files || typeof manifest.files[WEIGHTS] !== 'object') bad(`does not list ${WEIGHTS}`);
+  for (const name of Object.keys(manifest.files!)) if (!OWN_FILES.has(name) || name === MANIFEST) bad(`lists "${name}", which is not a checkpoint file`);
 
   const load = async (name: string): Promise<NamedTensor[]> => {
     const entry = manifest.files![name];
