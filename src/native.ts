@@ -121,7 +121,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function load(): { addon: NativeAddon; blasCore: BlasCoreChoice } {
   try {
     // OpenBLAS initialises as the addon loads: the kernel set is chosen now (blas-kernels.ts).
-    const { value, choice } = loadWithBestBlasCore(() => nodeGypBuild(root) as NativeAddon);
+    // GRADLOOP_ADDON names a build to load instead (the sanitizer build: scripts/sanitize.sh).
+    const file = process.env.GRADLOOP_ADDON;
+    const { value, choice } = loadWithBestBlasCore(() => (file ? createRequire(import.meta.url)(path.resolve(file)) : nodeGypBuild(root)) as NativeAddon);
     return { addon: value, blasCore: choice };
   } catch (err) {
     // Say what was looked for, what exists, and the way out, instead of a bare dlopen message.

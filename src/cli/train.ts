@@ -55,7 +55,7 @@ async function loadData(config: RunConfig, baseDir: string) {
   return { x, y, featureNames: undefined, classes: undefined, labelName: undefined, what: `${n} samples of ${source.images}` };
 }
 
-function buildLayers(config: RunConfig, features: number): Layer[] {
+export function buildLayers(config: RunConfig, features: number): Layer[] {
   return config.model.layers.map((spec, i) => {
     const first = i === 0 ? { inputShape: [features] } : {};
     const named = spec.name ? { name: spec.name } : {};

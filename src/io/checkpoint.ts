@@ -217,7 +217,11 @@ export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
     if (bytes.length !== entry.bytes)
       throw new Error(`loadModel: '${file}' has ${bytes.length} bytes but ${MANIFEST} says ${entry.bytes}; the file is truncated or was replaced`);
     if (sha256(bytes) !== entry.sha256) throw new Error(`loadModel: '${file}' does not match the SHA-256 in ${MANIFEST}; the file is corrupt`);
-    return decodeSafetensors(bytes, file).tensors;
+    try {
+      return decodeSafetensors(bytes, file).tensors;
+    } catch (err) {
+      throw new Error(`loadModel: ${(err as Error).message}`, { cause: err });
+    }
   };
   return { manifest, weights: await load(WEIGHTS), optimizer: await load(OPTIMIZER), from };
 }
