@@ -4,7 +4,8 @@
       "target_name": "gradloop",
       "sources": [
         "<!@(node -p \"require('fs').readdirSync('native/core').filter(f => f.endsWith('.cc')).map(f => 'native/core/' + f).join(' ')\")",
-        "<!@(node -p \"require('fs').readdirSync('native/core/ops').filter(f => f.endsWith('.cc')).map(f => 'native/core/ops/' + f).join(' ')\")",
+        "native/ops/registry.cc",
+        "<!@(node -p \"require('fs').readdirSync('native/ops', { withFileTypes: true }).filter(d => d.isDirectory()).flatMap(d => ['op.cc', 'cpu.cc'].map(f => 'native/ops/' + d.name + '/' + f)).filter(f => require('fs').existsSync(f)).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/cpu').filter(f => f.endsWith('.cc')).map(f => 'native/cpu/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/binding').filter(f => f.endsWith('.cc')).map(f => 'native/binding/' + f).join(' ')\")"
       ],

@@ -1,4 +1,4 @@
-// Finite-difference gradient checks for every op and loss (native/core/ops, native/cpu):
+// Finite-difference gradient checks for every op and loss (native/ops, native/core/loss.cc):
 // a float64 reference of the forward pass, differentiated numerically, against the native backward.
 import { describe, expect, it } from 'vitest';
 import { native, type NodeSpec } from '../src/native.js';

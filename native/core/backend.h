@@ -1,4 +1,4 @@
-// The one interface every backend implements (cpu now, cuda next).
+// The one interface every backend implements (cpu, cuda): what every op shares.
 // All pointers are backend ("device") memory unless a parameter says host.
 // Shapes are given in the comments as [rows, cols], row-major.
 // Backward kernels take `accumulate`: false overwrites the gradient buffer,
@@ -8,13 +8,9 @@
 #include <cstdint>
 #include <string>
 
+#include "op_kernels.h"
+
 namespace gradloop {
-
-enum class Activation { Linear, Relu, LeakyRelu, Sigmoid, Tanh, Gelu };
-
-Activation activationFromName(const std::string& name);  // throws TypeError
-// Whether backward needs the pre-activation input (else the output suffices).
-inline bool activationNeedsInput(Activation a) { return a == Activation::Gelu; }
 
 struct SgdConfig { float momentum = 0, weightDecay = 0; bool nesterov = false; };
 struct AdamConfig { float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f, weightDecay = 0; bool decoupled = false; };
@@ -41,35 +37,6 @@ class Backend {
   // C[M,N] = alpha * op(A) * op(B) + beta * C, row-major, op = transpose when flagged.
   virtual void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) = 0;
-  // y[rows, cols] = act(y + bias[cols]); preact (may be null) receives y + bias before the activation.
-  virtual void biasActivationForward(float* y, float* preact, const float* bias, int64_t rows, int64_t cols,
-                                     Activation act, float alpha) = 0;
-  // bias[cols] (+)= column sums of dy[rows, cols].
-  virtual void biasBackward(const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) = 0;
-
-  // ---- elementwise activations (n elements) ----
-  virtual void activationForward(const float* x, float* y, int64_t n, Activation act, float alpha) = 0;
-  // dx (+)= dy * act'(x); x is the activation's input, y its output (either may be the one needed).
-  virtual void activationBackward(const float* x, const float* y, const float* dy, float* dx, int64_t n,
-                                  Activation act, float alpha, bool accumulate) = 0;
-
-  // ---- softmax over the last axis of x[rows, cols] ----
-  virtual void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) = 0;
-  virtual void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
-                               bool accumulate) = 0;
-
-  // ---- dropout: keep element i when uniformAt(seed, stream, i) >= rate, scaled by 1/(1-rate) ----
-  virtual void dropoutForward(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint64_t stream) = 0;
-  virtual void dropoutBackward(const float* dy, float* dx, int64_t n, float rate, uint64_t seed, uint64_t stream,
-                               bool accumulate) = 0;
-
-  // ---- embedding: out[count, dim] = table[ids[i], :]; ids validated against vocab ----
-  virtual void embeddingForward(const int32_t* ids, const float* table, float* out, int64_t count, int64_t dim,
-                                int64_t vocab) = 0;
-  // dtable (+)= scatter-add of dout rows at ids.
-  virtual void embeddingBackward(const int32_t* ids, const float* dout, float* dtable, int64_t count, int64_t dim,
-                                 int64_t vocab, bool accumulate) = 0;
-
   // ---- losses: write the summed loss and the count of correct predictions into device
   // scalars (lossSum[0], correct[0]) and the gradient of the *mean* loss into dlogits.
   // scale = 1 / (number of terms the mean divides by). ----
@@ -103,6 +70,22 @@ class Backend {
   virtual void scale(float* x, int64_t n, float s) = 0;
   // x[n] = min(max(x, -limit), limit) (gradient clipping by value).
   virtual void clamp(float* x, int64_t n, float limit) = 0;
+
+  // ---- the ops' own kernels ----
+  // The kernel table of op `id` on this backend: a <Name>Kernels struct (native/ops/<op>/kernels.h).
+  virtual const void* opKernels(OpId id) const = 0;
 };
+
+// Op `Kernels`' table on backend b: kernelsOf<SoftmaxKernels>(b).forward(b, ...).
+template <class Kernels>
+const Kernels& kernelsOf(const Backend& b) {
+  return *static_cast<const Kernels*>(b.opKernels(Kernels::kOp));
+}
+
+// dx (+)= dy over n elements: the backward of ops that pass values through unchanged.
+inline void passGradient(Backend& b, const float* dy, float* dx, int64_t n, bool accumulate) {
+  if (accumulate) b.axpy(dx, dy, n, 1.0f);
+  else b.copy(dx, dy, static_cast<size_t>(n) * sizeof(float));
+}
 
 }  // namespace gradloop

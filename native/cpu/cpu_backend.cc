@@ -115,16 +115,6 @@ void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
               static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
 }
 
-void CpuBackend::biasBackward(const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) {
-  // Row by row, so the inner loop streams contiguous memory and vectorises;
-  // the fixed order keeps the sum bit-reproducible.
-  if (!accumulate) std::memset(dbias, 0, cols * sizeof(float));
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = dy + r * cols;
-    for (int64_t c = 0; c < cols; ++c) dbias[c] += row[c];
-  }
-}
-
 namespace {
 // Sum of squares of one block in 16 fixed lanes: a summation order the compiler can turn into
 // vector instructions without reassociating anything, so the bits never depend on the ISA.

@@ -20,24 +20,6 @@ class CpuBackend final : public Backend {
 
   void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
             const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
-  void biasActivationForward(float* y, float* preact, const float* bias, int64_t rows, int64_t cols, Activation act,
-                             float alpha) override;
-  void biasBackward(const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) override;
-
-  void activationForward(const float* x, float* y, int64_t n, Activation act, float alpha) override;
-  void activationBackward(const float* x, const float* y, const float* dy, float* dx, int64_t n, Activation act,
-                          float alpha, bool accumulate) override;
-  void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) override;
-  void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
-                       bool accumulate) override;
-  void dropoutForward(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint64_t stream) override;
-  void dropoutBackward(const float* dy, float* dx, int64_t n, float rate, uint64_t seed, uint64_t stream,
-                       bool accumulate) override;
-  void embeddingForward(const int32_t* ids, const float* table, float* out, int64_t count, int64_t dim,
-                        int64_t vocab) override;
-  void embeddingBackward(const int32_t* ids, const float* dout, float* dtable, int64_t count, int64_t dim,
-                         int64_t vocab, bool accumulate) override;
-
   void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows, int64_t classes,
                            float scale, double* lossSum, int64_t* correct) override;
   void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
@@ -54,6 +36,7 @@ class CpuBackend final : public Backend {
   void axpy(float* y, const float* x, int64_t n, float alpha) override;
   void scale(float* x, int64_t n, float s) override;
   void clamp(float* x, int64_t n, float limit) override;
+  const void* opKernels(OpId id) const override;
 };
 
 // BLAS facts for `gradloop info` and the benchmark's ceiling.

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "cuda_backend.h"
+
 namespace gradloop::cuda {
 
 constexpr int kThreads = 256;     // threads per block everywhere
@@ -24,6 +26,13 @@ inline int reduceBlocks(int64_t n) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)));
 }
 inline cudaStream_t asStream(void* s) { return static_cast<cudaStream_t>(s); }
+
+// An op kernel's launch preamble: backend b's device made current on this thread; its stream.
+inline cudaStream_t launchOn(Backend& b) {
+  const auto& cuda = static_cast<const CudaBackend&>(b);
+  cuda.activate();
+  return asStream(cuda.stream());
+}
 
 #define GRADLOOP_GRID_STRIDE(i, n)                                                                    \
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \

@@ -1,12 +1,24 @@
-// The activation functions and their derivatives, shared by the CPU and CUDA backends so both
-// compute the same formulas (the CUDA kernels call these from device code).
+// The activation functions and their derivatives: used by the activation op and fused into dense,
+// and shared by the CPU and CUDA kernels so both compute the same formulas (the CUDA kernels call
+// these from device code).
 // Derivatives are taken from the output y where that is exact (relu, leakyRelu with alpha >= 0,
 // sigmoid, tanh) and from the input x for gelu.
 #pragma once
 #include <cmath>
 
-#include "backend.h"
-#include "host_device.h"
+#include <string>
+
+#include "../../core/host_device.h"
+
+namespace gradloop {
+
+enum class Activation { Linear, Relu, LeakyRelu, Sigmoid, Tanh, Gelu };
+
+Activation activationFromName(const std::string& name);  // throws TypeError
+// Whether backward needs the pre-activation input (else the output suffices).
+inline bool activationNeedsInput(Activation a) { return a == Activation::Gelu; }
+
+}  // namespace gradloop
 
 namespace gradloop::activation {
 
@@ -68,3 +80,14 @@ GRADLOOP_HOST_DEVICE inline float derivative(float x, float y, float alpha) {
 }
 
 }  // namespace gradloop::activation
+
+// Calls fn<A>(args...) with A the runtime activation, so a loop is compiled once per activation.
+#define GRADLOOP_ACTIVATION_DISPATCH(act, fn, ...)                                 \
+  switch (act) {                                                                   \
+    case ::gradloop::Activation::Linear: fn<::gradloop::Activation::Linear>(__VA_ARGS__); break;       \
+    case ::gradloop::Activation::Relu: fn<::gradloop::Activation::Relu>(__VA_ARGS__); break;           \
+    case ::gradloop::Activation::LeakyRelu: fn<::gradloop::Activation::LeakyRelu>(__VA_ARGS__); break; \
+    case ::gradloop::Activation::Sigmoid: fn<::gradloop::Activation::Sigmoid>(__VA_ARGS__); break;     \
+    case ::gradloop::Activation::Tanh: fn<::gradloop::Activation::Tanh>(__VA_ARGS__); break;           \
+    case ::gradloop::Activation::Gelu: fn<::gradloop::Activation::Gelu>(__VA_ARGS__); break;           \
+  }

@@ -2,7 +2,9 @@
 //   x [rows, in], kernel [in, units], bias [units], y [rows, units],
 //   rows = batch * (elements of x per sample / in).
 // Bias and activation are fused into one pass over y after the GEMM.
-#include "ops.h"
+#include "../../core/op.h"
+#include "../activation/kernels.h"
+#include "kernels.h"
 
 namespace gradloop {
 namespace {
@@ -51,8 +53,9 @@ class Dense final : public Op {
     r.backend.gemm(false, false, rows, units_, inputs_, 1.0f, r.inputs[0]->f(), inputs_, r.params[0], units_, 0.0f, y,
                    units_);
     if (useBias_ || act_ != Activation::Linear)
-      r.backend.biasActivationForward(y, activationNeedsInput(act_) ? r.scratch + rows * units_ : nullptr,
-                                      useBias_ ? r.params[1] : nullptr, rows, units_, act_, alpha_);
+      kernelsOf<DenseKernels>(r.backend).biasActivationForward(
+          r.backend, y, activationNeedsInput(act_) ? r.scratch + rows * units_ : nullptr, useBias_ ? r.params[1] : nullptr,
+          rows, units_, act_, alpha_);
   }
 
   void backward(const OpRun& r) override {
@@ -60,12 +63,13 @@ class Dense final : public Op {
     const float* dz = r.output->grad;
     if (act_ != Activation::Linear) {
       const float* preact = activationNeedsInput(act_) ? r.scratch + rows * units_ : nullptr;
-      r.backend.activationBackward(preact, r.output->f(), r.output->grad, r.scratch, rows * units_, act_, alpha_,
-                                   false);
+      kernelsOf<ActivationKernels>(r.backend).backward(r.backend, preact, r.output->f(), r.output->grad, r.scratch,
+                                                       rows * units_, act_, alpha_, false);
       dz = r.scratch;
     }
     const float beta = r.accumulateParamGrad ? 1.0f : 0.0f;
-    if (useBias_) r.backend.biasBackward(dz, r.paramGrads[1], rows, units_, r.accumulateParamGrad);
+    if (useBias_)
+      kernelsOf<DenseKernels>(r.backend).biasBackward(r.backend, dz, r.paramGrads[1], rows, units_, r.accumulateParamGrad);
     // dKernel[in, units] = x^T · dz
     r.backend.gemm(true, false, inputs_, units_, rows, 1.0f, r.inputs[0]->f(), inputs_, dz, units_, beta,
                    r.paramGrads[0], units_);
@@ -84,6 +88,6 @@ class Dense final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeDense(const NodeSpec& spec) { return std::make_unique<Dense>(spec); }
+std::unique_ptr<Op> make_dense(const NodeSpec& spec) { return std::make_unique<Dense>(spec); }
 
 }  // namespace gradloop

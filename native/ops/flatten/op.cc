@@ -1,6 +1,6 @@
 // flatten: [batch, d1, d2, ...] -> [batch, d1 * d2 * ...]. Memory layout is
-// unchanged, so forward and backward are copies (an identity activation).
-#include "ops.h"
+// unchanged, so forward and backward are copies; it needs no kernels of its own.
+#include "../../core/op.h"
 
 namespace gradloop {
 namespace {
@@ -21,13 +21,12 @@ class Flatten final : public Op {
 
   void backward(const OpRun& r) override {
     if (float* dx = r.inputs[0]->grad)
-      r.backend.activationBackward(nullptr, nullptr, r.output->grad, dx, r.batch * r.output->elements(),
-                                   Activation::Linear, 0, r.accumulateInputGrad[0]);
+      passGradient(r.backend, r.output->grad, dx, r.batch * r.output->elements(), r.accumulateInputGrad[0]);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Op> makeFlatten(const NodeSpec& spec) { return std::make_unique<Flatten>(spec); }
+std::unique_ptr<Op> make_flatten(const NodeSpec& spec) { return std::make_unique<Flatten>(spec); }
 
 }  // namespace gradloop

@@ -1,6 +1,7 @@
 // softmax over the last axis: y = exp(x - max) / sum(exp(x - max)).
 // Backward: dx = y * (dy - sum(dy * y)) per row.
-#include "ops.h"
+#include "../../core/op.h"
+#include "kernels.h"
 
 namespace gradloop {
 namespace {
@@ -19,13 +20,14 @@ class Softmax final : public Op {
 
   void forward(const OpRun& r) override {
     int64_t rows = r.batch * r.output->elements() / cols_;
-    r.backend.softmaxForward(r.inputs[0]->f(), r.output->f(), rows, cols_);
+    kernelsOf<SoftmaxKernels>(r.backend).forward(r.backend, r.inputs[0]->f(), r.output->f(), rows, cols_);
   }
 
   void backward(const OpRun& r) override {
     int64_t rows = r.batch * r.output->elements() / cols_;
     if (float* dx = r.inputs[0]->grad)
-      r.backend.softmaxBackward(r.output->f(), r.output->grad, dx, rows, cols_, r.accumulateInputGrad[0]);
+      kernelsOf<SoftmaxKernels>(r.backend).backward(r.backend, r.output->f(), r.output->grad, dx, rows, cols_,
+                                                    r.accumulateInputGrad[0]);
   }
 
  private:
@@ -34,6 +36,6 @@ class Softmax final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeSoftmax(const NodeSpec& spec) { return std::make_unique<Softmax>(spec); }
+std::unique_ptr<Op> make_softmax(const NodeSpec& spec) { return std::make_unique<Softmax>(spec); }
 
 }  // namespace gradloop

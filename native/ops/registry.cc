@@ -1,8 +1,8 @@
-// Maps an op name from the binding to its implementation.
+// Maps an op name from the binding to its implementation (native/ops/<op>/op.cc), and the
+// NodeSpec accessors ops read their attributes with.
 #include <cmath>
 
-#include "../op.h"
-#include "ops.h"
+#include "../core/op.h"
 
 namespace gradloop {
 
@@ -30,13 +30,20 @@ std::string NodeSpec::string(const std::string& key, const std::string& fallback
   return it == strings.end() ? fallback : it->second;
 }
 
+// The factories, declared and dispatched from the one list of ops.
+#define GRADLOOP_OP(name) std::unique_ptr<Op> make_##name(const NodeSpec& spec);
+#define GRADLOOP_OP_WITHOUT_KERNELS(name) GRADLOOP_OP(name)
+#include "ops.def"
+#undef GRADLOOP_OP
+#undef GRADLOOP_OP_WITHOUT_KERNELS
+
 std::unique_ptr<Op> createOp(const NodeSpec& spec) {
-  if (spec.op == "dense") return makeDense(spec);
-  if (spec.op == "activation") return makeActivation(spec);
-  if (spec.op == "softmax") return makeSoftmax(spec);
-  if (spec.op == "dropout") return makeDropout(spec);
-  if (spec.op == "flatten") return makeFlatten(spec);
-  if (spec.op == "embedding") return makeEmbedding(spec);
+#define GRADLOOP_OP(name) \
+  if (spec.op == #name) return make_##name(spec);
+#define GRADLOOP_OP_WITHOUT_KERNELS(name) GRADLOOP_OP(name)
+#include "ops.def"
+#undef GRADLOOP_OP
+#undef GRADLOOP_OP_WITHOUT_KERNELS
   throw TypeError("layer '" + spec.name + "': unknown op '" + spec.op + "'");
 }
 

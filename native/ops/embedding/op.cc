@@ -1,7 +1,8 @@
 // embedding: out[..., dim] = embeddings[ids[...], :] for int32 ids in [0, inputDim).
 //   ids [batch, T], embeddings [inputDim, outputDim], out [batch, T, outputDim].
 // Backward scatter-adds rows of dOut into dEmbeddings; ids carry no gradient.
-#include "ops.h"
+#include "../../core/op.h"
+#include "kernels.h"
 
 namespace gradloop {
 namespace {
@@ -13,7 +14,6 @@ class Embedding final : public Op {
         vocab_(spec.integer("inputDim", 1, kMaxElements)),
         dim_(spec.integer("outputDim", 1, kMaxElements)),
         l2_(static_cast<float>(spec.number("embeddingsL2", 0))) {
-    if (vocab_ < 1 || dim_ < 1) throw RangeError("layer '" + name_ + "': inputDim and outputDim must be positive");
   }
   const char* type() const override { return "embedding"; }
 
@@ -30,7 +30,8 @@ class Embedding final : public Op {
   void forward(const OpRun& r) override {
     int64_t count = r.batch * r.inputs[0]->elements();
     try {
-      r.backend.embeddingForward(r.inputs[0]->i(), r.params[0], r.output->f(), count, dim_, vocab_);
+      kernelsOf<EmbeddingKernels>(r.backend).forward(r.backend, r.inputs[0]->i(), r.params[0], r.output->f(), count,
+                                                     dim_, vocab_);
     } catch (const RangeError& e) {
       throw RangeError("layer '" + name_ + "': " + e.what());
     }
@@ -38,8 +39,8 @@ class Embedding final : public Op {
 
   void backward(const OpRun& r) override {
     int64_t count = r.batch * r.inputs[0]->elements();
-    r.backend.embeddingBackward(r.inputs[0]->i(), r.output->grad, r.paramGrads[0], count, dim_, vocab_,
-                                r.accumulateParamGrad);
+    kernelsOf<EmbeddingKernels>(r.backend).backward(r.backend, r.inputs[0]->i(), r.output->grad, r.paramGrads[0],
+                                                    count, dim_, vocab_, r.accumulateParamGrad);
   }
 
  private:
@@ -49,6 +50,6 @@ class Embedding final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeEmbedding(const NodeSpec& spec) { return std::make_unique<Embedding>(spec); }
+std::unique_ptr<Op> make_embedding(const NodeSpec& spec) { return std::make_unique<Embedding>(spec); }
 
 }  // namespace gradloop

@@ -1,8 +1,9 @@
 // dropout (inverted): in training y = x * keep / (1 - rate), keep drawn from a
 // counter-based RNG per (seed, step, node, element); at inference y = x.
 // Backward regenerates the same mask instead of storing it.
-#include "../rng.h"
-#include "ops.h"
+#include "../../core/op.h"
+#include "../../core/rng.h"
+#include "kernels.h"
 
 namespace gradloop {
 namespace {
@@ -25,7 +26,8 @@ class Dropout final : public Op {
   void forward(const OpRun& r) override {
     int64_t n = r.batch * r.output->elements();
     if (r.training && rate_ > 0)
-      r.backend.dropoutForward(r.inputs[0]->f(), r.output->f(), n, rate_, r.seed ^ salt_, r.stream);
+      kernelsOf<DropoutKernels>(r.backend).apply(r.backend, r.inputs[0]->f(), r.output->f(), n, rate_, r.seed ^ salt_,
+                                                 r.stream, false);
     else
       r.backend.copy(r.output->value, r.inputs[0]->value, n * sizeof(float));
   }
@@ -35,10 +37,10 @@ class Dropout final : public Op {
     if (!dx) return;
     int64_t n = r.batch * r.output->elements();
     if (r.training && rate_ > 0)
-      r.backend.dropoutBackward(r.output->grad, dx, n, rate_, r.seed ^ salt_, r.stream, r.accumulateInputGrad[0]);
+      kernelsOf<DropoutKernels>(r.backend).apply(r.backend, r.output->grad, dx, n, rate_, r.seed ^ salt_, r.stream,
+                                                 r.accumulateInputGrad[0]);
     else
-      r.backend.activationBackward(nullptr, nullptr, r.output->grad, dx, n, Activation::Linear, 0,
-                                   r.accumulateInputGrad[0]);
+      passGradient(r.backend, r.output->grad, dx, n, r.accumulateInputGrad[0]);
   }
 
  private:
@@ -48,6 +50,6 @@ class Dropout final : public Op {
 
 }  // namespace
 
-std::unique_ptr<Op> makeDropout(const NodeSpec& spec) { return std::make_unique<Dropout>(spec); }
+std::unique_ptr<Op> make_dropout(const NodeSpec& spec) { return std::make_unique<Dropout>(spec); }
 
 }  // namespace gradloop

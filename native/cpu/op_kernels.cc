@@ -1,0 +1,28 @@
+// The CPU backend's table of op kernels, generated from the one list of ops (native/ops/ops.def):
+// each op's cpu.cc defines <op>CpuKernels().
+#include "cpu_backend.h"
+
+namespace gradloop {
+
+#define GRADLOOP_OP(name) const void* name##CpuKernels();
+#define GRADLOOP_OP_WITHOUT_KERNELS(name)
+#include "../ops/ops.def"
+#undef GRADLOOP_OP
+#undef GRADLOOP_OP_WITHOUT_KERNELS
+
+const void* CpuBackend::opKernels(OpId id) const {
+  switch (id) {
+#define GRADLOOP_OP(name) \
+  case OpId::name:        \
+    return name##CpuKernels();
+#define GRADLOOP_OP_WITHOUT_KERNELS(name) \
+  case OpId::name:                        \
+    return nullptr;
+#include "../ops/ops.def"
+#undef GRADLOOP_OP
+#undef GRADLOOP_OP_WITHOUT_KERNELS
+  }
+  return nullptr;
+}
+
+}  // namespace gradloop
