@@ -8,7 +8,7 @@ import { cpus, hostname } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { backendInfo } from '../src/index.js';
-import { native } from '../src/native.js';
+import { native } from '../src/backend/native.js';
 import { VERSION } from '../src/version.js';
 import { renderChart } from './chart.js';
 import { flopsPerSample, type Workload, WORKLOADS } from './workloads.js';

@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { backendInfo, devices } from '../src/index.js';
-import { cudaUnavailableReason } from '../src/device.js';
-import { loadCudaAddon, native } from '../src/native.js';
+import { cudaUnavailableReason } from '../src/backend/device.js';
+import { loadCudaAddon, native } from '../src/backend/native.js';
 import { measure } from './measure.js';
 import { flopsPerSample, WORKLOADS } from './workloads.js';
 

@@ -5,6 +5,14 @@ export type TypedData = Float32Array | Int32Array;
 
 type Nested = number | Nested[];
 
+/** One weight of a model, as getWeights() returns it and setWeights() takes it. */
+export interface Weight {
+  /** "<layer>/<kind>", e.g. "dense_1/kernel". */
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
 export class Tensor {
   readonly data: TypedData;
   readonly shape: number[];

@@ -4,7 +4,7 @@
 // OpenBLAS chooses once per process, when the addon loads.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { bestBlasCore, blasKernelWarning, cpuFeatures, type CpuFeatures } from '../src/blas-kernels.js';
+import { bestBlasCore, blasKernelWarning, cpuFeatures, type CpuFeatures } from '../src/backend/blas-kernels.js';
 
 const AVX512 = 'avx512f avx512cd avx512bw avx512dq avx512vl';
 const cpu = (vendor: CpuFeatures['vendor'], flags: string): CpuFeatures => ({ name: 'test CPU', vendor, flags: new Set(flags.split(' ')) });

@@ -4,9 +4,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cudaUnavailableReason } from '../src/device.js';
+import { cudaUnavailableReason } from '../src/backend/device.js';
 import { devices, layers, sequential, tensor } from '../src/index.js';
-import { loadCudaAddon } from '../src/native.js';
+import { loadCudaAddon } from '../src/backend/native.js';
 import { GPU_CHECKS, randomTensor } from './helpers/gpu-checks.js';
 
 const hasNvcc = existsSync('/usr/local/cuda/bin/nvcc') || spawnSync('nvcc', ['--version'], { stdio: 'ignore' }).status === 0;

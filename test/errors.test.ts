@@ -1,7 +1,7 @@
 // Bad input raises a JS Error that names the argument or layer and the fix; nothing crashes.
 import { describe, expect, it } from 'vitest';
 import { layers, optimizers, sequential, tensor } from '../src/index.js';
-import { native } from '../src/native.js';
+import { native } from '../src/backend/native.js';
 
 const mlp = () => {
   const model = sequential([layers.dense({ inputShape: [3], units: 4, activation: 'relu' }), layers.dense({ units: 2 })], { seed: 1 });

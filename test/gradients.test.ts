@@ -1,7 +1,7 @@
 // Finite-difference gradient checks for every op and loss (native/ops, native/core/loss.cc):
 // a float64 reference of the forward pass, differentiated numerically, against the native backward.
 import { describe, expect, it } from 'vitest';
-import { native, type NodeSpec } from '../src/native.js';
+import { native, type NodeSpec } from '../src/backend/native.js';
 import { checkGradients } from './helpers/gradcheck.js';
 import * as ref from './helpers/reference.js';
 

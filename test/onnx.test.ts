@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../examples/mnist-data.js';
 import { MNIST_FIT, mnistModel } from '../examples/mnist-model.js';
 import { Layer, layers, sequential, type Sequential, tensor, type Tensor, verifyOnnx } from '../src/index.js';
-import type { NodeSpec } from '../src/native.js';
+import type { NodeSpec } from '../src/backend/native.js';
 import { onnx } from '../src/onnx/proto.js';
 import { Random } from '../src/random.js';
 import { VERSION } from '../src/version.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bestBlasCore, cpuFeatures } from '../src/blas-kernels.js';
+import { bestBlasCore, cpuFeatures } from '../src/backend/blas-kernels.js';
 import { writeScratchProject } from './helpers/scratch-project.js';
 
 const repo = path.resolve(import.meta.dirname, '..');

@@ -1,7 +1,7 @@
 // The GPU checks (test/helpers/gpu-checks.ts) outside vitest, for a GPU machine that has neither
 // Node's packages nor a network: bundled with everything by scripts/gpu/pack.sh. One JSON line
 // per check with the numbers it measured; exit code 1 when any fails or no GPU is usable.
-import { cudaUnavailableReason, devices } from '../../src/device.js';
+import { cudaUnavailableReason, devices } from '../../src/backend/device.js';
 import { GPU_CHECKS } from '../../test/helpers/gpu-checks.js';
 
 const reason = cudaUnavailableReason();

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { data } from '../data/index.js';
 import { Scaler } from '../data/preprocess.js';
-import { loadModel, type Sequential } from '../model.js';
-import { backendInfo } from '../runtime.js';
-import { cudaUnavailableReason, devices } from '../device.js';
+import { loadModel, type Sequential } from '../model/model.js';
+import { backendInfo } from '../backend/runtime.js';
+import { cudaUnavailableReason, devices } from '../backend/device.js';
 import { VERSION } from '../version.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
 

@@ -2,7 +2,7 @@
 // with a zod schema so a mistake is reported as the key's path, what it expects and what it got.
 import { z } from 'zod';
 import { ACTIVATIONS } from '../layers/activations.js';
-import { LOSSES } from '../losses.js';
+import { LOSSES } from '../model/losses.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lt(1);

@@ -3,18 +3,18 @@
 // curves.svg/png, report.html, history.json and what predict needs to prepare new inputs.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Callback } from '../callbacks.js';
+import type { Callback } from '../train/callbacks.js';
 import { data } from '../data/index.js';
 import type { Scaler } from '../data/preprocess.js';
 import { Activation, Dense, Dropout, Flatten, type Layer } from '../layers/index.js';
-import { sequential, type Sequential } from '../model.js';
-import { callbacks as monitors } from '../monitors.js';
+import { sequential, type Sequential } from '../model/model.js';
+import { callbacks as monitors } from '../train/monitors.js';
 import type { OnnxReport } from '../onnx/verify.js';
 import { verifyOnnx } from '../onnx/verify.js';
-import { optimizerFromConfig } from '../optimizers.js';
+import { optimizerFromConfig } from '../optim/optimizers.js';
 import { plotHistory } from '../plot/index.js';
-import { regularizers } from '../regularizers.js';
-import { backendInfo } from '../runtime.js';
+import { regularizers } from '../layers/regularizers.js';
+import { backendInfo } from '../backend/runtime.js';
 import { Tensor } from '../tensor.js';
 import { ConfigError, parseRunConfig, type RunConfig } from './config.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';

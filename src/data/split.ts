@@ -1,6 +1,6 @@
 // Train/test split (scikit-learn's train_test_split): shuffled with a seed, optionally
 // stratified so every class keeps its share in both parts.
-import { takeRows } from '../inputs.js';
+import { takeRows } from '../model/inputs.js';
 import { Random, freshSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkInteger, checkKeys, checkNumber, describe } from '../validate.js';

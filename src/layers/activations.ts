@@ -1,5 +1,5 @@
 // Elementwise activation layers and softmax.
-import type { NodeSpec } from '../native.js';
+import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkNumber, checkOneOf } from '../validate.js';
 import { type BaseLayerOptions, Layer } from './layer.js';

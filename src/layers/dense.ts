@@ -1,9 +1,9 @@
 // dense: y = activation(x · kernel + bias) over the last axis.
 // kernel [inputs, units], bias [units]; bias and activation run fused after the matrix product.
-import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
-import type { NodeSpec } from '../native.js';
+import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
-import { getRegularizer, type Regularizer, regularizerConfig } from '../regularizers.js';
+import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
 import { checkInteger, checkNumber, checkOneOf, shapeString } from '../validate.js';
 import { ACTIVATIONS, type ActivationName } from './activations.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';

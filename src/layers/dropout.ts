@@ -1,6 +1,6 @@
 // dropout: during training zeroes each element with probability `rate` and
 // scales the rest by 1 / (1 - rate); at inference it passes values through.
-import type { NodeSpec } from '../native.js';
+import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkInteger, checkNumber } from '../validate.js';
 import { type BaseLayerOptions, Layer } from './layer.js';

@@ -1,9 +1,9 @@
 // embedding: int32 token ids [batch, T] -> vectors [batch, T, outputDim],
 // a row lookup in embeddings [inputDim, outputDim].
-import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
-import type { NodeSpec } from '../native.js';
+import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
-import { getRegularizer, type Regularizer, regularizerConfig } from '../regularizers.js';
+import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
 import { checkInteger } from '../validate.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
 

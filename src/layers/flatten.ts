@@ -1,5 +1,5 @@
 // flatten: [batch, d1, d2, ...] -> [batch, d1 * d2 * ...].
-import type { NodeSpec } from '../native.js';
+import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { type BaseLayerOptions, Layer } from './layer.js';
 

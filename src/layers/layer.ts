@@ -1,7 +1,7 @@
 // The base of every layer: configuration, shape inference with errors that
 // name the layer, the weights it owns, and the native graph nodes it becomes.
-import type { Initializer } from '../initializers.js';
-import type { NodeSpec } from '../native.js';
+import type { Initializer } from './initializers.js';
+import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkKeys, checkShape } from '../validate.js';
 

@@ -2,7 +2,23 @@
 // (protobufjs) classes, then writes it atomically.
 import { onnx } from './proto.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Sequential } from '../model.js';
+import type { Layer } from '../layers/index.js';
+import type { LossName } from '../model/losses.js';
+import type { Optimizer } from '../optim/optimizers.js';
+import type { Weight } from '../tensor.js';
+
+/** What the export reads of a model (a Sequential; described here so this module does not import it). */
+export interface OnnxSource {
+  readonly name: string;
+  readonly layers: Layer[];
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  readonly layerOutputShapes: number[][];
+  readonly compileConfig: { loss: LossName; optimizer: Optimizer; metrics: string[] } | undefined;
+  readonly trainingSummary: { epochs: number; batchSize: number; samples: number; final: Record<string, number> } | undefined;
+  getWeights(): Weight[];
+  getConfig(): Record<string, unknown> & { layers?: unknown };
+}
 import { checkInteger, checkKeys, checkOneOf } from '../validate.js';
 import { VERSION } from '../version.js';
 import { activation, appendLayer, GraphBuilder, type LayerWeights } from './mapping.js';
@@ -36,7 +52,7 @@ function irVersionFor(opset: number): number {
 
 type Head = 'none' | 'softmax' | 'sigmoid';
 
-function chooseHead(model: Sequential, outputs: 'logits' | 'probabilities'): Head {
+function chooseHead(model: OnnxSource, outputs: 'logits' | 'probabilities'): Head {
   if (outputs === 'logits') return 'none';
   const last = model.layers[model.layers.length - 1] as { activation?: string };
   if (last.activation === 'softmax' || last.activation === 'sigmoid') return 'none'; // already probabilities
@@ -55,7 +71,7 @@ const valueInfo = (name: string, elemType: number, dims: (number | string)[]): o
 });
 
 /** Encodes the model as ONNX bytes. */
-export function buildOnnx(model: Sequential, options: ExportOnnxOptions = {}): Uint8Array {
+export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): Uint8Array {
   checkKeys(options, 'exportOnnx', ['opset', 'outputs', 'docString', 'tokenIds']);
   const opset = checkInteger(options.opset ?? DEFAULT_OPSET, 'exportOnnx: opset', 13);
   if (opset > 21) throw new RangeError(`exportOnnx: opset must be between 13 and 21, got ${opset}`);
@@ -123,7 +139,7 @@ export function buildOnnx(model: Sequential, options: ExportOnnxOptions = {}): U
 }
 
 /** Builds the ONNX bytes and, when a path is given, writes them there atomically. */
-export async function exportOnnx(model: Sequential, file?: string, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
+export async function exportOnnx(model: OnnxSource, file?: string, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
   if (file !== undefined && (typeof file !== 'string' || file === '')) throw new TypeError('exportOnnx: path must be a non-empty string');
   const bytes = buildOnnx(model, options);
   if (file !== undefined) await writeFileAtomic(file, bytes, 'exportOnnx');

@@ -3,7 +3,7 @@
 // passed: false (and the worst element), not an exception.
 import { readFile } from 'node:fs/promises';
 import { onnx } from './proto.js';
-import type { Sequential } from '../model.js';
+import type { Sequential } from '../model/model.js';
 import { Tensor } from '../tensor.js';
 import { checkKeys, checkNumber } from '../validate.js';
 import { HEAD_KEY } from './export.js';

@@ -1,6 +1,6 @@
 // A History as a page of charts: loss, accuracy, learning rate and gradient norm per epoch,
 // training solid and validation dashed, as TensorBoard's scalars and Keras' plotted history.
-import type { History } from '../callbacks.js';
+import type { History } from '../train/history.js';
 import { type ChartSpec, escapeXml, FONT, lineChart } from './chart.js';
 
 const TRAIN = '#1f77b4', VAL = '#ff7f0e', EXTRA = '#2ca02c';

@@ -1,7 +1,7 @@
 // plotHistory(history, file): the training curves as SVG or PNG, or a full HTML report;
 // the format follows the file's extension.
 import path from 'node:path';
-import type { History } from '../callbacks.js';
+import type { History } from '../train/history.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { describe } from '../validate.js';
 import { curvesSvg } from './curves.js';

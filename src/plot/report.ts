@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, nothing fetched) with
 // what a run produced: final metrics, the curves, the diagnosis, hyperparameters, the model
 // summary and the ONNX verification report.
-import type { History } from '../callbacks.js';
+import type { History } from '../train/history.js';
 import type { OnnxReport } from '../onnx/verify.js';
 import { VERSION } from '../version.js';
 import { escapeXml as esc, FONT, lineChart } from './chart.js';

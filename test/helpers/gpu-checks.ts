@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { loadMnist } from '../../examples/mnist-data.js';
 import { MNIST_FIT } from '../../examples/mnist-model.js';
 import { layers, optimizers, sequential, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
-import { loadCudaAddon } from '../../src/native.js';
+import { loadCudaAddon } from '../../src/backend/native.js';
 
 /** ||a - b|| / ||b||, in float64. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,7 +1,7 @@
 // Central finite differences of a float64 reference loss against the native
 // (float32) backward pass, for every parameter and the input.
 import { expect } from 'vitest';
-import { native, type NodeSpec } from '../../src/native.js';
+import { native, type NodeSpec } from '../../src/backend/native.js';
 import { Random } from '../../src/random.js';
 
 export interface GradCase {

@@ -1,7 +1,7 @@
 // Weight initializers with Keras' definitions and names. Each takes the
 // weight's shape with its fan-in/fan-out and a seeded generator.
-import { Random } from './random.js';
-import { checkNumber, checkOneOf } from './validate.js';
+import { Random } from '../random.js';
+import { checkNumber, checkOneOf } from '../validate.js';
 
 export interface Initializer {
   readonly name: string;

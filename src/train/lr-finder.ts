@@ -2,12 +2,12 @@
 // while the rate grows exponentially from minRate to maxRate, record the smoothed loss per
 // rate, stop when the loss blows up, and suggest the rate where the loss fell fastest.
 // The model's weights, optimizer state and counters are put back afterwards.
-import { checkFeatures, checkLabels, rowsOf } from './inputs.js';
-import type { Sequential } from './model.js';
-import { stepStride } from './native.js';
-import { freshSeed, Random } from './random.js';
-import type { Tensor } from './tensor.js';
-import { checkInteger, checkKeys, checkNumber, MAX_BATCH_SIZE } from './validate.js';
+import { checkFeatures, checkLabels, rowsOf } from '../model/inputs.js';
+import type { Sequential } from '../model/model.js';
+import { stepStride } from '../backend/native.js';
+import { freshSeed, Random } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { checkInteger, checkKeys, checkNumber, MAX_BATCH_SIZE } from '../validate.js';
 
 export interface FindLearningRateOptions {
   /** Rate of the first step (default 1e-7). */

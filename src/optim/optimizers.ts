@@ -1,8 +1,8 @@
 // Optimizers as PyTorch defines them; the update itself runs natively, fused
 // per parameter tensor. `learningRate` may be changed between steps.
-import type { OptimizerSpec } from './native.js';
+import type { OptimizerSpec } from '../backend/native.js';
 import { isSchedule, type LearningRateSchedule, scheduleFromConfig } from './schedules.js';
-import { checkKeys, checkNumber } from './validate.js';
+import { checkKeys, checkNumber } from '../validate.js';
 
 export class Optimizer {
   readonly type: OptimizerSpec['type'];

@@ -1,6 +1,13 @@
 // Reading a finished fit the way an experienced practitioner reads its curves. Each finding
 // carries the numbers it rests on, so a user (or a test) can check the judgement.
-import type { History } from './callbacks.js';
+import type { TrainingWarning } from './gradient-health.js';
+
+/** What diagnose reads of a fit's History (history.ts). */
+export interface FitRecord {
+  epoch: number[];
+  history: Record<string, number[]>;
+  warnings: TrainingWarning[];
+}
 
 export type FindingKind = 'overfitting' | 'underfitting' | 'vanishingGradients' | 'explodingGradients' | 'learningRateTooHigh' | 'learningRateTooLow';
 
@@ -29,7 +36,7 @@ export const DIAGNOSIS = {
 const argMin = (v: number[]) => v.reduce((best, x, i) => (x < v[best] ? i : best), 0);
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
-export function diagnose(history: History): Finding[] {
+export function diagnose(history: FitRecord): Finding[] {
   const findings: Finding[] = [];
   const loss = history.history.loss ?? [];
   const val = history.history.valLoss;

@@ -1,8 +1,6 @@
-// Callbacks (Keras' hooks) and the History that fit() returns.
-import { diagnose, type Finding } from './diagnose.js';
-import type { LayerNorms, TrainingWarning } from './gradient-health.js';
-import type { Optimizer } from './optimizers.js';
-import type { Weight } from './model.js';
+// Callbacks (Keras' hooks) and the list that runs them; History, what fit() returns, is history.ts.
+import type { Optimizer } from '../optim/optimizers.js';
+import type { Weight } from '../tensor.js';
 
 export type Logs = Record<string, number>;
 
@@ -69,29 +67,5 @@ export class CallbackList {
   }
   async trainEnd(logs: Logs): Promise<void> {
     for (const c of this.callbacks) await c.onTrainEnd?.(logs);
-  }
-}
-
-/** What fit() returns: per-epoch metrics, as Keras' History. */
-export class History {
-  /** Epoch indices that ran (0-based). */
-  readonly epoch: number[] = [];
-  /** Metric name -> one value per epoch: loss, accuracy, valLoss, valAccuracy. */
-  readonly history: Record<string, number[]> = {};
-  /** Parameters of the run: epochs, batchSize, samples, steps, accumulateSteps. */
-  params: Record<string, number> = {};
-  /** Per layer: gradient and weight L2 norms, mean and max over each epoch's steps. */
-  readonly layers: Record<string, LayerNorms> = {};
-  /** Vanishing/exploding gradient warnings raised during the fit. */
-  readonly warnings: TrainingWarning[] = [];
-
-  /** What the curves say: overfitting, underfitting, gradient trouble, a learning rate too high or too low. */
-  diagnose(): Finding[] {
-    return diagnose(this);
-  }
-
-  record(epoch: number, logs: Logs): void {
-    this.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
   }
 }

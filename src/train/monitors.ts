@@ -1,7 +1,7 @@
 // Callbacks that watch a metric every epoch (Keras' EarlyStopping, ReduceLROnPlateau,
 // ModelCheckpoint).
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
-import { checkInteger, checkKeys, checkNumber, checkOneOf } from './validate.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf } from '../validate.js';
 
 type Mode = 'auto' | 'min' | 'max';
 

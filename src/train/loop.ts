@@ -1,18 +1,19 @@
 // The training loop, top to bottom: epochs -> batches -> callbacks.
 // Data is copied into native memory once; each step sends only the batch's
 // row indices, and runs off the main thread so timers keep firing.
-import { type Callback, CallbackList, History, type Logs, type TrainingModel } from './callbacks.js';
-import type { Dataset } from './data/dataset.js';
-import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows, takeRows } from './inputs.js';
-import type { LabelSpec, LossName } from './losses.js';
+import { type Callback, CallbackList, type Logs, type TrainingModel } from './callbacks.js';
+import { History } from './history.js';
+import type { Dataset } from '../data/dataset.js';
+import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows, takeRows } from '../model/inputs.js';
+import type { LabelSpec, LossName } from '../model/losses.js';
 import { GradientHealth } from './gradient-health.js';
-import { type Device, deviceDataLimit } from './device.js';
-import { type NativeDataset, type NativeProgram, stepStride } from './native.js';
-import type { Optimizer } from './optimizers.js';
-import { deriveSeed, freshSeed, Random } from './random.js';
+import { type Device, deviceDataLimit } from '../backend/device.js';
+import { type NativeDataset, type NativeProgram, stepStride } from '../backend/native.js';
+import type { Optimizer } from '../optim/optimizers.js';
+import { deriveSeed, freshSeed, Random } from '../random.js';
 import { createProgress } from './progress.js';
-import { Tensor } from './tensor.js';
-import { checkInteger, checkKeys, checkNumber, describe, MAX_BATCH_SIZE } from './validate.js';
+import { Tensor } from '../tensor.js';
+import { checkInteger, checkKeys, checkNumber, describe, MAX_BATCH_SIZE } from '../validate.js';
 
 export interface FitOptions {
   /** Epochs to train (default 1). With initialEpoch, the epoch to stop at. */

@@ -115,8 +115,19 @@ function libc(): string {
   return glibc ? `glibc ${glibc}` : process.platform === 'linux' ? 'musl' : process.platform;
 }
 
-// src/native.ts and dist/index.* both sit one folder below the package root.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The package root: the nearest folder up from this module with gradloop's package.json (this file
+// is src/backend/native.ts in a checkout, bundled into dist/index.* in the package).
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'gradloop') return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`gradloop: cannot find its package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+const root = packageRoot();
 
 function load(): { addon: NativeAddon; blasCore: BlasCoreChoice } {
   try {

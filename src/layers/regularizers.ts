@@ -1,7 +1,7 @@
 // Weight penalties a layer adds to the loss (Keras' kernelRegularizer). L2 adds
 // l2 * sum(w^2) to the loss and 2 * l2 * w to the gradient, natively, each step;
 // unlike the optimizers' weightDecay it is part of the loss the history reports.
-import { checkKeys, checkNumber, describe } from './validate.js';
+import { checkKeys, checkNumber, describe } from '../validate.js';
 
 export interface Regularizer {
   readonly name: 'l2';

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { blasKernelWarning } from './blas-kernels.js';
 import { type CudaAddon, loadCudaAddon, native, type NativeDataset, type NativeProgram, type ProgramSpec } from './native.js';
-import { describe } from './validate.js';
+import { describe } from '../validate.js';
 
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 /** Matrix products in float32 (default) or, on GPUs that have them, TF32 tensor cores (opt-in). */

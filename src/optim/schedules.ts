@@ -1,7 +1,7 @@
 // Learning-rate schedules: a rate for every step (per: 'step', counted over the optimizer's
 // whole life, as Keras' optimizer.iterations) or every epoch (per: 'epoch'). Pass one as an
 // optimizer's learningRate: optimizers.adam({ learningRate: schedules.cosineDecay({...}) }).
-import { checkInteger, checkKeys, checkNumber, checkOneOf } from './validate.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf } from '../validate.js';
 
 export interface LearningRateSchedule {
   readonly name: string;

@@ -1,8 +1,8 @@
 // Checks on the data handed to fit/evaluate/predict, done once per call in
 // TypeScript so every problem is reported with the argument, row and column.
 import type { LabelSpec, LossName } from './losses.js';
-import { Tensor } from './tensor.js';
-import { sameShape, shapeString } from './validate.js';
+import { Tensor } from '../tensor.js';
+import { sameShape, shapeString } from '../validate.js';
 
 export interface ModelInput {
   shape: number[];

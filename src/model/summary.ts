@@ -1,5 +1,5 @@
 // model.summary(): a Keras-style table.
-import { shapeString } from './validate.js';
+import { shapeString } from '../validate.js';
 
 export interface SummaryRow {
   name: string;

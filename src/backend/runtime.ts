@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { type BlasCoreChoice, blasKernelWarning, cpuFeatures, featureSummary } from './blas-kernels.js';
 import { blasCoreChoice, native } from './native.js';
-import { checkInteger } from './validate.js';
+import { checkInteger } from '../validate.js';
 
 export interface BackendInfo {
   backend: string;

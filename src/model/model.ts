@@ -1,29 +1,22 @@
 // sequential(): a stack of layers that compiles into one native program.
 // compile() attaches the loss and optimizer; fit/evaluate/predict run natively.
-import { type Callback } from './callbacks.js';
-import { History } from './callbacks.js';
+import { type Callback } from '../train/callbacks.js';
+import { History } from '../train/history.js';
 import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
-import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from './io/checkpoint.js';
-import { Embedding, Layer, layerFromConfig } from './layers/index.js';
-import { type CompiledModel, type FitData, fitLoop, type FitOptions, type TrainingPosition } from './loop.js';
-import { Dataset } from './data/dataset.js';
+import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { Embedding, Layer, layerFromConfig } from '../layers/index.js';
+import { type CompiledModel, type FitData, fitLoop, type FitOptions, type TrainingPosition } from '../train/loop.js';
+import { Dataset } from '../data/dataset.js';
 import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
-import { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';
-import type { NativeProgram, NodeSpec, ProgramSpec } from './native.js';
-import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from './device.js';
-import { getOptimizer, type Optimizer, optimizerFromConfig } from './optimizers.js';
-import { deriveSeed, freshSeed, Random } from './random.js';
+import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
+import type { NativeProgram, NodeSpec, ProgramSpec } from '../backend/native.js';
+import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from '../backend/device.js';
+import { getOptimizer, type Optimizer, optimizerFromConfig } from '../optim/optimizers.js';
+import { deriveSeed, freshSeed, Random } from '../random.js';
 import { formatSummary } from './summary.js';
-import { Tensor } from './tensor.js';
-import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString, MAX_BATCH_SIZE } from './validate.js';
-import { VERSION } from './version.js';
-
-export interface Weight {
-  /** "<layer>/<kind>", e.g. "dense_1/kernel". */
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
+import { Tensor, type Weight } from '../tensor.js';
+import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString, MAX_BATCH_SIZE } from '../validate.js';
+import { VERSION } from '../version.js';
 
 export interface CompileOptions {
   optimizer: Optimizer | 'sgd' | 'adam' | 'adamw';
