@@ -6,7 +6,7 @@ export { regularizers, type Regularizer } from './layers/regularizers.js';
 export { findLearningRate, type FindLearningRateOptions, type LearningRateFinding } from './train/lr-finder.js';
 export type { Finding, FindingKind } from './train/diagnose.js';
 export type { LayerNorms, TrainingWarning } from './train/gradient-health.js';
-export { layers, Layer, Dense, Dropout, Embedding, Flatten, Activation } from './layers/index.js';
+export { layers, layerTypes, Layer, Dense, Dropout, Embedding, Flatten, Activation } from './layers/index.js';
 export type { ActivationName, DenseOptions, DropoutOptions, EmbeddingOptions, BaseLayerOptions } from './layers/index.js';
 export { optimizers, Optimizer, type SgdOptions, type AdamOptions } from './optim/optimizers.js';
 export { initializers, type Initializer, type InitializerName } from './layers/initializers.js';

@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../src/cli/config.js';
-import { loadModel } from '../src/index.js';
+import { buildLayers } from '../src/cli/train.js';
+import { layers, layerTypes, loadModel, regularizers, sequential } from '../src/index.js';
 
 const root = process.cwd();
 // tsx's loader by absolute URL: the commands run in a scratch folder without node_modules.
@@ -145,8 +146,9 @@ describe('gradloop info, --help and config errors', () => {
     expect(r.stderr).toContain('gradloop: bad.json is not a valid run config:');
     expect(r.stderr).toContain('name: letters, digits, dot, dash or underscore only, got "has space"');
     expect(r.stderr).toContain('data.testSize: expected number to be <1, got 1.5');
-    expect(r.stderr).toContain('model.layers[0].units: expected number to be >0, got 0');
-    expect(r.stderr).toContain(`model.layers[1].type: expected 'dense' | 'dropout' | 'activation' | 'flatten', got "conv2d"`);
+    // A layer's options are checked by the layer itself: the API's message, under the config's key.
+    expect(r.stderr).toContain('model.layers[0]: dense: units must be an integer >= 1, got 0\n');
+    expect(r.stderr).toMatch(/model\.layers\[1\]\.type: expected 'activation' \| 'relu' \| .*'dense' \| 'dropout' \| 'embedding' \| 'flatten', got "conv2d"/);
     expect(r.stderr).toContain("fit: unknown key 'batchsize'");
     writeFileSync(path.join(dir, 'broken.json'), '{ "name": ');
     expect(cli('train', '--config', 'broken.json').stderr).toMatch(/broken\.json is not valid JSON/);
@@ -156,5 +158,40 @@ describe('gradloop info, --help and config errors', () => {
   it('the example configs are valid', () => {
     const file = path.join(root, 'examples/mnist.json');
     expect(() => parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file)).not.toThrow();
+  });
+});
+
+describe("the model config takes every layer with the API's own option names", () => {
+  it('builds the same layers as layers.*(options), for every registered layer type', () => {
+    const specs = [
+      { type: 'dense', units: 6, activation: 'leakyRelu', alpha: 0.1, useBias: false, kernelInitializer: 'heNormal', kernelRegularizer: { l2: 0.001 } },
+      { type: 'dropout', rate: 0.25, seed: 3 },
+      { type: 'activation', activation: 'gelu' },
+      { type: 'relu' }, { type: 'leakyRelu', alpha: 0.2 }, { type: 'sigmoid' }, { type: 'tanh' }, { type: 'gelu' },
+      { type: 'dense', units: 4, biasRegularizer: 'l2', name: 'head' },
+      { type: 'flatten' },
+      { type: 'softmax' },
+    ];
+    const run = parseRunConfig({ ...config, model: { layers: specs } }, 'all.json');
+    const fromConfig = sequential(buildLayers(run, 5), { seed: 1 });
+    const fromApi = sequential([
+      layers.dense({ inputShape: [5], units: 6, activation: 'leakyRelu', alpha: 0.1, useBias: false, kernelInitializer: 'heNormal', kernelRegularizer: regularizers.l2(0.001) }),
+      layers.dropout({ rate: 0.25, seed: 3 }),
+      layers.activation({ activation: 'gelu' }),
+      layers.relu(), layers.leakyRelu({ alpha: 0.2 }), layers.sigmoid(), layers.tanh(), layers.gelu(),
+      layers.dense({ units: 4, biasRegularizer: 'l2', name: 'head' }),
+      layers.flatten(),
+      layers.softmax(),
+    ], { seed: 1 });
+    expect(fromConfig.getConfig().layers).toEqual(fromApi.getConfig().layers);
+    expect(fromConfig.getWeights()).toEqual(fromApi.getWeights());
+    // Every type the registry knows is accepted by name (embedding needs int32 ids, so only parsed here).
+    const types = new Set(specs.map((l) => l.type));
+    expect(layerTypes().filter((t) => !types.has(t))).toEqual(['embedding']);
+    expect(() => parseRunConfig({ ...config, model: { layers: [{ type: 'embedding', inputDim: 10, outputDim: 4 }, { type: 'flatten' }] } }, 'e.json')).not.toThrow();
+  });
+
+  it("the CLI's old l2 key is refused with the API's message", () => {
+    expect(() => parseRunConfig({ ...config, model: { layers: [{ type: 'dense', units: 3, l2: 0.01 }] } }, 'old.json')).toThrow(/model\.layers\[0\]: dense: unknown option 'l2'; known options are .*kernelRegularizer/);
   });
 });

@@ -41,7 +41,7 @@ describe('kernelRegularizer (L2)', () => {
 
   it('rejects a bad factor, naming the option', () => {
     expect(() => layers.dense({ units: 2, kernelRegularizer: regularizers.l2(-1) })).toThrow(/regularizers\.l2: factor/);
-    expect(() => layers.dense({ units: 2, kernelRegularizer: 'l1' as 'l2' })).toThrow(/dense: kernelRegularizer must be regularizers\.l2\(factor\) or 'l2'/);
+    expect(() => layers.dense({ units: 2, kernelRegularizer: 'l1' as 'l2' })).toThrow(/dense: kernelRegularizer must be regularizers\.l2\(factor\), 'l2' or \{ l2: factor \}/);
   });
 });
 

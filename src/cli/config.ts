@@ -1,31 +1,26 @@
 // run.json: everything `gradloop train` needs (data, model, compile, fit, output), checked
 // with a zod schema so a mistake is reported as the key's path, what it expects and what it got.
 import { z } from 'zod';
-import { ACTIVATIONS } from '../layers/activations.js';
+import { createLayer, layerTypes } from '../layers/index.js';
 import { LOSSES } from '../model/losses.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lt(1);
-const activation = z.enum(ACTIVATIONS);
-const initializer = z.enum(['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones', 'randomUniform', 'randomNormal']);
-
-const layer = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('dense'),
-    units: positiveInt,
-    activation: activation.optional(),
-    alpha: z.number().optional(),
-    useBias: z.boolean().optional(),
-    kernelInitializer: initializer.optional(),
-    biasInitializer: initializer.optional(),
-    /** L2 factor on the kernel. */
-    l2: z.number().nonnegative().optional(),
-    name: z.string().optional(),
-  }),
-  z.strictObject({ type: z.literal('dropout'), rate: z.number().min(0).lt(1), name: z.string().optional() }),
-  z.strictObject({ type: z.literal('activation'), activation, alpha: z.number().optional(), name: z.string().optional() }),
-  z.strictObject({ type: z.literal('flatten'), name: z.string().optional() }),
-]);
+// A layer: { type, ...the options of layers.<type>(options) }. The layer checks its own options,
+// so a config takes exactly the API's option names and gets the API's messages; the types are the
+// layer registry's, so a new layer is in the config the moment it exists.
+const layer = z.looseObject({ type: z.string() }).superRefine((spec, ctx) => {
+  const { type, ...options } = spec;
+  if (!layerTypes().includes(type)) {
+    ctx.addIssue({ code: 'custom', path: ['type'], message: `expected ${layerTypes().map((t) => `'${t}'`).join(' | ')}`, input: type });
+    return;
+  }
+  try {
+    createLayer(type, options);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 const schedule = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('cosineDecay'), initialLearningRate: z.number().positive(), decaySteps: positiveInt, alpha: z.number().min(0).max(1).optional(), warmupSteps: z.number().int().nonnegative().optional(), warmupTarget: z.number().positive().optional(), per: z.enum(['step', 'epoch']).optional() }),
@@ -124,7 +119,9 @@ function describeIssue(issue: Issue): string {
   const key = issue.path[issue.path.length - 1];
   let input = issue.input;
   if (input !== null && typeof input === 'object' && !Array.isArray(input) && typeof key === 'string' && key in input) input = (input as Record<string, unknown>)[key];
-  const got = input === undefined ? (issue.code === 'invalid_type' || issue.code === 'invalid_union' ? 'nothing (the key is missing)' : undefined) : JSON.stringify(input);
+  // A layer's own message (custom issues) already says what it got.
+  const said = issue.code === 'custom' && /, got /.test(message);
+  const got = said ? undefined : input === undefined ? (issue.code === 'invalid_type' || issue.code === 'invalid_union' ? 'nothing (the key is missing)' : undefined) : JSON.stringify(input);
   return `${where}: ${message}${got ? `, got ${got}` : ''}`;
 }
 

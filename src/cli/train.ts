@@ -6,14 +6,13 @@ import path from 'node:path';
 import type { Callback } from '../train/callbacks.js';
 import { data } from '../data/index.js';
 import type { Scaler } from '../data/preprocess.js';
-import { Activation, Dense, Dropout, Flatten, type Layer } from '../layers/index.js';
+import { createLayer, type Layer } from '../layers/index.js';
 import { sequential, type Sequential } from '../model/model.js';
 import { callbacks as monitors } from '../train/monitors.js';
 import type { OnnxReport } from '../onnx/verify.js';
 import { verifyOnnx } from '../onnx/verify.js';
 import { optimizerFromConfig } from '../optim/optimizers.js';
 import { plotHistory } from '../plot/index.js';
-import { regularizers } from '../layers/regularizers.js';
 import { backendInfo } from '../backend/runtime.js';
 import { Tensor } from '../tensor.js';
 import { ConfigError, parseRunConfig, type RunConfig } from './config.js';
@@ -55,24 +54,11 @@ async function loadData(config: RunConfig, baseDir: string) {
   return { x, y, featureNames: undefined, classes: undefined, labelName: undefined, what: `${n} samples of ${source.images}` };
 }
 
+/** The model's layers from the config: layers.<type>(options), the first given the data's width. */
 export function buildLayers(config: RunConfig, features: number): Layer[] {
-  return config.model.layers.map((spec, i) => {
-    const first = i === 0 ? { inputShape: [features] } : {};
-    const named = spec.name ? { name: spec.name } : {};
-    switch (spec.type) {
-      case 'dense': {
-        const { type: _, l2, ...rest } = spec;
-        return new Dense({ ...rest, ...first, ...(l2 ? { kernelRegularizer: regularizers.l2(l2) } : {}) });
-      }
-      case 'dropout':
-        if (i === 0) return new Dropout({ rate: spec.rate, ...named, ...first });
-        return new Dropout({ rate: spec.rate, ...named });
-      case 'activation':
-        return new Activation({ activation: spec.activation, ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}), ...named, ...first });
-      case 'flatten':
-        return new Flatten({ ...named, ...first });
-    }
-  });
+  return config.model.layers.map(({ type, ...options }, i) =>
+    createLayer(type, i === 0 && options.inputShape === undefined && options.inputDim === undefined && options.inputLength === undefined ? { ...options, inputShape: [features] } : options),
+  );
 }
 
 export interface TrainResult {

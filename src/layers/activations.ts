@@ -3,6 +3,8 @@ import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkNumber, checkOneOf } from '../validate.js';
 import { type BaseLayerOptions, Layer } from './layer.js';
+import { activation, type GraphBuilder } from '../onnx/graph.js';
+import { defineLayers } from './registry.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -36,7 +38,27 @@ export class Activation extends Layer {
     return [{ op: 'activation', name: this.name!, inputs: [input], strings: { activation: this.activation }, numbers: { alpha: this.alpha } }];
   }
 
+  toOnnx(g: GraphBuilder, x: string): string {
+    return activation(g, x, this.activation, this.name!, this.alpha);
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), activation: this.activation, ...(this.activation === 'leakyRelu' ? { alpha: this.alpha } : {}) };
   }
 }
+
+const simple = (activationName: ActivationName, className: string) => ({
+  className,
+  create: (options: BaseLayerOptions = {}) => new Activation({ ...options, activation: activationName }, className),
+});
+
+export const factories = defineLayers({
+  /** Any activation by name: layers.activation({ activation: 'tanh' }). */
+  activation: { className: 'Activation', create: (options: ActivationOptions) => new Activation(options) },
+  relu: simple('relu', 'ReLU'),
+  leakyRelu: { className: 'LeakyReLU', create: (options: BaseLayerOptions & { alpha?: number } = {}) => new Activation({ ...options, activation: 'leakyRelu' }, 'LeakyReLU') },
+  sigmoid: simple('sigmoid', 'Sigmoid'),
+  tanh: simple('tanh', 'Tanh'),
+  gelu: simple('gelu', 'GELU'),
+  softmax: simple('softmax', 'Softmax'),
+});

@@ -7,6 +7,8 @@ import { getRegularizer, type Regularizer, regularizerConfig } from './regulariz
 import { checkInteger, checkNumber, checkOneOf, shapeString } from '../validate.js';
 import { ACTIVATIONS, type ActivationName } from './activations.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import { activation, type GraphBuilder, type LayerWeights } from '../onnx/graph.js';
+import { defineLayers } from './registry.js';
 
 export interface DenseOptions extends BaseLayerOptions {
   units: number;
@@ -75,6 +77,21 @@ export class Dense extends Layer {
     return nodes;
   }
 
+  toOnnx(g: GraphBuilder, x: string, inputRank: number, weights: LayerWeights): string {
+    const scope = this.name!;
+    const kernel = g.constant(`${scope}/kernel`, weights.kernel.shape, weights.kernel.data);
+    const bias = this.useBias ? g.constant(`${scope}/bias`, weights.bias.shape, weights.bias.data) : undefined;
+    let y: string;
+    if (inputRank === 2) {
+      y = g.node('Gemm', bias ? [x, kernel, bias] : [x, kernel], scope);
+    } else {
+      // Gemm is 2-D only; over the last axis of a higher-rank input, MatMul broadcasts.
+      y = g.node('MatMul', [x, kernel], scope);
+      if (bias) y = g.node('Add', [y, bias], scope);
+    }
+    return activation(g, y, this.activation, scope, this.alpha);
+  }
+
   getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -89,3 +106,7 @@ export class Dense extends Layer {
     };
   }
 }
+
+export const factories = defineLayers({
+  dense: { className: 'Dense', create: (options: DenseOptions) => new Dense(options) },
+});

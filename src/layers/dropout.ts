@@ -4,6 +4,7 @@ import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkInteger, checkNumber } from '../validate.js';
 import { type BaseLayerOptions, Layer } from './layer.js';
+import { defineLayers } from './registry.js';
 
 export interface DropoutOptions extends BaseLayerOptions {
   rate: number;
@@ -31,7 +32,15 @@ export class Dropout extends Layer {
     return [{ op: 'dropout', name: this.name!, inputs: [input], numbers: { rate: this.rate, seed: this.seed } }];
   }
 
+  toOnnx(_g: unknown, x: string): string {
+    return x; // identity at inference
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), rate: this.rate, ...(this.seed ? { seed: this.seed } : {}) };
   }
 }
+
+export const factories = defineLayers({
+  dropout: { className: 'Dropout', create: (options: DropoutOptions) => new Dropout(options) },
+});

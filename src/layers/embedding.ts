@@ -6,6 +6,8 @@ import type { DType } from '../tensor.js';
 import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
 import { checkInteger } from '../validate.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
+import { defineLayers } from './registry.js';
 
 export interface EmbeddingOptions extends BaseLayerOptions {
   /** Vocabulary size: ids must lie in [0, inputDim). */
@@ -54,6 +56,11 @@ export class Embedding extends Layer {
     return [{ op: 'embedding', name: this.name!, inputs: [input], numbers: { inputDim: this.inputDim, outputDim: this.outputDim, embeddingsL2: this.embeddingsRegularizer?.l2 ?? 0 } }];
   }
 
+  toOnnx(g: GraphBuilder, x: string, _inputRank: number, weights: LayerWeights): string {
+    const table = g.constant(`${this.name}/embeddings`, weights.embeddings.shape, weights.embeddings.data);
+    return g.node('Gather', [table, x], this.name!, [{ name: 'axis', i: 0 }]); // int32 ids are valid Gather indices
+  }
+
   getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -64,3 +71,7 @@ export class Embedding extends Layer {
     };
   }
 }
+
+export const factories = defineLayers({
+  embedding: { className: 'Embedding', create: (options: EmbeddingOptions) => new Embedding(options) },
+});

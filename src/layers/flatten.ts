@@ -2,6 +2,8 @@
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { type BaseLayerOptions, Layer } from './layer.js';
+import type { GraphBuilder } from '../onnx/graph.js';
+import { defineLayers } from './registry.js';
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';
@@ -18,4 +20,12 @@ export class Flatten extends Layer {
   toNodes(input: number): NodeSpec[] {
     return [{ op: 'flatten', name: this.name!, inputs: [input] }];
   }
+
+  toOnnx(g: GraphBuilder, x: string): string {
+    return g.node('Flatten', [x], this.name!, [{ name: 'axis', i: 1 }]);
+  }
 }
+
+export const factories = defineLayers({
+  flatten: { className: 'Flatten', create: (options: BaseLayerOptions = {}) => new Flatten(options) },
+});

@@ -1,5 +1,6 @@
 // The base of every layer: configuration, shape inference with errors that
 // name the layer, the weights it owns, and the native graph nodes it becomes.
+import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import type { Initializer } from './initializers.js';
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
@@ -57,6 +58,15 @@ export abstract class Layer {
 
   /** The native nodes this layer becomes; node k reads its inputs and writes tensor `firstOutput + k`. */
   abstract toNodes(input: number, firstOutput: number): NodeSpec[];
+
+  /**
+   * Appends this layer's ONNX form to the graph: `x` is its input tensor's name, `inputRank` that
+   * tensor's rank including the batch dimension, `weights` its weights by suffix. Returns the
+   * output tensor's name. A layer without an ONNX form keeps this default, which names it.
+   */
+  toOnnx(_g: GraphBuilder, _x: string, _inputRank: number, _weights: LayerWeights): string {
+    throw new Error(`exportOnnx: layer '${this.name}' (${this.className}) has no ONNX mapping; remove it or export without it`);
+  }
 
   /** Serializable configuration (Keras' getConfig). */
   getConfig(): Record<string, unknown> {

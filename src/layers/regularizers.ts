@@ -33,8 +33,10 @@ export function getRegularizer(value: unknown, label: string): Regularizer | und
     const v = value as Partial<Regularizer> & { config?: { l2?: number } };
     if (v.name === 'l2' && typeof v.l2 === 'number' && typeof v.getConfig === 'function') return v as Regularizer;
     if (v.name === 'l2' && v.config) return l2(v.config);
+    // The JSON form of regularizers.l2({ l2: 0.01 }), as a run config writes it.
+    if (v.name === undefined && Object.keys(v).length === 1 && typeof (v as { l2?: unknown }).l2 === 'number') return l2(v as { l2: number });
   }
-  throw new TypeError(`${label} must be regularizers.l2(factor) or 'l2', got ${describe(value)}`);
+  throw new TypeError(`${label} must be regularizers.l2(factor), 'l2' or { l2: factor }, got ${describe(value)}`);
 }
 
 /** The saved form of a regularizer, for getConfig(). */

@@ -21,7 +21,7 @@ export interface OnnxSource {
 }
 import { checkInteger, checkKeys, checkOneOf } from '../validate.js';
 import { VERSION } from '../version.js';
-import { activation, appendLayer, GraphBuilder, type LayerWeights } from './mapping.js';
+import { activation, GraphBuilder, type LayerWeights } from './graph.js';
 
 export interface ExportOnnxOptions {
   /** ONNX opset, 13-21 (default 17). */
@@ -94,7 +94,7 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
   let rank = input.shape.length + 1;
   const shapes = model.layerOutputShapes;
   model.layers.forEach((layer, i) => {
-    x = appendLayer(g, layer, x, rank, byLayer.get(layer.name!) ?? {});
+    x = layer.toOnnx(g, x, rank, byLayer.get(layer.name!) ?? {});
     rank = shapes[i].length + 1;
   });
   if (head !== 'none') x = activation(g, x, head, 'head', 0);

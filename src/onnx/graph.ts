@@ -1,7 +1,7 @@
-// How each gradloop layer becomes ONNX operators. Every mapping appends nodes
-// and initializers to a GraphBuilder and returns the name of its output tensor.
+// The ONNX graph under construction, and the activation functions' ONNX forms. Each layer maps
+// itself (Layer.toOnnx, in its own file): it appends nodes and initializers to the GraphBuilder
+// and returns the name of its output tensor.
 import { onnx } from './proto.js';
-import { Activation, Dense, Dropout, Embedding, Flatten, type Layer } from '../layers/index.js';
 
 type Attribute = { name: string; f?: number; i?: number; s?: string };
 
@@ -62,33 +62,4 @@ export function activation(g: GraphBuilder, x: string, name: string, scope: stri
 
 export interface LayerWeights {
   [suffix: string]: { shape: number[]; data: Float32Array };
-}
-
-/**
- * Appends one layer. `inputRank` is the rank of x including the batch dimension.
- * Throws an Error naming the layer when it has no ONNX form.
- */
-export function appendLayer(g: GraphBuilder, layer: Layer, x: string, inputRank: number, weights: LayerWeights): string {
-  const scope = layer.name!;
-  if (layer instanceof Dense) {
-    const kernel = g.constant(`${scope}/kernel`, weights.kernel.shape, weights.kernel.data);
-    const bias = layer.useBias ? g.constant(`${scope}/bias`, weights.bias.shape, weights.bias.data) : undefined;
-    let y: string;
-    if (inputRank === 2) {
-      y = g.node('Gemm', bias ? [x, kernel, bias] : [x, kernel], scope);
-    } else {
-      // Gemm is 2-D only; over the last axis of a higher-rank input, MatMul broadcasts.
-      y = g.node('MatMul', [x, kernel], scope);
-      if (bias) y = g.node('Add', [y, bias], scope);
-    }
-    return activation(g, y, layer.activation, scope, layer.alpha);
-  }
-  if (layer instanceof Activation) return activation(g, x, layer.activation, scope, layer.alpha);
-  if (layer instanceof Dropout) return x; // identity at inference
-  if (layer instanceof Flatten) return g.node('Flatten', [x], scope, [{ name: 'axis', i: 1 }]);
-  if (layer instanceof Embedding) {
-    const table = g.constant(`${scope}/embeddings`, weights.embeddings.shape, weights.embeddings.data);
-    return g.node('Gather', [table, x], scope, [{ name: 'axis', i: 0 }]); // int32 ids are valid Gather indices
-  }
-  throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) has no ONNX mapping; remove it or export without it`);
 }
