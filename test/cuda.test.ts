@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { cudaUnavailableReason } from '../src/backend/device.js';
 import { devices, layers, sequential, tensor } from '../src/index.js';
 import { loadCudaAddon } from '../src/backend/native.js';
-import { GPU_CHECKS, randomTensor } from './helpers/gpu-checks.js';
+import { OP_CASES } from './cases/index.js';
+import { gpuChecks, randomTensor } from './helpers/gpu-checks.js';
 
 const hasNvcc = existsSync('/usr/local/cuda/bin/nvcc') || spawnSync('nvcc', ['--version'], { stdio: 'ignore' }).status === 0;
 const gpus = devices().filter((d) => d.type === 'cuda');
@@ -102,5 +103,5 @@ describe('devices and the CPU fallback', () => {
 // On a GPU: test/helpers/gpu-checks.ts, shared with the standalone runner scripts/gpu/check.ts.
 // Reason for skipping: no usable NVIDIA GPU here (the reason is in the suite's name).
 describe.skipIf(gpus.length === 0 || !!noGpu)(`on the GPU (skipped: ${noGpu ?? ''})`, () => {
-  for (const check of GPU_CHECKS) it(check.name, async () => { await check.run(); });
+  for (const check of gpuChecks(OP_CASES)) it(check.name, async () => { await check.run(); });
 });

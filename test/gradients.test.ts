@@ -2,98 +2,20 @@
 // a float64 reference of the forward pass, differentiated numerically, against the native backward.
 import { describe, expect, it } from 'vitest';
 import { native, type NodeSpec } from '../src/backend/native.js';
-import { checkGradients } from './helpers/gradcheck.js';
+import { OP_CASES } from './cases/index.js';
+import { checkCase, checkGradients } from './helpers/gradcheck.js';
 import * as ref from './helpers/reference.js';
 
-const ACTS = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu'] as const;
 const node = (op: NodeSpec['op'], inputs: number[], numbers: Record<string, number> = {}, strings: Record<string, string> = {}): NodeSpec => ({
   op, name: `${op}_${inputs[0] + 1}`, inputs, numbers, strings,
 });
 
-describe('dense', () => {
-  it.each(['linear', ...ACTS])('kernel, bias and input gradients with fused %s', (act) => {
-    const alpha = 0.2;
-    const { checked } = checkGradients({
-      inputShape: [5], batch: 3, loss: 'mse',
-      nodes: [node('dense', [0], { units: 4, alpha }, { activation: act })],
-      reference: ([k, b], x, _ids, y) => ref.mse(ref.activation(act, ref.dense(x, 3, 5, k, b, 4), alpha), y),
-    });
-    expect(checked).toBe(5 * 4 + 4 + 3 * 5);
-  });
-
-  it('without bias', () => {
-    checkGradients({
-      inputShape: [6], batch: 4, loss: 'mse',
-      nodes: [node('dense', [0], { units: 3, useBias: 0 }, { activation: 'tanh' })],
-      reference: ([k], x, _ids, y) => ref.mse(ref.activation('tanh', ref.dense(x, 4, 6, k, null, 3)), y),
-    });
-  });
-
-  it('over the last axis of a 3-D input', () => {
-    // [batch, 2, 3] -> [batch, 2, 4]: the same kernel applied to each of the 2 rows per sample.
-    checkGradients({
-      inputShape: [2, 3], batch: 3, loss: 'mse',
-      nodes: [node('dense', [0], { units: 4 }, { activation: 'sigmoid' })],
-      reference: ([k, b], x, _ids, y) => ref.mse(ref.activation('sigmoid', ref.dense(x, 6, 3, k, b, 4)), y),
-    });
-  });
-});
-
-describe('activation layers', () => {
-  it.each(ACTS)('%s', (act) => {
-    checkGradients({
-      inputShape: [7], batch: 3, loss: 'mse',
-      nodes: [node('activation', [0], { alpha: 0.1 }, { activation: act })],
-      reference: (_p, x, _ids, y) => ref.mse(ref.activation(act, x, 0.1), y),
-    });
-  });
-
-  it('softmax', () => {
-    checkGradients({
-      inputShape: [6], batch: 3, loss: 'mse',
-      nodes: [node('softmax', [0])],
-      reference: (_p, x, _ids, y) => ref.mse(ref.softmaxRows(x, 6), y),
-    });
-  });
-});
-
-describe('dropout', () => {
-  it('gradient flows through the same mask as the forward pass (training)', () => {
-    const rate = 0.4, fitSeed = 1234, layerSeed = 5;
-    // First training forward of a fresh program, node 0.
-    const mask = ref.dropoutScale(3 * 8, rate, fitSeed, layerSeed, 1, 0);
-    checkGradients({
-      inputShape: [8], batch: 3, loss: 'mse', training: true, seed: fitSeed,
-      nodes: [node('dropout', [0], { rate, seed: layerSeed })],
-      reference: (_p, x, _ids, y) => ref.mse(x.map((v, i) => v * mask[i]), y),
-    });
-    expect(mask.some((m) => m === 0) && mask.some((m) => m > 0)).toBe(true);
-  });
-
-  it('is the identity at inference', () => {
-    checkGradients({
-      inputShape: [8], batch: 2, loss: 'mse', training: false,
-      nodes: [node('dropout', [0], { rate: 0.5 })],
-      reference: (_p, x, _ids, y) => ref.mse(x, y),
-    });
-  });
-});
-
-describe('flatten and embedding', () => {
-  it('flatten', () => {
-    checkGradients({
-      inputShape: [2, 3], batch: 2, loss: 'mse',
-      nodes: [node('flatten', [0])],
-      reference: (_p, x, _ids, y) => ref.mse(x, y),
-    });
-  });
-
-  it('embedding (scatter-add over repeated ids) followed by dense', () => {
-    checkGradients({
-      inputShape: [4], inputDtype: 'int32', vocab: 3, batch: 3, loss: 'mse',
-      nodes: [node('embedding', [0], { inputDim: 3, outputDim: 2 }), node('flatten', [1]), node('dense', [2], { units: 2 }, { activation: 'tanh' })],
-      reference: ([table, k, b], _x, ids, y) => ref.mse(ref.activation('tanh', ref.dense(ref.embedding(ids, table, 2), 3, 8, k, b, 2)), y),
-    });
+// Every op's cases (test/cases/<op>.ts): the native backward of its layers against finite
+// differences of the float64 reference.
+describe.each([...new Set(OP_CASES.map(([op]) => op))])('op %s', (op) => {
+  it.each(OP_CASES.filter(([o]) => o === op).map(([, c]) => [c.name, c] as const))('%s', (_name, c) => {
+    const { checked } = checkCase(c);
+    expect(checked).toBeGreaterThan(0);
   });
 });
 

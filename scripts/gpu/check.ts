@@ -2,7 +2,13 @@
 // Node's packages nor a network: bundled with everything by scripts/gpu/pack.sh. One JSON line
 // per check with the numbers it measured; exit code 1 when any fails or no GPU is usable.
 import { cudaUnavailableReason, devices } from '../../src/backend/device.js';
-import { GPU_CHECKS } from '../../test/helpers/gpu-checks.js';
+import type { OpCase } from '../../test/cases/case.js';
+import { gpuChecks } from '../../test/helpers/gpu-checks.js';
+
+// The op cases: scripts/gpu/pack.sh bundles this file behind an entry that imports every
+// test/cases/<op>.ts (esbuild has no import.meta.glob) and sets them here.
+const cases = (globalThis as { gradloopOpCases?: [string, OpCase][] }).gradloopOpCases ?? [];
+const GPU_CHECKS = gpuChecks(cases);
 
 const reason = cudaUnavailableReason();
 console.log(JSON.stringify({ kind: 'devices', devices: devices(), usable: !reason, ...(reason ? { reason } : {}) }));

@@ -20,7 +20,24 @@ bundle() {
     --external:onnxruntime-node --external:@resvg/resvg-js \
     --banner:js="import { createRequire as __gradloopRequire } from 'node:module'; const require = __gradloopRequire(import.meta.url);"
 }
-bundle scripts/gpu/check.ts "$out/dist/check.mjs"
+# The op cases (test/cases/<op>.ts) for the checks: an entry that imports each, then check.ts.
+entry=$(mktemp -d)/check-entry.ts
+{
+  for f in test/cases/*.ts; do
+    case "$f" in */index.ts|*/case.ts) continue ;; esac
+    op=$(basename "$f" .ts)
+    echo "import { cases as case_$op } from '$PWD/$f';"
+  done
+  echo "(globalThis as { gradloopOpCases?: unknown }).gradloopOpCases = ["
+  for f in test/cases/*.ts; do
+    case "$f" in */index.ts|*/case.ts) continue ;; esac
+    op=$(basename "$f" .ts)
+    echo "  ...case_$op.map((c) => ['$op', c]),"
+  done
+  echo "];"
+  echo "await import('$PWD/scripts/gpu/check.ts');"
+} > "$entry"
+bundle "$entry" "$out/dist/check.mjs"
 bundle bench/run.ts "$out/dist/bench.mjs"
 cp bench/peers/torch_bench.py "$out/dist/peers/"
 cp build/cuda/gradloop_cuda.node "$out/build/cuda/"

@@ -116,15 +116,14 @@ function libc(): string {
 }
 
 // The package root: the nearest folder up from this module with gradloop's package.json (this file
-// is src/backend/native.ts in a checkout, bundled into dist/index.* in the package).
+// is src/backend/native.ts in a checkout, bundled into dist/index.* in the package); without one (a
+// bundle carried elsewhere, scripts/gpu/pack.sh), the folder above the bundle's, as for dist/.
 function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'gradloop') return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`gradloop: cannot find its package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
+    if (path.dirname(dir) === dir) return path.resolve(here, '..');
   }
 }
 const root = packageRoot();

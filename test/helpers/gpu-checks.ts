@@ -7,6 +7,7 @@ import { loadMnist } from '../../examples/mnist-data.js';
 import { MNIST_FIT } from '../../examples/mnist-model.js';
 import { layers, optimizers, sequential, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
 import { loadCudaAddon } from '../../src/backend/native.js';
+import type { OpCase } from '../cases/case.js';
 
 /** ||a - b|| / ||b||, in float64. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -36,8 +37,10 @@ const twin = (make: () => Layer[], loss: LossName, optimizer: () => Optimizer, d
   return m;
 };
 
-interface OpCase {
+interface ModelCase {
   name: string;
+  /** Per-sample input shape when not [features]. */
+  inputShape?: number[];
   layers: () => Layer[];
   features: number;
   ids?: number;
@@ -46,12 +49,9 @@ interface OpCase {
   optimizer: () => Optimizer;
 }
 
-const OP_CASES: OpCase[] = [
-  ...(['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'softmax'] as const).map((activation) => ({
-    name: `dense ${activation}`,
-    layers: () => [layers.dense({ inputShape: [37], units: 64, activation }), layers.dense({ units: 5 })],
-    features: 37, loss: 'softmaxCrossEntropy' as LossName, classes: 5, optimizer: () => optimizers.sgd({ learningRate: 0.5 }),
-  })),
+// Whole models for what the op cases (test/cases) do not cover: losses, optimizers, dropout's
+// training mask (through a full step), an embedding with token ids.
+const MODEL_CASES: ModelCase[] = [
   { name: 'dropout', layers: () => [layers.dense({ inputShape: [20], units: 128, activation: 'relu' }), layers.dropout({ rate: 0.3 }), layers.dense({ units: 4 })], features: 20, loss: 'softmaxCrossEntropy', classes: 4, optimizer: () => optimizers.sgd({ learningRate: 0.5 }) },
   { name: 'embedding + flatten', layers: () => [layers.embedding({ inputDim: 50, outputDim: 8, inputLength: 6 }), layers.flatten(), layers.dense({ units: 3 })], features: 6, ids: 50, loss: 'softmaxCrossEntropy', classes: 3, optimizer: () => optimizers.sgd({ learningRate: 0.5 }) },
   { name: 'mse, sgd nesterov', layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'tanh' }), layers.dense({ units: 3 })], features: 9, loss: 'mse', classes: 0, optimizer: () => optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true }) },
@@ -59,15 +59,28 @@ const OP_CASES: OpCase[] = [
   { name: 'adamw', layers: () => [layers.dense({ inputShape: [12], units: 32, activation: 'relu' }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy', classes: 6, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }) },
 ];
 
+/** An op case (test/cases) as a model: its layers, then a dense head of 5 classes. */
+function fromOpCase([op, c]: [string, OpCase]): ModelCase {
+  const inputShape = sequential(c.layers()).inputShape;
+  const features = inputShape.reduce((a, b) => a * b, 1);
+  return {
+    name: `${op}: ${c.name}`,
+    inputShape,
+    layers: () => [...c.layers(), ...(sequential(c.layers()).outputShape.length > 1 ? [layers.flatten()] : []), layers.dense({ units: 5 })],
+    features, ids: c.vocab, loss: 'softmaxCrossEntropy', classes: 5, optimizer: () => optimizers.sgd({ learningRate: 0.5 }),
+  };
+}
+
 // One training step (forward, loss, backward, update) from the same weights on both backends:
 // outputs, losses and the weight change (the gradient times the rate) must agree within 1e-4.
-const opCheck = (c: OpCase): GpuCheck => ({
+const opCheck = (c: ModelCase): GpuCheck => ({
   name: `${c.name}: forward, loss, backward and update match the CPU (relative error <= 1e-4)`,
   async run() {
     const rows = 96;
+    const shape = [rows, ...(c.inputShape ?? [c.features])];
     const x = c.ids
-      ? tensor(Int32Array.from({ length: rows * c.features }, (_, i) => (i * 7919) % c.ids!), [rows, c.features], 'int32')
-      : randomTensor([rows, c.features], 3);
+      ? tensor(Int32Array.from({ length: rows * c.features }, (_, i) => (i * 7919) % c.ids!), shape, 'int32')
+      : randomTensor(shape, 3);
     const y = c.loss === 'softmaxCrossEntropy'
       ? tensor(Int32Array.from({ length: rows }, (_, i) => (i * 31) % c.classes), [rows], 'int32')
       : c.loss === 'mse' ? randomTensor([rows, 3], 5) : tensor(Float32Array.from({ length: rows }, (_, i) => i % 2), [rows, 1]);
@@ -96,8 +109,10 @@ const opCheck = (c: OpCase): GpuCheck => ({
   },
 });
 
-export const GPU_CHECKS: GpuCheck[] = [
-  ...OP_CASES.map(opCheck),
+/** The GPU checks, the op cases' parity checks first (`cases`: test/cases, as index.ts lists them). */
+export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
+  ...cases.filter(([, c]) => !c.skipGpu).map(fromOpCase).map(opCheck),
+  ...MODEL_CASES.map(opCheck),
   {
     name: 'the same model, seed and data train 200 steps with losses within 1e-3 relative at every step',
     async run() {

@@ -1,0 +1,29 @@
+// One op's test case, in test/cases/<op>.ts (the op's native folder name): the layers a user builds
+// and a float64 reference of their forward pass. From it, test/gradients.test.ts checks the
+// native backward against finite differences of the reference, test/onnx.test.ts checks the
+// exported ONNX in onnxruntime against gradloop, and the GPU checks (test/helpers/gpu-checks.ts)
+// check the CUDA backend against the CPU. test/cases/index.ts finds every file here.
+import type { Layer } from '../../src/index.js';
+
+export interface OpCase {
+  /** What the case shows, e.g. 'dense with fused gelu'. */
+  name: string;
+  /** The layers under test, built through the public API; the first carries inputShape. */
+  layers: () => Layer[];
+  /**
+   * The layers' forward pass in float64: `params` in getWeights() order, the batch's inputs as
+   * floats (`x`) or token ids (`ids`); returns the outputs, row-major.
+   */
+  reference: (params: Float64Array[], input: { x: Float64Array; ids: Int32Array; batch: number }) => Float64Array;
+  /** Token ids in [0, vocab) instead of float inputs (an embedding first). */
+  vocab?: number;
+  /** The forward pass in training mode (dropout), with this fit seed. */
+  training?: { seed: number };
+  /**
+   * The ONNX export: the operators it must contain, and the longest reduction and the number of
+   * layers that reduce, which size the float32 tolerance (helpers/tolerance.ts).
+   */
+  onnx: { ops: string[]; reduction: number; depth: number };
+  /** Not in the GPU parity checks, with the reason (e.g. the mask of a training forward is checked elsewhere). */
+  skipGpu?: string;
+}
