@@ -11,7 +11,8 @@ import { type BlasCoreChoice, loadWithBestBlasCore } from './blas-kernels.js';
 export type NativeDType = 'float32' | 'int32';
 
 export interface NodeSpec {
-  op: 'dense' | 'activation' | 'softmax' | 'dropout' | 'flatten' | 'embedding';
+  /** The native op: a folder under native/ops/ (the native side names an unknown one). */
+  op: string;
   name: string;
   inputs: number[]; // tensor ids; tensor 0 is the model input, node i writes tensor i + 1
   numbers?: Record<string, number>;
