@@ -5,3 +5,4 @@ export * as dense from './dense.js';
 export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
+export * as softplus from './softplus.js';
