@@ -22,21 +22,14 @@ bundle() {
 }
 # The op cases (test/cases/<op>.ts) for the checks: an entry that imports each, then check.ts.
 entry=$(mktemp -d)/check-entry.ts
-{
-  for f in test/cases/*.ts; do
-    case "$f" in */index.ts|*/case.ts) continue ;; esac
-    op=$(basename "$f" .ts)
-    echo "import { cases as case_$op } from '$PWD/$f';"
-  done
-  echo "(globalThis as { gradloopOpCases?: unknown }).gradloopOpCases = ["
-  for f in test/cases/*.ts; do
-    case "$f" in */index.ts|*/case.ts) continue ;; esac
-    op=$(basename "$f" .ts)
-    echo "  ...case_$op.map((c) => ['$op', c]),"
-  done
-  echo "];"
-  echo "await import('$PWD/scripts/gpu/check.ts');"
-} > "$entry"
+imports="" list=""
+for f in test/cases/*.ts; do
+  case "$f" in */index.ts|*/case.ts) continue ;; esac
+  op=$(basename "$f" .ts)
+  imports+="import { cases as case_$op } from '$PWD/$f';"$'\n'
+  list+="  ...case_$op.map((c) => ['$op', c]),"$'\n'
+done
+printf "%s(globalThis as { gradloopOpCases?: unknown }).gradloopOpCases = [\n%s];\nawait import('%s/scripts/gpu/check.ts');\n" "$imports" "$list" "$PWD" > "$entry"
 bundle "$entry" "$out/dist/check.mjs"
 bundle bench/run.ts "$out/dist/bench.mjs"
 cp bench/peers/torch_bench.py "$out/dist/peers/"
