@@ -55,6 +55,20 @@ export const STEP_FIELDS = 5;
 /** Values per step in trainSteps' result for a program with `params` parameters. */
 export const stepStride = (params: number): number => STEP_FIELDS + 2 * params;
 
+/** trainSteps' result (stepStride(params) values per step) as one StepResult per step, viewing `values`. */
+export function decodeSteps(values: Float64Array, params: number): StepResult[] {
+  const stride = stepStride(params);
+  const steps: StepResult[] = [];
+  for (let at = 0; at + stride <= values.length; at += stride) {
+    steps.push({
+      loss: values[at], correct: values[at + 1], count: values[at + 2], gradNorm: values[at + 3], nonFinite: values[at + 4],
+      gradSquares: values.subarray(at + STEP_FIELDS, at + STEP_FIELDS + params),
+      weightSquares: values.subarray(at + STEP_FIELDS + params, at + stride),
+    });
+  }
+  return steps;
+}
+
 export interface NativeDataset {
   readonly rows: number;
   /** Frees its (device) memory now; using it afterwards throws. */

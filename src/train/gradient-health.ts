@@ -57,13 +57,13 @@ export class GradientHealth {
     this.weightMax = new Float64Array(n);
   }
 
-  /** One step's values: squares hold gradSquares[P] then weightSquares[P] from `at`. */
-  step(epoch: number, step: number, globalNorm: number, squares: ArrayLike<number>, at: number, params: number): void {
+  /** One step's norms: the global gradient norm and, per parameter, the sums of squares of its gradient and weights. */
+  step(epoch: number, step: number, globalNorm: number, gradSquares: ArrayLike<number>, weightSquares: ArrayLike<number>): void {
     this.groups.forEach((group, l) => {
       let g = 0, w = 0;
       for (const k of group) {
-        g += squares[at + k];
-        w += squares[at + params + k];
+        g += gradSquares[k];
+        w += weightSquares[k];
       }
       g = Math.sqrt(g);
       w = Math.sqrt(w);

@@ -4,7 +4,7 @@
 // The model's weights, optimizer state and counters are put back afterwards.
 import { checkFeatures, checkLabels, rowsOf } from '../model/inputs.js';
 import type { Sequential } from '../model/model.js';
-import { stepStride } from '../backend/native.js';
+import { decodeSteps } from '../backend/native.js';
 import { freshSeed, Random } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { checkInteger, checkKeys, checkNumber, MAX_BATCH_SIZE } from '../validate.js';
@@ -76,7 +76,6 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
 
   const rates: number[] = [], losses: number[] = [], rawLosses: number[] = [];
   let average = 0, best = Infinity, stoppedEarly = false;
-  const stride = stepStride(built.weights.length);
   const CHUNK = 8;
   try {
     program.setGradientControl(compiled.clipNorm, compiled.clipValue, true);
@@ -85,10 +84,9 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
       const chunkRates = Float64Array.from({ length: k }, (_, i) => rateOf(step + i));
       const rows = order.subarray(step * batchSize, (step + k) * batchSize);
       const results = await program.trainSteps(data, rows, batchSize, chunkRates, seed);
-      for (let i = 0; i < results.length / stride; i++) {
-        const loss = results[i * stride];
+      for (const [i, { loss, nonFinite }] of decodeSteps(results, built.weights.length).entries()) {
         const t = step + i;
-        if (!Number.isFinite(loss) || results[i * stride + 4] !== -2) {
+        if (!Number.isFinite(loss) || nonFinite !== -2) {
           stoppedEarly = true;
           break outer;
         }
