@@ -36,107 +36,117 @@ export const DIAGNOSIS = {
 const argMin = (v: number[]) => v.reduce((best, x, i) => (x < v[best] ? i : best), 0);
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
+/** The curves a rule reads, with the epoch numbering and the last learning rate. */
+interface Curves {
+  loss: number[];
+  val?: number[];
+  accuracy?: number[];
+  n: number;
+  rate?: number;
+  epochOf(i: number): number;
+}
+
 export function diagnose(history: FitRecord): Finding[] {
-  const findings: Finding[] = [];
   const loss = history.history.loss ?? [];
-  const val = history.history.valLoss;
-  const accuracy = history.history.accuracy;
-  const epochOf = (i: number) => (history.epoch[i] ?? i) + 1;
-  const n = loss.length;
   const lr = history.history.learningRate;
-  const rate = lr?.[lr.length - 1];
+  const curves: Curves = {
+    loss, val: history.history.valLoss, accuracy: history.history.accuracy, n: loss.length, rate: lr?.[lr.length - 1],
+    epochOf: (i) => (history.epoch[i] ?? i) + 1,
+  };
+  const diverged = divergence(curves);
+  return [
+    ...(diverged ? [diverged] : []),
+    ...overfitting(curves),
+    ...(diverged ? [] : rateOrCapacity(curves)),
+    ...vanishingGradients(history.warnings),
+    ...explodingGradients(history.warnings),
+  ];
+}
 
-  // Diverged: a non-finite loss, or the loss far above its lowest point.
-  let diverged = false;
-  if (n > 0) {
-    const finite = loss.filter(Number.isFinite);
-    const best = argMin(loss.map((v) => (Number.isFinite(v) ? v : Infinity)));
-    const last = loss[n - 1];
-    if (finite.length < n || (n >= 2 && last > loss[best] * (1 + DIAGNOSIS.divergedRise) && best < n - 1)) {
-      diverged = true;
-      findings.push({
-        kind: 'learningRateTooHigh',
-        values: { lowestLoss: loss[best], lowestLossEpoch: epochOf(best), finalLoss: last, ...(rate !== undefined ? { learningRate: rate } : {}) },
-        message:
-          `learning rate too high: the training loss diverged, from ${fmt(loss[best])} at epoch ${epochOf(best)} to ${fmt(last)} at the end. ` +
-          'Lower the learning rate (findLearningRate suggests one), add warmup, or clip with compile({ clipNorm }).',
-      });
-    }
-  }
+/** Diverged: a non-finite loss, or the loss far above its lowest point. */
+function divergence({ loss, n, rate, epochOf }: Curves): Finding | undefined {
+  if (n === 0) return undefined;
+  const finite = loss.filter(Number.isFinite);
+  const best = argMin(loss.map((v) => (Number.isFinite(v) ? v : Infinity)));
+  const last = loss[n - 1];
+  if (!(finite.length < n || (n >= 2 && last > loss[best] * (1 + DIAGNOSIS.divergedRise) && best < n - 1))) return undefined;
+  return {
+    kind: 'learningRateTooHigh',
+    values: { lowestLoss: loss[best], lowestLossEpoch: epochOf(best), finalLoss: last, ...(rate !== undefined ? { learningRate: rate } : {}) },
+    message:
+      `learning rate too high: the training loss diverged, from ${fmt(loss[best])} at epoch ${epochOf(best)} to ${fmt(last)} at the end. ` +
+      'Lower the learning rate (findLearningRate suggests one), add warmup, or clip with compile({ clipNorm }).',
+  };
+}
 
-  // Overfitting: validation loss past its best while the training loss kept falling.
-  if (val && val.length >= 2) {
-    const best = argMin(val);
-    const last = val.length - 1;
-    if (best < last && val[last] > val[best] * (1 + DIAGNOSIS.overfitRise) && loss[last] < loss[best]) {
-      findings.push({
-        kind: 'overfitting',
-        values: {
-          bestEpoch: epochOf(best),
-          bestValLoss: val[best],
-          finalValLoss: val[last],
-          finalLoss: loss[last],
-          gap: val[last] - loss[last],
-          gapAtBest: val[best] - loss[best],
-        },
-        message:
-          `overfitting: validation loss was lowest at epoch ${epochOf(best)} (${fmt(val[best])}) and rose to ${fmt(val[last])} ` +
-          `while the training loss fell to ${fmt(loss[last])} (gap ${fmt(val[last] - loss[last])}). Stop earlier ` +
-          "(callbacks.earlyStopping({ monitor: 'valLoss', restoreBestWeights: true })), add dropout or a kernelRegularizer, or get more data.",
-      });
-    }
-  }
+/** Overfitting: validation loss past its best while the training loss kept falling. */
+function overfitting({ loss, val, epochOf }: Curves): Finding[] {
+  if (!val || val.length < 2) return [];
+  const best = argMin(val);
+  const last = val.length - 1;
+  if (!(best < last && val[last] > val[best] * (1 + DIAGNOSIS.overfitRise) && loss[last] < loss[best])) return [];
+  return [{
+    kind: 'overfitting',
+    values: { bestEpoch: epochOf(best), bestValLoss: val[best], finalValLoss: val[last], finalLoss: loss[last], gap: val[last] - loss[last], gapAtBest: val[best] - loss[best] },
+    message:
+      `overfitting: validation loss was lowest at epoch ${epochOf(best)} (${fmt(val[best])}) and rose to ${fmt(val[last])} ` +
+      `while the training loss fell to ${fmt(loss[last])} (gap ${fmt(val[last] - loss[last])}). Stop earlier ` +
+      "(callbacks.earlyStopping({ monitor: 'valLoss', restoreBestWeights: true })), add dropout or a kernelRegularizer, or get more data.",
+  }];
+}
 
-  // Too low a rate, or a model too small: judged on the training loss's movement.
-  if (n >= 2 && !diverged) {
-    const moved = (loss[0] - loss[n - 1]) / Math.abs(loss[0]);
-    const k = Math.max(1, Math.floor(n / 3));
-    const recent = (loss[n - 1 - k] - loss[n - 1]) / Math.abs(loss[n - 1 - k]) / k;
-    const stillHigh = accuracy ? accuracy[n - 1] < DIAGNOSIS.lowAccuracy : loss[n - 1] > DIAGNOSIS.highLossShare * loss[0];
-    if (moved < DIAGNOSIS.barelyMoved) {
-      findings.push({
-        kind: 'learningRateTooLow',
-        values: { firstLoss: loss[0], finalLoss: loss[n - 1], relativeDrop: moved, ...(rate !== undefined ? { learningRate: rate } : {}) },
-        message:
-          `learning rate too low: the training loss barely moved over ${n} epochs (${fmt(loss[0])} -> ${fmt(loss[n - 1])}, ` +
-          `${(moved * 100).toFixed(1)}%). Raise the learning rate (findLearningRate suggests one).`,
-      });
-    } else if (recent < DIAGNOSIS.flatPerEpoch && stillHigh) {
-      findings.push({
-        kind: 'underfitting',
-        values: {
-          finalLoss: loss[n - 1],
-          dropPerEpochRecently: recent,
-          ...(accuracy ? { finalAccuracy: accuracy[n - 1] } : {}),
-          ...(val ? { finalValLoss: val[val.length - 1] } : {}),
-        },
-        message:
-          `underfitting: the training loss has flattened at ${fmt(loss[n - 1])}` +
-          (accuracy ? ` with training accuracy ${(accuracy[n - 1] * 100).toFixed(1)}%` : '') +
-          ` (under ${(DIAGNOSIS.flatPerEpoch * 100).toFixed(0)}% better per epoch over the last ${k} epochs). ` +
-          'Use a larger model, train longer with a schedule, or lower regularization.',
-      });
-    }
-  }
+/** Too low a rate (the loss barely moved), or a model too small (flat while still high). */
+function rateOrCapacity({ loss, val, accuracy, n, rate }: Curves): Finding[] {
+  if (n < 2) return [];
+  const moved = (loss[0] - loss[n - 1]) / Math.abs(loss[0]);
+  const k = Math.max(1, Math.floor(n / 3));
+  const recent = (loss[n - 1 - k] - loss[n - 1]) / Math.abs(loss[n - 1 - k]) / k;
+  const stillHigh = accuracy ? accuracy[n - 1] < DIAGNOSIS.lowAccuracy : loss[n - 1] > DIAGNOSIS.highLossShare * loss[0];
+  if (moved < DIAGNOSIS.barelyMoved)
+    return [{
+      kind: 'learningRateTooLow',
+      values: { firstLoss: loss[0], finalLoss: loss[n - 1], relativeDrop: moved, ...(rate !== undefined ? { learningRate: rate } : {}) },
+      message:
+        `learning rate too low: the training loss barely moved over ${n} epochs (${fmt(loss[0])} -> ${fmt(loss[n - 1])}, ` +
+        `${(moved * 100).toFixed(1)}%). Raise the learning rate (findLearningRate suggests one).`,
+    }];
+  if (!(recent < DIAGNOSIS.flatPerEpoch && stillHigh)) return [];
+  return [{
+    kind: 'underfitting',
+    values: {
+      finalLoss: loss[n - 1],
+      dropPerEpochRecently: recent,
+      ...(accuracy ? { finalAccuracy: accuracy[n - 1] } : {}),
+      ...(val ? { finalValLoss: val[val.length - 1] } : {}),
+    },
+    message:
+      `underfitting: the training loss has flattened at ${fmt(loss[n - 1])}` +
+      (accuracy ? ` with training accuracy ${(accuracy[n - 1] * 100).toFixed(1)}%` : '') +
+      ` (under ${(DIAGNOSIS.flatPerEpoch * 100).toFixed(0)}% better per epoch over the last ${k} epochs). ` +
+      'Use a larger model, train longer with a schedule, or lower regularization.',
+  }];
+}
 
-  // Gradient warnings raised during the fit.
-  const vanishing = history.warnings.filter((w) => w.kind === 'vanishing');
-  if (vanishing.length > 0) {
-    const layers = [...new Set(vanishing.map((w) => w.layer!))];
-    findings.push({
-      kind: 'vanishingGradients',
-      values: { layers: layers.length, epochs: new Set(vanishing.map((w) => w.epoch)).size, firstEpoch: vanishing[0].epoch + 1 },
-      message: `vanishing gradients in ${layers.map((l) => `'${l}'`).join(', ')} (gradient norm below 1e-7 for whole epochs, first at epoch ${vanishing[0].epoch + 1}). ${vanishing[0].message.split('; ')[1] ?? ''}`.trim(),
-    });
-  }
-  const exploding = history.warnings.filter((w) => w.kind === 'exploding');
-  if (exploding.length > 0) {
-    const worst = exploding.reduce((a, b) => (b.values.ratio > a.values.ratio ? b : a));
-    findings.push({
-      kind: 'explodingGradients',
-      values: { times: exploding.length, worstRatio: worst.values.ratio, worstEpoch: worst.epoch + 1, worstStep: (worst.step ?? 0) + 1 },
-      message: `exploding gradients: the global gradient norm jumped by ${worst.values.ratio.toFixed(0)}x at epoch ${worst.epoch + 1}, step ${(worst.step ?? 0) + 1} (${exploding.length} epoch(s) with such a jump). Clip with compile({ clipNorm: 1 }) or lower the learning rate.`,
-    });
-  }
-  return findings;
+/** Vanishing gradients: the warnings the fit raised, by layer. */
+function vanishingGradients(warnings: TrainingWarning[]): Finding[] {
+  const vanishing = warnings.filter((w) => w.kind === 'vanishing');
+  if (vanishing.length === 0) return [];
+  const layers = [...new Set(vanishing.map((w) => w.layer!))];
+  return [{
+    kind: 'vanishingGradients',
+    values: { layers: layers.length, epochs: new Set(vanishing.map((w) => w.epoch)).size, firstEpoch: vanishing[0].epoch + 1 },
+    message: `vanishing gradients in ${layers.map((l) => `'${l}'`).join(', ')} (gradient norm below 1e-7 for whole epochs, first at epoch ${vanishing[0].epoch + 1}). ${vanishing[0].message.split('; ')[1] ?? ''}`.trim(),
+  }];
+}
+
+/** Exploding gradients: the largest jump of the global norm the fit saw. */
+function explodingGradients(warnings: TrainingWarning[]): Finding[] {
+  const exploding = warnings.filter((w) => w.kind === 'exploding');
+  if (exploding.length === 0) return [];
+  const worst = exploding.reduce((a, b) => (b.values.ratio > a.values.ratio ? b : a));
+  return [{
+    kind: 'explodingGradients',
+    values: { times: exploding.length, worstRatio: worst.values.ratio, worstEpoch: worst.epoch + 1, worstStep: (worst.step ?? 0) + 1 },
+    message: `exploding gradients: the global gradient norm jumped by ${worst.values.ratio.toFixed(0)}x at epoch ${worst.epoch + 1}, step ${(worst.step ?? 0) + 1} (${exploding.length} epoch(s) with such a jump). Clip with compile({ clipNorm: 1 }) or lower the learning rate.`,
+  }];
 }
