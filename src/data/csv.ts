@@ -70,8 +70,9 @@ class FloatColumnStore {
   }
 }
 
-/** Reads a CSV file into { x, y, featureNames, classes }. */
-export async function fromCsv(path: string, options: CsvOptions = {}): Promise<CsvData> {
+type Missing = 'error' | 'skipRow' | 'mean' | number;
+
+function checkCsvOptions(path: unknown, options: CsvOptions): { header: boolean; missing: Missing } {
   if (typeof path !== 'string') throw new TypeError(`fromCsv: path must be a string, got ${describe(path)}`);
   checkKeys(options, 'fromCsv', ['label', 'columns', 'header', 'delimiter', 'missing', 'labelType']);
   const header = options.header ?? true;
@@ -81,145 +82,170 @@ export async function fromCsv(path: string, options: CsvOptions = {}): Promise<C
     throw new TypeError(`fromCsv: missing must be 'error', 'skipRow', 'mean' or a finite number, got ${describe(missing)}`);
   if (options.labelType !== undefined && options.labelType !== 'class' && options.labelType !== 'number')
     throw new TypeError(`fromCsv: labelType must be 'class' or 'number', got ${describe(options.labelType)}`);
-  const where = `fromCsv: '${path}'`;
+  return { header, missing };
+}
 
-  const input = createReadStream(path);
-  const parser = input.pipe(
-    parse({ delimiter: options.delimiter ?? ',', bom: true, trim: true, skip_empty_lines: true, info: true, relax_column_count: false }),
-  );
+/** Which columns are features and which is the label, from the header (or the first row's width). */
+class Columns {
+  readonly names: string[];
+  readonly features: number[];
+  readonly label: number;
 
-  // pipe() does not forward the file's errors (missing, unreadable): hand them to the parser.
-  input.on('error', (e) => parser.destroy(e));
-
-  let names: string[] | undefined;
-  let featureIdx: number[] = [];
-  let labelIdx = -1;
-  const values = new FloatColumnStore();
-  const missingAt: number[] = []; // flat positions of missing feature cells, filled in at the end
-  const labelTexts: string[] = [];
-  let rows = 0, skippedRows = 0;
-
-  let position = new Map<string, number>(); // column name -> index
-  const resolve = (col: string | number, what: string): number => {
-    const i = typeof col === 'number' ? col : position.get(col) ?? -1;
-    if (typeof col === 'number' ? !Number.isInteger(col) || col < 0 || col >= names!.length : i < 0)
-      throw new Error(`${where}: ${what} ${typeof col === 'string' ? quoted(col) : describe(col)} is not a column; the columns are ${names!.slice(0, 20).map(quoted).join(', ')}${names!.length > 20 ? ` and ${names!.length - 20} more` : ''}`);
-    return i;
-  };
-  const setColumns = (columnNames: string[]) => {
-    names = columnNames;
-    position = new Map();
+  constructor(names: string[], options: CsvOptions, where: string) {
+    this.names = names;
+    const position = new Map<string, number>(); // column name -> index: linear in the number of columns
     for (let i = 0; i < names.length; i++) {
       if (position.has(names[i])) throw new Error(`${where}: the header names column ${quoted(names[i])} twice; column names must be unique`);
       position.set(names[i], i);
     }
-    labelIdx = options.label === undefined ? -1 : resolve(options.label, 'label');
-    featureIdx = options.columns
-      ? options.columns.map((c) => resolve(c, 'columns[]'))
-      : names.map((_, i) => i).filter((i) => i !== labelIdx);
-    if (featureIdx.includes(labelIdx)) throw new Error(`${where}: the label column ${quoted(names[labelIdx])} is also listed in columns`);
-    if (featureIdx.length === 0) throw new Error(`${where}: no feature columns are left besides the label ${quoted(names[labelIdx])}`);
-  };
+    const resolve = (col: string | number, what: string): number => {
+      const i = typeof col === 'number' ? col : position.get(col) ?? -1;
+      if (typeof col === 'number' ? !Number.isInteger(col) || col < 0 || col >= names.length : i < 0)
+        throw new Error(`${where}: ${what} ${typeof col === 'string' ? quoted(col) : describe(col)} is not a column; the columns are ${names.slice(0, 20).map(quoted).join(', ')}${names.length > 20 ? ` and ${names.length - 20} more` : ''}`);
+      return i;
+    };
+    this.label = options.label === undefined ? -1 : resolve(options.label, 'label');
+    this.features = options.columns ? options.columns.map((c) => resolve(c, 'columns[]')) : names.map((_, i) => i).filter((i) => i !== this.label);
+    if (this.features.includes(this.label)) throw new Error(`${where}: the label column ${quoted(names[this.label])} is also listed in columns`);
+    if (this.features.length === 0) throw new Error(`${where}: no feature columns are left besides the label ${quoted(names[this.label])}`);
+  }
+}
 
+/** What the rows gave: feature values (missing ones at missingAt), label texts, counts. */
+interface Rows {
+  columns?: Columns;
+  values: FloatColumnStore;
+  missingAt: number[];
+  labelTexts: string[];
+  rows: number;
+  skippedRows: number;
+}
+
+/** Reads a CSV file into { x, y, featureNames, classes }. */
+export async function fromCsv(path: string, options: CsvOptions = {}): Promise<CsvData> {
+  const { header, missing } = checkCsvOptions(path, options);
+  const where = `fromCsv: '${path}'`;
+  const read = await readRows(path, options, header, missing, where);
+  const columns = read.columns;
+  if (!columns) throw new Error(`${where} is empty: expected ${header ? 'a header row and ' : ''}at least one data row`);
+  if (read.rows === 0) throw new Error(`${where} has ${header ? 'a header but ' : ''}no data rows${read.skippedRows ? ` (all ${read.skippedRows} were skipped for missing values)` : ''}`);
+  const features = columns.features.length;
+  const x = read.values.take();
+  if (missing === 'mean' && read.missingAt.length) fillWithMeans(x, features, read.missingAt, (c) => columns.names[columns.features[c]], where);
+  const result: CsvData = { x: new Tensor(x, [read.rows, features], 'float32'), featureNames: columns.features.map((i) => columns.names[i]), skippedRows: read.skippedRows };
+  if (columns.label >= 0) Object.assign(result, { labelName: columns.names[columns.label] }, labelsOf(read.labelTexts, options.labelType, where));
+  return result;
+}
+
+/** Streams the file through csv-parse, converting each row's cells as it arrives. */
+async function readRows(path: string, options: CsvOptions, header: boolean, missing: Missing, where: string): Promise<Rows> {
+  const input = createReadStream(path);
+  const parser = input.pipe(
+    parse({ delimiter: options.delimiter ?? ',', bom: true, trim: true, skip_empty_lines: true, info: true, relax_column_count: false }),
+  );
+  // pipe() does not forward the file's errors (missing, unreadable): hand them to the parser.
+  input.on('error', (e) => parser.destroy(e));
+  const read: Rows = { values: new FloatColumnStore(), missingAt: [], labelTexts: [], rows: 0, skippedRows: 0 };
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (!names) {
-        if (header) {
-          setColumns(record);
-          continue;
-        }
-        setColumns(record.map((_, i) => String(i)));
+      if (!read.columns) {
+        read.columns = new Columns(header ? record : record.map((_, i) => String(i)), options, where);
+        if (header) continue;
       }
-      const line = info.lines;
-      const cols = names!;
-      const start = values.length;
-      let skip = false;
-      for (const c of featureIdx) {
-        const cell = record[c];
-        // The common case first: a number (Number('') is 0, so an empty cell is not one).
-        const v = Number(cell);
-        if (cell !== '' && Number.isFinite(v)) {
-          if (Math.abs(v) > FLOAT32_MAX || nonDecimal(cell))
-            throw new Error(`${where} line ${line}, column ${quoted(cols[c])}: ${quoted(cell)} is ${nonDecimal(cell) ? 'not a decimal number' : 'outside the float32 range (about ±3.4e38)'}`);
-          values.push(v);
-          continue;
-        }
-        if (MISSING.has(cell.toLowerCase())) {
-          if (missing === 'error')
-            throw new Error(`${where} line ${line}, column ${quoted(cols[c])}: the value is missing (${cell === '' ? 'empty' : quoted(cell)}); fill it in, or pass missing: 'skipRow' | 'mean' | <number>`);
-          if (missing === 'skipRow') { skip = true; break; }
-          missingAt.push(values.length);
-          values.push(typeof missing === 'number' ? missing : NaN);
-          continue;
-        }
-        throw new Error(`${where} line ${line}, column ${quoted(cols[c])}: ${quoted(cell)} is not a number; feature columns must be numeric (drop the column with the columns option, or encode it as numbers)`);
-      }
-      if (!skip && labelIdx >= 0 && MISSING.has(record[labelIdx].toLowerCase())) {
-        if (missing !== 'skipRow') throw new Error(`${where} line ${line}, column ${quoted(cols[labelIdx])}: the label is missing; fill it in or pass missing: 'skipRow'`);
-        skip = true;
-      }
-      if (skip) {
-        // Roll back this row's cells.
-        values.length = start;
-        while (missingAt.length && missingAt[missingAt.length - 1] >= start) missingAt.pop();
-        skippedRows++;
-        continue;
-      }
-      if (labelIdx >= 0) labelTexts.push(record[labelIdx]);
-      rows++;
+      addRow(read, read.columns, record, info.lines, missing, where);
     }
   } catch (e) {
-    if (e instanceof CsvError) {
-      const line = (e as CsvError & { lines?: number }).lines;
-      const ragged = /expect (\d+), got (\d+)/.exec(e.message);
-      const what = ragged
-        ? `the row has ${ragged[2]} fields but ${header ? 'the header' : 'the first row'} has ${ragged[1]}; every row needs one value per column (quote fields that contain '${options.delimiter ?? ','}')`
-        : e.message;
-      throw new Error(`${where}${line ? ` line ${line}` : ''}: ${what}`);
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${where}: no such file`);
-    if (code === 'EISDIR') throw new Error(`${where} is a folder, not a CSV file`);
-    throw e;
+    throw csvError(e, header, options.delimiter ?? ',', where);
   }
-  if (!names) throw new Error(`${where} is empty: expected ${header ? 'a header row and ' : ''}at least one data row`);
-  if (rows === 0) throw new Error(`${where} has ${header ? 'a header but ' : ''}no data rows${skippedRows ? ` (all ${skippedRows} were skipped for missing values)` : ''}`);
+  return read;
+}
 
-  const features = featureIdx.length;
-  const x = values.take();
-  if (missing === 'mean' && missingAt.length) {
-    const sum = new Float64Array(features), count = new Float64Array(features);
-    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { sum[i % features] += x[i]; count[i % features]++; }
-    for (const at of missingAt) {
-      const c = at % features;
-      if (count[c] === 0) throw new Error(`${where}: column '${names[featureIdx[c]]}' has no values at all, so missing: 'mean' cannot fill it`);
-      x[at] = sum[c] / count[c];
+/** One data row: its features (or a skip, for missing: 'skipRow') and its label text. */
+function addRow(read: Rows, columns: Columns, record: string[], line: number, missing: Missing, where: string): void {
+  const { values, missingAt } = read;
+  const start = values.length;
+  let skip = false;
+  for (const c of columns.features) {
+    const cell = record[c];
+    // The common case first: a number (Number('') is 0, so an empty cell is not one).
+    const v = Number(cell);
+    if (cell !== '' && Number.isFinite(v)) {
+      if (Math.abs(v) > FLOAT32_MAX || nonDecimal(cell))
+        throw new Error(`${where} line ${line}, column ${quoted(columns.names[c])}: ${quoted(cell)} is ${nonDecimal(cell) ? 'not a decimal number' : 'outside the float32 range (about ±3.4e38)'}`);
+      values.push(v);
+      continue;
     }
+    if (MISSING.has(cell.toLowerCase())) {
+      if (missing === 'error')
+        throw new Error(`${where} line ${line}, column ${quoted(columns.names[c])}: the value is missing (${cell === '' ? 'empty' : quoted(cell)}); fill it in, or pass missing: 'skipRow' | 'mean' | <number>`);
+      if (missing === 'skipRow') { skip = true; break; }
+      missingAt.push(values.length);
+      values.push(typeof missing === 'number' ? missing : NaN);
+      continue;
+    }
+    throw new Error(`${where} line ${line}, column ${quoted(columns.names[c])}: ${quoted(cell)} is not a number; feature columns must be numeric (drop the column with the columns option, or encode it as numbers)`);
   }
+  if (!skip && columns.label >= 0 && MISSING.has(record[columns.label].toLowerCase())) {
+    if (missing !== 'skipRow') throw new Error(`${where} line ${line}, column ${quoted(columns.names[columns.label])}: the label is missing; fill it in or pass missing: 'skipRow'`);
+    skip = true;
+  }
+  if (skip) {
+    // Roll back this row's cells.
+    values.length = start;
+    while (missingAt.length && missingAt[missingAt.length - 1] >= start) missingAt.pop();
+    read.skippedRows++;
+    return;
+  }
+  if (columns.label >= 0) read.labelTexts.push(record[columns.label]);
+  read.rows++;
+}
 
-  const result: CsvData = { x: new Tensor(x, [rows, features], 'float32'), featureNames: featureIdx.map((i) => names![i]), skippedRows };
-  if (labelIdx >= 0) {
-    result.labelName = names[labelIdx];
-    // Decimal numbers only (0x10 is text here), as for features.
-    const numeric = labelTexts.map((t) => (nonDecimal(t) ? NaN : Number(t)));
-    const allNumeric = numeric.every(Number.isFinite);
-    const labelType = options.labelType ?? (allNumeric ? 'number' : 'class');
-    if (labelType === 'number') {
-      const bad = numeric.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new Error(`${where}: label ${quoted(labelTexts[bad])} in data row ${bad + 1} is not a number; use labelType: 'class' for text labels`);
-      const huge = numeric.findIndex((v) => Math.abs(v) > FLOAT32_MAX);
-      if (huge >= 0) throw new Error(`${where}: label ${quoted(labelTexts[huge])} in data row ${huge + 1} is outside the float32 range (about ±3.4e38)`);
-      result.y = new Tensor(Float32Array.from(numeric), [rows, 1], 'float32');
-    } else if (allNumeric) {
-      const bad = numeric.findIndex((v) => !Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1);
-      if (bad >= 0) throw new Error(`${where}: class label ${quoted(labelTexts[bad])} in data row ${bad + 1} must be an integer from 0 to 2^31 - 1 (or text)`);
-      result.y = new Tensor(Int32Array.from(numeric), [rows], 'int32');
-    } else {
-      const classes = [...new Set(labelTexts)].sort();
-      const index = new Map(classes.map((c, i) => [c, i]));
-      result.y = new Tensor(Int32Array.from(labelTexts, (t) => index.get(t)!), [rows], 'int32');
-      result.classes = classes;
-    }
+/** csv-parse's errors (and the file's) in the file's words. */
+function csvError(e: unknown, header: boolean, delimiter: string, where: string): unknown {
+  if (e instanceof CsvError) {
+    const line = (e as CsvError & { lines?: number }).lines;
+    const ragged = /expect (\d+), got (\d+)/.exec(e.message);
+    const what = ragged
+      ? `the row has ${ragged[2]} fields but ${header ? 'the header' : 'the first row'} has ${ragged[1]}; every row needs one value per column (quote fields that contain '${delimiter}')`
+      : e.message;
+    return new Error(`${where}${line ? ` line ${line}` : ''}: ${what}`);
   }
-  return result;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new Error(`${where}: no such file`);
+  if (code === 'EISDIR') return new Error(`${where} is a folder, not a CSV file`);
+  return e;
+}
+
+/** missing: 'mean': each missing cell becomes its column's mean over the present values. */
+function fillWithMeans(x: Float32Array, features: number, missingAt: number[], nameOf: (column: number) => string, where: string): void {
+  const sum = new Float64Array(features), count = new Float64Array(features);
+  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i])) { sum[i % features] += x[i]; count[i % features]++; }
+  for (const at of missingAt) {
+    const c = at % features;
+    if (count[c] === 0) throw new Error(`${where}: column '${nameOf(c)}' has no values at all, so missing: 'mean' cannot fill it`);
+    x[at] = sum[c] / count[c];
+  }
+}
+
+/** The label column as float32 targets [n, 1] or int32 classes [n] (text labels numbered in sorted order). */
+function labelsOf(labelTexts: string[], labelType: CsvOptions['labelType'], where: string): Pick<CsvData, 'y' | 'classes'> {
+  const rows = labelTexts.length;
+  // Decimal numbers only (0x10 is text here), as for features.
+  const numeric = labelTexts.map((t) => (nonDecimal(t) ? NaN : Number(t)));
+  const allNumeric = numeric.every(Number.isFinite);
+  if ((labelType ?? (allNumeric ? 'number' : 'class')) === 'number') {
+    const bad = numeric.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${where}: label ${quoted(labelTexts[bad])} in data row ${bad + 1} is not a number; use labelType: 'class' for text labels`);
+    const huge = numeric.findIndex((v) => Math.abs(v) > FLOAT32_MAX);
+    if (huge >= 0) throw new Error(`${where}: label ${quoted(labelTexts[huge])} in data row ${huge + 1} is outside the float32 range (about ±3.4e38)`);
+    return { y: new Tensor(Float32Array.from(numeric), [rows, 1], 'float32') };
+  }
+  if (allNumeric) {
+    const bad = numeric.findIndex((v) => !Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1);
+    if (bad >= 0) throw new Error(`${where}: class label ${quoted(labelTexts[bad])} in data row ${bad + 1} must be an integer from 0 to 2^31 - 1 (or text)`);
+    return { y: new Tensor(Int32Array.from(numeric), [rows], 'int32') };
+  }
+  const classes = [...new Set(labelTexts)].sort();
+  const index = new Map(classes.map((c, i) => [c, i]));
+  return { y: new Tensor(Int32Array.from(labelTexts, (t) => index.get(t)!), [rows], 'int32'), classes };
 }
