@@ -132,6 +132,27 @@ describe('4. optimizer state is checked on load', () => {
   });
 });
 
+describe('4b. the NaN guard covers the update itself', () => {
+  it('finite gradients whose update overflows float32: the step is not applied and fit says why', async () => {
+    // w = 1, x = 1, y = 0: the mse gradient is 2, finite; w - 3e38 * 2 is beyond float32.
+    const model = sequential([layers.dense({ inputShape: [1], units: 1, useBias: false })]);
+    model.setWeights([Float32Array.of(1)]);
+    model.compile({ optimizer: optimizers.sgd({ learningRate: 3e38 }), loss: 'mse' });
+    await expect(model.fit(tensor([[1]]), tensor([[0]]), { epochs: 1, batchSize: 1, verbose: 0 })).rejects.toThrow(
+      /fit: the update of 'dense_1\/kernel' \(layer 'dense_1'\) would have overflowed float32: its weights or optimizer state became NaN or Infinity at epoch 1, step 1; training stopped and that step was not applied/,
+    );
+    expect(Array.from(model.getWeights()[0].data)).toEqual([1]);
+    // Adam moves each weight by about the learning rate: from -2e38 by -3e38 is beyond float32,
+    // though the gradient (2 * 8e8 * 1e-30) is tiny. Its m and v stay as they were too.
+    const adam = sequential([layers.dense({ inputShape: [1], units: 1, useBias: false })]);
+    adam.setWeights([Float32Array.of(-2e38)]);
+    adam.compile({ optimizer: optimizers.adam({ learningRate: 3e38 }), loss: 'mse' });
+    await expect(adam.fit(tensor([[1e-30]]), tensor([[-1e9]]), { epochs: 1, batchSize: 1, verbose: 0 })).rejects.toThrow(/the update of 'dense_1\/kernel' .* would have overflowed float32/);
+    expect(Array.from(adam.getWeights()[0].data)).toEqual([Math.fround(-2e38)]);
+    expect([...adam._program.getOptimizerState(0, 0), ...adam._program.getOptimizerState(0, 1)]).toEqual([0, 0]);
+  });
+});
+
 describe('5. fit({ resumeFrom }) marks the model busy before it reads the checkpoint', () => {
   it('a second fit or a compile started meanwhile fails instead of running a second loop', async () => {
     const dir = await savedCheckpoint('race');

@@ -195,6 +195,7 @@ void ProgramWrap::SetParameter(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(info.Env(), "setParameter: '" + p.name + "' needs a Float32Array of " +
                                                std::to_string(p.size) + " values");
   program().backend().copyFromHost(p.value, info[1].As<Napi::Float32Array>().Data(), p.size * sizeof(float));
+  program().weightsChanged();
 }
 
 // ---- optimizer state and counters (checkpoints) ----
@@ -245,6 +246,7 @@ void ProgramWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
                                                   std::to_string(values[i]) + " at index " + std::to_string(i) +
                                                   (slotName == "v" ? "; values must be finite and >= 0" : "; values must be finite"));
   program().backend().copyFromHost(slot, values, p->size * sizeof(float));
+  program().optimizerStateChanged();
 }
 
 Napi::Value ProgramWrap::GetCounters(const Napi::CallbackInfo& info) {

@@ -10,6 +10,7 @@
 namespace gradloop {
 
 namespace {
+const double kZero = 0;
 // Parameters start on 64-byte boundaries inside their slab (cache lines, SIMD loads).
 constexpr int64_t kAlignFloats = 16;
 int64_t alignUp(int64_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
@@ -126,6 +127,7 @@ void Program::resetOptimizerState() {
     offset += alignUp(p.size);
   }
   optimizerStep_ = 0;
+  guard_.reset(params_.size(), true);  // fresh slots are zero
 }
 
 void Program::ensureCapacity(int64_t batch) {
@@ -220,7 +222,7 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
 Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, int64_t slot, bool accumulate,
                                              double gradientWeight) {
   TensorView& out = tensors_[outputTensor_];
-  const int64_t at = 3 * static_cast<int64_t>(params_.size()) + 2 * slot;
+  const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * slot;  // after the per-parameter sums (program.h)
   double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape, statsAt(at),
                                reinterpret_cast<int64_t*>(statsAt(at + 1)));
   if (runBackward) {
@@ -231,7 +233,7 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
 }
 
 void Program::ensureStats(int64_t microBatches) {
-  const size_t need = (3 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
+  const size_t need = (5 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
   if (stats_.bytes() >= need) return;
   DeviceBuffer grown(backend_, std::max(need, 2 * stats_.bytes()));
   // The weight sums of squares of the last update may not have been read yet: keep them.
@@ -241,13 +243,13 @@ void Program::ensureStats(int64_t microBatches) {
 }
 
 void Program::readStats(int64_t microBatches) {
-  const size_t count = 3 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
+  const size_t count = 5 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
   backend_.copyToHost(statsHost_.data(), stats_.get(), count * sizeof(double));
 }
 
 StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const {
   StepResult total{0, 0, 0};
-  const size_t base = 3 * params_.size();
+  const size_t base = 5 * params_.size();
   for (size_t m = 0; m < batches.size(); ++m) {
     const double lossSum = statsHost_[base + 2 * m];
     int64_t correct;
@@ -263,6 +265,7 @@ StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const 
 std::vector<double> Program::readWeightSquares() {
   std::vector<double> out(params_.size());
   if (!out.empty()) backend_.copyToHost(out.data(), stats_.get(), out.size() * sizeof(double));
+  if (weightsPending_) knownWeightSquares_ = out;
   weightsPending_ = false;
   return out;
 }
@@ -290,13 +293,23 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
   // torch.nn.utils.clip_grad_norm_ computes it.
   for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
+  // The update guard's norms, where it lacks them: the weights' (after the caller set them) and
+  // the optimizer state's (after a checkpoint's was loaded), measured in this same wait.
+  const bool measureWeights = !weightsPending_ && knownWeightSquares_.empty();
+  if (measureWeights)
+    for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].value, params_[k].size, statsAt(k));
+  const bool measureState = !guard_.stateKnown();
+  if (measureState) sumStateSquares();
   // The step's one wait for the device: losses, gradient sums, penalties and the previous
   // update's weight sums arrive in one copy.
+  const bool pending = weightsPending_;
   readStats(static_cast<int64_t>(batches.size()));
-  if (weightsPending_) {
+  if (pending) {
     previousWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
     weightsPending_ = false;
   }
+  if (pending || measureWeights) knownWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
+  if (measureState) stateNormsFromStats();
   StepResult result = lossFromStats(batches);
   if (regularized_) result.loss += penaltyFromStats();
 
@@ -330,13 +343,69 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
     if (coefficient < 1)
       for (Parameter& p : params_) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
   }
+  // Finite gradients can still overflow in the update (update_guard.h): where the norms cannot
+  // rule that out, the update runs on the careful path, and a step that overflowed is undone.
+  bool careful = false;
+  for (size_t k = 0; k < P && gradientControl_.skipNonFinite; ++k)
+    careful = careful || guard_.mightOverflow(optimizer_->spec(), k, std::sqrt(knownWeightSquares_[k]),
+                                              std::sqrt(result.gradSquares[k]), learningRate, optimizerStep_ + 1);
+  const int32_t overflowed = applyUpdates(learningRate, static_cast<int64_t>(batches.size()), careful);
+  if (overflowed >= 0) result.nonFinite = -3 - overflowed;
+  return result;
+}
+
+int32_t Program::applyUpdates(float learningRate, int64_t microBatches, bool careful) {
+  const size_t P = params_.size();
+  const size_t paramBytes = paramSlab_.bytes(), stateBytes = stateSlab_.bytes();
+  if (careful) {
+    if (backup_.bytes() < paramBytes + stateBytes) backup_ = DeviceBuffer(backend_, paramBytes + stateBytes);
+    backend_.copy(backup_.get(), paramSlab_.get(), paramBytes);
+    if (stateBytes) backend_.copy(static_cast<char*>(backup_.get()) + paramBytes, stateSlab_.get(), stateBytes);
+  }
+  const std::vector<double> weightNorms = knownWeightSquares_;
   ++optimizerStep_;
   for (size_t k = 0; k < P; ++k) {
     Parameter& p = params_[k];
     optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_, statsAt(k));
   }
   weightsPending_ = true;
-  return result;
+  knownWeightSquares_.clear();  // known again when the update's sums are read
+  if (!careful) {
+    for (size_t k = 0; k < P; ++k) guard_.advance(optimizer_->spec(), k, std::sqrt(weightNorms[k]), std::sqrt(statsHost_[P + k]));
+    return -1;
+  }
+  // Careful: read the new weights' and state's sums now (one more wait), and undo a step that left
+  // float32's range, so the weights and state are those from before it.
+  sumStateSquares();
+  readStats(microBatches);
+  int32_t bad = -1;
+  for (size_t k = 0; k < P && bad < 0; ++k)
+    if (!std::isfinite(statsHost_[k]) || !std::isfinite(statsHost_[3 * P + k]) || !std::isfinite(statsHost_[4 * P + k]))
+      bad = static_cast<int32_t>(k);
+  if (bad < 0) {
+    knownWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
+    stateNormsFromStats();
+    return -1;
+  }
+  backend_.copy(paramSlab_.get(), backup_.get(), paramBytes);
+  if (stateBytes) backend_.copy(stateSlab_.get(), static_cast<const char*>(backup_.get()) + paramBytes, stateBytes);
+  --optimizerStep_;
+  for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].value, params_[k].size, statsAt(k));
+  return bad;
+}
+
+void Program::sumStateSquares() {
+  const size_t P = params_.size();
+  for (size_t k = 0; k < P; ++k)
+    for (int s = 0; s < 2; ++s) {
+      if (params_[k].state[s]) backend_.sumSquares(params_[k].state[s], params_[k].size, statsAt((3 + s) * P + k));
+      else backend_.copyFromHost(statsAt((3 + s) * P + k), &kZero, sizeof(double));
+    }
+}
+
+void Program::stateNormsFromStats() {
+  const size_t P = params_.size();
+  for (size_t k = 0; k < P; ++k) guard_.setStateNorms(k, std::sqrt(statsHost_[3 * P + k]), std::sqrt(statsHost_[4 * P + k]));
 }
 
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,

@@ -12,6 +12,7 @@
 #include "loss.h"
 #include "op.h"
 #include "optimizer.h"
+#include "update_guard.h"
 
 namespace gradloop {
 
@@ -40,7 +41,7 @@ struct StepResult {
   double gradNorm = 0;    // global L2 norm of the gradients, before clipping (trainStep only)
   // Set when the loss or a gradient was NaN/Inf: -1 the loss only, else the index of the first
   // parameter (in model order) whose gradient was non-finite. -2 when everything was finite.
-  int32_t nonFinite = -2;
+  int32_t nonFinite = -2;  // -2 none; -1 the loss; k the gradient of parameter k; -3 - k its update overflowed
   // Per parameter (model order), trainStep only: sum of squares of the gradient before clipping,
   // and of the weights after the step. Per-layer norms are the root of a layer's sum.
   // trainStep leaves weightSquares empty: the update writes them on the device and they arrive
@@ -109,6 +110,10 @@ class Program {
   const std::vector<double>& previousWeightSquares() const { return previousWeightSquares_; }
   // The last update's weight sums of squares, read now (one wait for the device).
   std::vector<double> readWeightSquares();
+  // The caller wrote weights or optimizer state (setParameter, setOptimizerState): the norms the
+  // update guard keeps are stale.
+  void weightsChanged() { knownWeightSquares_.clear(); }
+  void optimizerStateChanged() { guard_.reset(params_.size(), false); }
 
  private:
   struct Node {
@@ -147,8 +152,9 @@ class Program {
   StepResult lossFromStats(const std::vector<MicroBatch>& batches) const;
 
   // The stats buffer (backend memory, doubles): [0, P) weight sums of squares written by the
-  // updates, [P, 2P) gradient sums of squares, [2P, 3P) L2 penalty sums, then per micro-batch
-  // {loss sum, correct count (int64)}. One copy brings it all to the host: one wait per step.
+  // updates, [P, 2P) gradient sums of squares, [2P, 3P) L2 penalty sums, [3P, 5P) the optimizer
+  // state slots' sums (when the update guard needs them), then per micro-batch {loss sum, correct
+  // count (int64)}. One copy brings it all to the host: one wait per step.
   double* statsAt(int64_t index) const { return static_cast<double*>(stats_.get()) + index; }
   void ensureStats(int64_t microBatches);
   void readStats(int64_t microBatches);
@@ -172,6 +178,17 @@ class Program {
   std::vector<double> statsHost_;
   std::vector<double> previousWeightSquares_;
   bool weightsPending_ = false;  // an update wrote weight sums of squares not yet read
+  // The current weights' sums of squares when known (empty after the caller set weights), and the
+  // guard against updates that would overflow float32 (update_guard.h) with its backup slab.
+  std::vector<double> knownWeightSquares_;
+  UpdateGuard guard_;
+  DeviceBuffer backup_;
+  // Updates every parameter; on the careful path, backs up first and undoes a non-finite result
+  // (returns the first parameter that overflowed, or -1).
+  int32_t applyUpdates(float learningRate, int64_t microBatches, bool careful);
+  // The optimizer state slots' sums of squares into stats [3P, 5P) (0 for a slot the optimizer lacks).
+  void sumStateSquares();
+  void stateNormsFromStats();
 
   LossKind loss_ = LossKind::SoftmaxCrossEntropy;
   std::unique_ptr<Optimizer> optimizer_;

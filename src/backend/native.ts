@@ -43,7 +43,7 @@ export interface StepResult {
   count: number;
   /** Global gradient L2 norm before clipping (training steps). */
   gradNorm: number;
-  /** -2 all finite; -1 the loss was not finite; k: parameter k's gradient was the first non-finite one. */
+  /** -2 all finite; -1 the loss was not finite; k: parameter k's gradient was the first non-finite one; -3 - k: parameter k's update would have overflowed float32 (not applied). */
   nonFinite: number;
   /** Training steps: per parameter, the sum of squares of its gradient (before clipping) and of its weights (after the step). */
   gradSquares: Float64Array;

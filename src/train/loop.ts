@@ -248,8 +248,11 @@ class FitRun {
   /** A non-finite step: stop with the epoch, step and first layer (the step was not applied). */
   private stopOnNonFinite(nonFinite: number, epoch: number, step: number): void {
     if (!this.settings.terminateOnNaN || nonFinite === -2) return;
-    const name = this.parameterNames[nonFinite];
-    const where = nonFinite === -1 ? 'the loss' : `the gradient of '${name}' (the first layer affected: '${name.split('/')[0]}')`;
+    // -1: the loss; k >= 0: parameter k's gradient; -3 - k: parameter k's update overflowed float32.
+    const name = this.parameterNames[nonFinite <= -3 ? -3 - nonFinite : nonFinite];
+    const where = nonFinite === -1 ? 'the loss'
+      : nonFinite <= -3 ? `the update of '${name}' (layer '${name.split('/')[0]}') would have overflowed float32: its weights or optimizer state`
+      : `the gradient of '${name}' (the first layer affected: '${name.split('/')[0]}')`;
     throw new Error(
       `fit: ${where} became NaN or Infinity at epoch ${epoch + 1}, step ${step + 1}; training stopped and that step was not applied, ` +
         'so the weights are those from before it. Lower the learning rate, standardize the inputs, or clip gradients with compile({ clipNorm }).',

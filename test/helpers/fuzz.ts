@@ -127,7 +127,7 @@ function safetensorsFormat(file: string): Format {
   return {
     name: file,
     // A file that loads may still hold weights that overflow in the step: fit's NaN guard says so.
-    prefix: /^(loadModel: |fit: the (gradient|loss)|fit: call model\.compile)/,
+    prefix: /^(loadModel: |fit: the (gradient|loss|update)|fit: call model\.compile)/,
     setup: savedModel,
     async run(dir, scratch, r) {
       const target = copyCheckpoint(dir, scratch);
@@ -157,7 +157,7 @@ const CSV = 'id,a,b,label\n1,0.5,-2,cat\n2,1e-3,3.25,dog\n3,"4",NA,cat\n4,7,8,bi
 export const FORMATS: Format[] = [
   {
     name: 'model.json',
-    prefix: /^(loadModel: |fit: the (gradient|loss)|fit: call model\.compile)/,
+    prefix: /^(loadModel: |fit: the (gradient|loss|update)|fit: call model\.compile)/,
     setup: savedModel,
     async run(dir, scratch, r) {
       const target = copyCheckpoint(dir, scratch);

@@ -1,0 +1,37 @@
+// Whether an optimizer update of finite gradients could still leave float32's range. A step's
+// gradients are checked for NaN/Inf before the update (Program::trainStep), but finite inputs can
+// still overflow: w - lr * g with lr * g near 3.4e38, or Adam's g * g above 1.8e19. The guard
+// judges that from norms the step already has (the weights' and gradients' sums of squares, and
+// bounds on the optimizer state it carries from step to step), so no pass over the data is spent.
+// When an update could overflow, the program takes the careful path: it backs the weights and
+// state up, updates, checks every sum, and restores everything if anything is not finite.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "optimizer.h"
+
+namespace gradloop {
+
+class UpdateGuard {
+ public:
+  // The state norms are 0 (fresh slots, at compile) or unknown (state set from a checkpoint).
+  void reset(size_t params, bool stateIsZero);
+  bool stateKnown() const { return known_; }
+  // Exact state norms (slot 0: momentum or Adam's m; slot 1: Adam's v), e.g. measured after a load.
+  void setStateNorms(size_t k, double slot0, double slot1);
+
+  // Could parameter k's update at this step leave float32's range? weightNorm and gradNorm are L2
+  // norms (upper bounds of every element's magnitude); a non-finite or unknown one says yes.
+  bool mightOverflow(const OptimizerSpec& spec, size_t k, double weightNorm, double gradNorm, float lr, int64_t step) const;
+  // After parameter k's update was applied: the state bounds follow the update's recurrences.
+  void advance(const OptimizerSpec& spec, size_t k, double weightNorm, double gradNorm);
+
+ private:
+  // Bounds on the L2 norms of each parameter's state slots after the next update.
+  void next(const OptimizerSpec& spec, size_t k, double weightNorm, double gradNorm, double* s0, double* s1) const;
+  std::vector<double> slot0_, slot1_;
+  bool known_ = true;
+};
+
+}  // namespace gradloop
