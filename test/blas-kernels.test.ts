@@ -12,7 +12,11 @@ const cpu = (vendor: CpuFeatures['vendor'], flags: string): CpuFeatures => ({ na
 // The environment of a child without the caller's OPENBLAS_CORETYPE (npm run test:kernels sets one).
 function childInfo(coreType?: string) {
   const { OPENBLAS_CORETYPE: _ignored, ...env } = process.env;
-  const script = "import { backendInfo } from './src/index.ts'; console.log(JSON.stringify({ ...backendInfo(), env: process.env.OPENBLAS_CORETYPE ?? null }));";
+  // The facts, and what a verbose fit on the CPU prints before its epochs.
+  const script = "import { backendInfo, layers, sequential, tensor } from './src/index.ts';" +
+    "const m = sequential([layers.dense({ inputShape: [1], units: 1 })]); m.compile({ optimizer: 'sgd', loss: 'mse', device: 'cpu' });" +
+    "const lines = []; await m.fit(tensor([[1]]), tensor([[1]]), { epochs: 1, printFn: (l) => lines.push(l) });" +
+    "console.log(JSON.stringify({ ...backendInfo(), env: process.env.OPENBLAS_CORETYPE ?? null, fitLines: lines }));";
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
     { encoding: 'utf8', env: coreType ? { ...env, OPENBLAS_CORETYPE: coreType } : env });
   return JSON.parse(out.trim().split('\n').pop()!);
@@ -50,6 +54,7 @@ describe('choosing the kernel set by features', () => {
     expect(info.blasCoreChosenBy).toBe('gradloop');
     expect(info.blas).toContain(best);
     expect(info.blasWarning).toBeUndefined();
+    expect(info.fitLines.some((l: string) => l.startsWith('Warning'))).toBe(false);
     expect(info.env).toBeNull(); // removed again after loading
   });
 
@@ -58,7 +63,10 @@ describe('choosing the kernel set by features', () => {
     expect(info.blasCore).toBe('Prescott');
     expect(info.blasCoreChosenBy).toBe('OPENBLAS_CORETYPE');
     expect(info.env).toBe('Prescott');
-    if (best && best !== 'Sandybridge') expect(info.blasWarning).toMatch(/OPENBLAS_CORETYPE=Prescott is set in the environment/);
-    else expect(info.blasWarning).toBeUndefined();
+    if (best && best !== 'Sandybridge') {
+      expect(info.blasWarning).toMatch(/OPENBLAS_CORETYPE=Prescott is set in the environment/);
+      expect(info.fitLines[0]).toBe(`Warning: ${info.blasWarning}`); // said once, before the first epoch
+      expect(info.fitLines.slice(1).every((l: string) => l.startsWith('Epoch '))).toBe(true);
+    } else expect(info.blasWarning).toBeUndefined();
   });
 });

@@ -1,13 +1,16 @@
 // The ONNX graph under construction, and the activation functions' ONNX forms. Each layer maps
 // itself (Layer.toOnnx, in its own file): it appends nodes and initializers to the GraphBuilder
 // and returns the name of its output tensor.
+import type { onnx as OnnxTypes } from 'onnx-proto';
 import { onnx } from './proto.js';
 
 type Attribute = { name: string; f?: number; i?: number; s?: string };
 
 export class GraphBuilder {
-  readonly nodes: onnx.INodeProto[] = [];
-  readonly initializers: onnx.ITensorProto[] = [];
+  // Typed from onnx-proto itself, so the declarations layers expose (Layer.toOnnx) need not go
+  // through proto.ts's `export import`, which the .d.ts bundler cannot read.
+  readonly nodes: OnnxTypes.INodeProto[] = [];
+  readonly initializers: OnnxTypes.ITensorProto[] = [];
   private counter = 0;
 
   constructor(readonly opset: number) {}

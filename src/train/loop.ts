@@ -124,7 +124,7 @@ class FitRun {
     this.model.stopTraining = false;
     this.callbacks.setModel(this.model);
     try {
-      if (this.tracking?.deviceNote) this.progress.log(this.tracking.deviceNote);
+      for (const line of this.tracking?.deviceNote?.split('\n') ?? []) this.progress.log(line);
       await this.callbacks.trainBegin({});
       for (let epoch = initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) await this.epoch(epoch);
       await this.callbacks.trainEnd({});
