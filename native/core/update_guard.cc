@@ -43,7 +43,8 @@ bool UpdateGuard::mightOverflow(const OptimizerSpec& spec, size_t k, double w, d
     delta = spec.sgd.momentum == 0 ? lr * ge : spec.sgd.nesterov ? lr * (ge + spec.sgd.momentum * s0) : lr * s0;
   } else {
     // m_hat / (sqrt(v_hat) + eps) <= m_hat / eps, elementwise.
-    const double mHat = s0 / (1 - std::pow(static_cast<double>(spec.adam.beta1), static_cast<double>(step)));
+    // powf, not pow: glibc 2.29 re-versioned the double pow, and the prebuild must run on 2.28.
+    const double mHat = s0 / (1 - static_cast<double>(std::pow(spec.adam.beta1, static_cast<float>(step))));
     delta = lr * mHat / spec.adam.epsilon + (spec.adam.decoupled ? lr * spec.adam.weightDecay * w : 0);
     if (!(g * g < kSafe)) return true;  // g * g itself would overflow in v's update
   }
