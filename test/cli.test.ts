@@ -198,6 +198,12 @@ describe("the model config takes every layer with the API's own option names", (
     }
   });
 
+  it('takes the optimizer by name, as compile() does', () => {
+    const run = parseRunConfig({ ...config, compile: { ...config.compile, optimizer: 'adam' } }, 'named.json');
+    expect(run.compile.optimizer).toEqual({ type: 'adam' });
+    expect(() => parseRunConfig({ ...config, compile: { ...config.compile, optimizer: 'rmsprop' } }, 'bad.json')).toThrow(/compile\.optimizer/);
+  });
+
   it("the CLI's old l2 key is refused with the API's message", () => {
     expect(() => parseRunConfig({ ...config, model: { layers: [{ type: 'dense', units: 3, l2: 0.01 }] } }, 'old.json')).toThrow(/model\.layers\[0\]: dense: unknown option 'l2'; known options are .*kernelRegularizer/);
   });

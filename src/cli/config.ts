@@ -68,10 +68,11 @@ export const runConfigSchema = z.strictObject({
     seed: z.number().int().nonnegative().optional(),
   }),
   compile: z.strictObject({
-    optimizer: z.discriminatedUnion('type', [
+    // As compile() takes it: a name ('adam', with its defaults) or { type, ...options }.
+    optimizer: z.union([z.enum(['sgd', 'adam', 'adamw']).transform((type) => ({ type })), z.discriminatedUnion('type', [
       z.strictObject({ type: z.literal('sgd'), learningRate: learningRate.optional(), momentum: z.number().nonnegative().optional(), nesterov: z.boolean().optional(), weightDecay: z.number().nonnegative().optional() }),
       z.strictObject({ type: z.enum(['adam', 'adamw']), learningRate: learningRate.optional(), beta1: z.number().min(0).lt(1).optional(), beta2: z.number().min(0).lt(1).optional(), epsilon: z.number().positive().optional(), weightDecay: z.number().nonnegative().optional() }),
-    ]),
+    ])]),
     loss: z.enum(LOSSES),
     metrics: z.array(z.enum(['accuracy'])).default([]),
     clipNorm: z.number().positive().optional(),
