@@ -10,7 +10,7 @@ describe('fuzzed inputs get clean errors', () => {
   it.each(FORMATS.map((f) => [f.name, f] as const))('%s: 200 mutated cases', async (_name, format) => {
     const { accepted, refused, findings } = await fuzzFormat(format, CASES, 1);
     expect(findings.map((f) => `case ${f.case}: ${f.problem}`)).toEqual([]);
-    expect(accepted + refused).toBe(CASES);
+    expect(refused).toBeGreaterThan(0); // the mutations do reach the checks
     // The mutations are mild enough that some inputs still load, so the code past the checks runs too.
     expect(accepted).toBeGreaterThan(0);
   }, 120_000);

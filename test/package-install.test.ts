@@ -4,7 +4,7 @@
 // `import` and `require` that trains XOR, exports ONNX and verifies it in onnxruntime-node; then
 // runs the installed `gradloop` command (info, and a short training run on the bundled digits).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { data, layers, loadModel, optimizers, sequential, setNumThreads, Tensor, tensor } from '../src/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
+import { native } from '../src/backend/native.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'gradloop-robust-'));
 const at = (name: string) => path.join(root, name);
@@ -230,8 +231,11 @@ describe('9. numbers out of range at the native boundary', () => {
     const model = small();
     model.countParams();
     const program = model._program;
-    expect(() => program.predict({} as never, 1e19)).toThrow();
+    const rows = new native.Dataset(new Float32Array(6), [3]);
+    expect(() => program.predict(rows, 1e19)).toThrow(/batchSize must be an integer from 1 to 2147483647/);
     expect(() => program.inputGradient(1e19)).toThrow(/count must be an integer from 0 to 2147483647/);
+    expect(() => new native.Dataset(new Float32Array(6), [1e300])).toThrow(/x shape must be an array of positive integers up to 2\^31 - 1/);
+    rows.dispose();
   });
 });
 

@@ -12,7 +12,9 @@ Shape toShape(const Napi::Value& v, const std::string& what) {
   for (uint32_t i = 0; i < a.Length(); ++i) {
     Napi::Value d = a.Get(i);
     double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
-    if (!(x >= 1) || std::floor(x) != x) throw TypeError(what + " must be an array of positive integers");
+    // Bounded before the cast: a double beyond int64 must never reach static_cast.
+    if (!(x >= 1 && x <= static_cast<double>(kMaxElements)) || std::floor(x) != x)
+      throw TypeError(what + " must be an array of positive integers up to 2^31 - 1");
     shape.push_back(static_cast<int64_t>(x));
   }
   return shape;

@@ -59,7 +59,7 @@ DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Data
       else if (a.TypedArrayType() == napi_int32_array) c.dtype = DType::Int32;
       else throw TypeError(std::string(what) + " must be a Float32Array or Int32Array");
       c.shape = toShape(info[i + 1], std::string(what) + " shape");
-      int64_t per = numElements(c.shape);
+      int64_t per = numElements(c.shape, std::string(what) + " shape");  // checked: a shape from the caller
       int64_t len = static_cast<int64_t>(a.ElementLength());
       if (len % per != 0)
         throw TypeError(std::string(what) + " has " + std::to_string(len) + " values, not a multiple of the " +

@@ -345,10 +345,9 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   }
   // Finite gradients can still overflow in the update (update_guard.h): where the norms cannot
   // rule that out, the update runs on the careful path, and a step that overflowed is undone.
-  bool careful = false;
-  for (size_t k = 0; k < P && gradientControl_.skipNonFinite; ++k)
-    careful = careful || guard_.mightOverflow(optimizer_->spec(), k, std::sqrt(knownWeightSquares_[k]),
-                                              std::sqrt(result.gradSquares[k]), learningRate, optimizerStep_ + 1);
+  const bool careful = guard_.mightOverflow(optimizer_->spec(), knownWeightSquares_, result.gradSquares, learningRate,
+                                            optimizerStep_ + 1) &&
+                       gradientControl_.skipNonFinite;
   const int32_t overflowed = applyUpdates(learningRate, static_cast<int64_t>(batches.size()), careful);
   if (overflowed >= 0) result.nonFinite = -3 - overflowed;
   return result;
@@ -362,7 +361,6 @@ int32_t Program::applyUpdates(float learningRate, int64_t microBatches, bool car
     backend_.copy(backup_.get(), paramSlab_.get(), paramBytes);
     if (stateBytes) backend_.copy(static_cast<char*>(backup_.get()) + paramBytes, stateSlab_.get(), stateBytes);
   }
-  const std::vector<double> weightNorms = knownWeightSquares_;
   ++optimizerStep_;
   for (size_t k = 0; k < P; ++k) {
     Parameter& p = params_[k];
@@ -371,7 +369,7 @@ int32_t Program::applyUpdates(float learningRate, int64_t microBatches, bool car
   weightsPending_ = true;
   knownWeightSquares_.clear();  // known again when the update's sums are read
   if (!careful) {
-    for (size_t k = 0; k < P; ++k) guard_.advance(optimizer_->spec(), k, std::sqrt(weightNorms[k]), std::sqrt(statsHost_[P + k]));
+    guard_.commit();  // the state bounds mightOverflow worked out for this update
     return -1;
   }
   // Careful: read the new weights' and state's sums now (one more wait), and undo a step that left
@@ -405,7 +403,7 @@ void Program::sumStateSquares() {
 
 void Program::stateNormsFromStats() {
   const size_t P = params_.size();
-  for (size_t k = 0; k < P; ++k) guard_.setStateNorms(k, std::sqrt(statsHost_[3 * P + k]), std::sqrt(statsHost_[4 * P + k]));
+  guard_.setStateSquares(&statsHost_[3 * P], &statsHost_[4 * P]);
 }
 
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,

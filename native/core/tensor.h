@@ -54,7 +54,12 @@ inline int64_t numElements(const Shape& shape, const std::string& what) {
   }
   return n;
 }
-// For shapes already checked (the program checks every shape once, when it is built).
-inline int64_t numElements(const Shape& shape) { return numElements(shape, "shape"); }
+// For shapes already checked (the program checks every shape once, when it is built): the plain
+// product, as every op's forward and backward ask for it on each step.
+inline int64_t numElements(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
 
 }  // namespace gradloop

@@ -14,49 +14,47 @@ void UpdateGuard::reset(size_t params, bool stateIsZero) {
   known_ = stateIsZero;
 }
 
-void UpdateGuard::setStateNorms(size_t k, double slot0, double slot1) {
-  slot0_[k] = slot0;
-  slot1_[k] = slot1;
+void UpdateGuard::setStateSquares(const double* slot0, const double* slot1) {
   known_ = true;
-  for (size_t i = 0; i < slot0_.size(); ++i) known_ = known_ && std::isfinite(slot0_[i]) && std::isfinite(slot1_[i]);
-}
-
-void UpdateGuard::next(const OptimizerSpec& spec, size_t k, double w, double g, double* s0, double* s1) const {
-  if (spec.type == "sgd") {
-    // buf = momentum * buf + g + weightDecay * w
-    *s0 = spec.sgd.momentum * slot0_[k] + g + spec.sgd.weightDecay * w;
-    *s1 = 0;
-    return;
+  for (size_t k = 0; k < slot0_.size(); ++k) {
+    slot0_[k] = std::sqrt(slot0[k]);
+    slot1_[k] = std::sqrt(slot1[k]);
+    known_ = known_ && std::isfinite(slot0_[k]) && std::isfinite(slot1_[k]);
   }
-  // Adam: the gradient it sees includes weightDecay * w unless decoupled (AdamW).
-  const double ge = g + (spec.adam.decoupled ? 0.0 : spec.adam.weightDecay * w);
-  *s0 = spec.adam.beta1 * slot0_[k] + (1 - spec.adam.beta1) * ge;       // m
-  *s1 = spec.adam.beta2 * slot1_[k] + (1 - spec.adam.beta2) * ge * ge;  // v: its elements are squares
 }
 
-bool UpdateGuard::mightOverflow(const OptimizerSpec& spec, size_t k, double w, double g, float lr, int64_t step) const {
-  double s0, s1;
-  next(spec, k, w, g, &s0, &s1);
-  double delta;  // a bound on the update's L2 norm, so on every element's change
-  if (spec.type == "sgd") {
-    const double ge = g + spec.sgd.weightDecay * w;
-    delta = spec.sgd.momentum == 0 ? lr * ge : spec.sgd.nesterov ? lr * (ge + spec.sgd.momentum * s0) : lr * s0;
-  } else {
-    // m_hat / (sqrt(v_hat) + eps) <= m_hat / eps, elementwise.
-    // powf, not pow: glibc 2.29 re-versioned the double pow, and the prebuild must run on 2.28.
-    const double mHat = s0 / (1 - static_cast<double>(std::pow(spec.adam.beta1, static_cast<float>(step))));
-    delta = lr * mHat / spec.adam.epsilon + (spec.adam.decoupled ? lr * spec.adam.weightDecay * w : 0);
-    if (!(g * g < kSafe)) return true;  // g * g itself would overflow in v's update
+bool UpdateGuard::mightOverflow(const OptimizerSpec& spec, const std::vector<double>& weightSquares,
+                               const std::vector<double>& gradSquares, float lr, int64_t step) {
+  const size_t P = slot0_.size();
+  next0_.resize(P);
+  next1_.resize(P);
+  const bool sgd = spec.type == "sgd";
+  // Adam divides m by 1 - beta1^step (bias correction), the same for every parameter. powf, not
+  // pow: glibc 2.29 re-versioned the double pow, and the prebuild must run on 2.28.
+  const double correction = sgd ? 1 : 1 - static_cast<double>(std::pow(spec.adam.beta1, static_cast<float>(step)));
+  bool risky = false;
+  for (size_t k = 0; k < P; ++k) {
+    const double w = std::sqrt(weightSquares[k]), g = std::sqrt(gradSquares[k]);
+    double delta;  // a bound on the update's L2 norm, so on every element's change
+    if (sgd) {
+      // buf = momentum * buf + g + weightDecay * w
+      const double ge = g + spec.sgd.weightDecay * w;
+      next0_[k] = spec.sgd.momentum * slot0_[k] + ge;
+      next1_[k] = 0;
+      delta = spec.sgd.momentum == 0 ? lr * ge : spec.sgd.nesterov ? lr * (ge + spec.sgd.momentum * next0_[k]) : lr * next0_[k];
+    } else {
+      // The gradient Adam sees includes weightDecay * w unless decoupled (AdamW); v's elements are squares.
+      const double ge = g + (spec.adam.decoupled ? 0.0 : spec.adam.weightDecay * w);
+      next0_[k] = spec.adam.beta1 * slot0_[k] + (1 - spec.adam.beta1) * ge;
+      next1_[k] = spec.adam.beta2 * slot1_[k] + (1 - spec.adam.beta2) * ge * ge;
+      // m_hat / (sqrt(v_hat) + eps) <= m_hat / eps, elementwise.
+      delta = lr * (next0_[k] / correction) / spec.adam.epsilon + (spec.adam.decoupled ? lr * spec.adam.weightDecay * w : 0);
+      if (!(g * g < kSafe)) risky = true;  // g * g itself would overflow in v's update
+    }
+    const double bound = w + delta;
+    if (!(std::isfinite(bound) && bound < kSafe && next0_[k] < kSafe && next1_[k] < kSafe)) risky = true;
   }
-  const double bound = w + delta;
-  return !(std::isfinite(bound) && bound < kSafe && s0 < kSafe && s1 < kSafe);
-}
-
-void UpdateGuard::advance(const OptimizerSpec& spec, size_t k, double w, double g) {
-  double s0, s1;
-  next(spec, k, w, g, &s0, &s1);
-  slot0_[k] = s0;
-  slot1_[k] = s1;
+  return risky;
 }
 
 }  // namespace gradloop

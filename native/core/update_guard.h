@@ -18,19 +18,24 @@ class UpdateGuard {
   // The state norms are 0 (fresh slots, at compile) or unknown (state set from a checkpoint).
   void reset(size_t params, bool stateIsZero);
   bool stateKnown() const { return known_; }
-  // Exact state norms (slot 0: momentum or Adam's m; slot 1: Adam's v), e.g. measured after a load.
-  void setStateNorms(size_t k, double slot0, double slot1);
+  // Exact state sums of squares per parameter (slot 0: momentum or Adam's m; slot 1: Adam's v),
+  // e.g. measured after a load.
+  void setStateSquares(const double* slot0, const double* slot1);
 
-  // Could parameter k's update at this step leave float32's range? weightNorm and gradNorm are L2
-  // norms (upper bounds of every element's magnitude); a non-finite or unknown one says yes.
-  bool mightOverflow(const OptimizerSpec& spec, size_t k, double weightNorm, double gradNorm, float lr, int64_t step) const;
-  // After parameter k's update was applied: the state bounds follow the update's recurrences.
-  void advance(const OptimizerSpec& spec, size_t k, double weightNorm, double gradNorm);
+  // Could any parameter's update at this step leave float32's range? weightSquares and
+  // gradSquares are per-parameter sums of squares (their roots bound every element's magnitude);
+  // a non-finite or unknown one says yes. Also works out the state bounds after the update, which
+  // commit() keeps once the update is applied (without a second pass over the parameters).
+  bool mightOverflow(const OptimizerSpec& spec, const std::vector<double>& weightSquares,
+                     const std::vector<double>& gradSquares, float lr, int64_t step);
+  void commit() {
+    slot0_.swap(next0_);
+    slot1_.swap(next1_);
+  }
 
  private:
-  // Bounds on the L2 norms of each parameter's state slots after the next update.
-  void next(const OptimizerSpec& spec, size_t k, double weightNorm, double gradNorm, double* s0, double* s1) const;
-  std::vector<double> slot0_, slot1_;
+  // Bounds on the L2 norms of each parameter's state slots now, and after this step's update.
+  std::vector<double> slot0_, slot1_, next0_, next1_;
   bool known_ = true;
 };
 

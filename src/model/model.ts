@@ -282,10 +282,16 @@ export class Sequential {
       options = { batchSize: position.batchSize, accumulateSteps: position.accumulateSteps, shuffle: position.shuffle, ...options };
       if (position.validationSplit !== undefined && options.validationData === undefined) options.validationSplit ??= position.validationSplit;
     }
-    let deviceNote = options.verbose === 0 ? undefined : this.deviceNote;
-    if (deviceNote) this.deviceNote = undefined; // said once per compile
-    if (options.verbose !== 0 && this.device === 'cpu') deviceNote = [deviceNote, blasWarningOnce()].filter(Boolean).join('\n') || undefined;
-    const tracking = { resume, deviceNote, onPosition: (p: TrainingPosition) => (this.position = p) };
+    // Lines for the log before the first epoch: the device compile's 'auto' chose (once per
+    // compile) and, on the CPU, a warning about generic BLAS kernels (once per process).
+    const notes: string[] = [];
+    if (options.verbose !== 0) {
+      if (this.deviceNote) notes.push(this.deviceNote);
+      this.deviceNote = undefined;
+      const warning = this.device === 'cpu' ? blasWarningOnce() : undefined;
+      if (warning) notes.push(warning);
+    }
+    const tracking = { resume, notes, onPosition: (p: TrainingPosition) => (this.position = p) };
     const history = await fitLoop(this, this.build(), compiled, data, options, tracking);
     const final = Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v[v.length - 1]]));
     this.lastFit = { epochs: history.epoch.length, batchSize: history.params.batchSize, samples: history.params.samples, final };
@@ -490,9 +496,6 @@ export class Sequential {
           return t.data;
         }),
       );
-      const { optimizerStep, forwardCount } = training.counters ?? {};
-      if (![optimizerStep, forwardCount, training.iterations].every((v) => Number.isSafeInteger(v) && (v as number) >= 0))
-        throw new Error(`${where}: ${file('model.json')} has invalid training counters`);
     }
 
     // Everything checked: apply.

@@ -32,8 +32,8 @@ export interface CompiledModel {
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */
 export interface FitTracking {
   resume?: { epoch: number; step: number; seed: number };
-  /** A line saying which device compile's 'auto' picked and why, printed before the first epoch. */
-  deviceNote?: string;
+  /** Lines printed before the first epoch (which device compile's 'auto' picked and why, warnings). */
+  notes?: string[];
   onPosition(position: TrainingPosition): void;
 }
 
@@ -124,7 +124,7 @@ class FitRun {
     this.model.stopTraining = false;
     this.callbacks.setModel(this.model);
     try {
-      for (const line of this.tracking?.deviceNote?.split('\n') ?? []) this.progress.log(line);
+      for (const line of this.tracking?.notes ?? []) this.progress.log(line);
       await this.callbacks.trainBegin({});
       for (let epoch = initialEpoch; epoch < epochs && !this.model.stopTraining; epoch++) await this.epoch(epoch);
       await this.callbacks.trainEnd({});
