@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { data, layers, loadModel, optimizers, sequential, setNumThreads, Tensor, tensor } from '../src/index.js';
+import { data, layers, loadModel, optimizers, sequential, setMemoryCheck, setNumThreads, Tensor, tensor } from '../src/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { native } from '../src/backend/native.js';
 
@@ -78,6 +78,31 @@ describe('2. a model larger than the memory available is a RangeError before any
     await expect(model.evaluate(tensor(new Float32Array(rows), [rows, 1]), ids, { batchSize: rows })).rejects.toThrow(
       /the model needs [\d.]+ GiB of cpu memory .*the biggest: layer 'dense_1' output/,
     );
+    model.dispose();
+  });
+});
+
+describe('2b. an allocation that fails anyway leaves the model usable', () => {
+  it('setMemoryCheck(false) and a batch beyond any address space: a RangeError, then the model predicts as before', async () => {
+    // 2^23 rows of 2^22 outputs is a 128 TiB activation: no allocator gives that (the 47-bit user
+    // address space, whatever the overcommit setting). The program freed its old activations first;
+    // it must not keep pointers to them (those 32 MiB were unmapped: using them would crash).
+    const model = sequential([layers.dense({ inputShape: [1], units: 2 ** 22 })], { seed: 1 });
+    model.compile({ optimizer: 'sgd', loss: 'softmaxCrossEntropy' });
+    const probe = tensor(Float32Array.from([1, -1]), [2, 1]);
+    const before = model.predict(probe).data;
+    const rows = 2 ** 23;
+    setMemoryCheck(false);
+    try {
+      await expect(model.evaluate(tensor(new Float32Array(rows), [rows, 1]), tensor(new Int32Array(rows), [rows], 'int32'), { batchSize: rows }))
+        .rejects.toThrow(/out of memory: could not allocate 140737488355328 bytes on the CPU; use a smaller batchSize or model/);
+    } finally {
+      setMemoryCheck(true);
+    }
+    const after = model.predict(probe).data;
+    expect(after.findIndex((v, i) => v !== before[i])).toBe(-1); // (toEqual on 8M values is slow)
+    const h = await model.fit(probe, tensor(Int32Array.from([3, 5]), [2], 'int32'), { epochs: 1, verbose: 0 });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true);
     model.dispose();
   });
 });

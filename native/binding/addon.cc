@@ -31,14 +31,6 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// setMemoryCheck(on): whether programs compare their size with the memory available before allocating.
-void SetMemoryCheck(const Napi::CallbackInfo& info) {
-  runOrThrow(info.Env(), [&] {
-    if (info.Length() < 1 || !info[0].IsBoolean()) throw TypeError("setMemoryCheck: on must be a boolean");
-    setMemoryCheck(info[0].As<Napi::Boolean>().Value());
-  });
-}
-
 // setFlushDenormals(on): flush-to-zero and denormals-are-zero in every later native call.
 void SetFlushDenormals(const Napi::CallbackInfo& info) {
   runOrThrow(info.Env(), [&] {

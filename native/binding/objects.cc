@@ -11,6 +11,13 @@
 
 namespace gradloop::binding {
 
+void SetMemoryCheck(const Napi::CallbackInfo& info) {
+  runOrThrow(info.Env(), [&] {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw TypeError("setMemoryCheck: on must be a boolean");
+    setMemoryCheck(info[0].As<Napi::Boolean>().Value());
+  });
+}
+
 Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("loss", r.loss);

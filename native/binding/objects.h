@@ -15,6 +15,10 @@ namespace gradloop::binding {
 // selected GPU in the CUDA addon (native/cuda/addon.cc). Each addon defines it.
 Backend& activeBackend();
 
+// setMemoryCheck(on), exported by both addons: each .node file links its own copy of the core, so
+// each has its own setting, and the JavaScript side sets both.
+void SetMemoryCheck(const Napi::CallbackInfo& info);
+
 class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
  public:
   static Napi::Function Define(Napi::Env env);

@@ -107,7 +107,12 @@ void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec) {
   loss_ = loss;
   optimizer_ = std::move(optimizer);
   capacity_ = 0;  // label buffers depend on the loss
-  resetOptimizerState();
+  try {
+    resetOptimizerState();
+  } catch (...) {
+    optimizer_.reset();  // no slots: the program is uncompiled again, not half compiled
+    throw;
+  }
 }
 
 void Program::resetOptimizerState() {
@@ -120,6 +125,9 @@ void Program::resetOptimizerState() {
     for (const Parameter& p : params_) sizes.push_back({p.name + " (optimizer state)", slots * 4 * p.size});
     return sizes;
   }, static_cast<int64_t>(stateSlab_.bytes()));
+  // The old slab goes before the new one is asked for (the check counted it as released).
+  for (Parameter& p : params_) p.state[0] = p.state[1] = nullptr;
+  stateSlab_.reset();
   stateSlab_ = DeviceBuffer(backend_, static_cast<size_t>(total * slots) * sizeof(float));
   int64_t offset = 0;
   for (Parameter& p : params_) {
@@ -155,7 +163,28 @@ void Program::ensureCapacity(int64_t batch) {
   held += static_cast<int64_t>(labels_.bytes());
   checkMemory(backend_, total, [&] { return sizes; }, held);
 
+  // The old activations go first (they were counted as available), and until every new buffer is
+  // in place the program holds none: an allocation that fails (the check off, or a GPU whose free
+  // memory shrank meanwhile) leaves no pointer into freed memory, and the next call starts over.
+  releaseActivations();
+  try {
+    allocateActivations(batch);
+  } catch (...) {
+    releaseActivations();
+    throw;
+  }
+  capacity_ = batch;
+}
+
+void Program::releaseActivations() {
+  capacity_ = 0;
+  for (TensorView& t : tensors_) t.value = nullptr, t.grad = nullptr;
+  for (Node& node : nodes_) node.run.scratch = nullptr;
   activations_.clear();
+  labels_.reset();
+}
+
+void Program::allocateActivations(int64_t batch) {
   for (size_t t = 0; t < tensors_.size(); ++t) {
     size_t bytes = static_cast<size_t>(batch * tensors_[t].elements()) * 4;
     activations_.emplace_back(backend_, bytes);
@@ -170,9 +199,7 @@ void Program::ensureCapacity(int64_t batch) {
     activations_.emplace_back(backend_, static_cast<size_t>(batch * node.scratchPerSample) * sizeof(float));
     node.run.scratch = activations_.back().f();
   }
-  labels_.reset();
   if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);
-  capacity_ = batch;
 }
 
 void Program::checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const {

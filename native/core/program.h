@@ -126,6 +126,8 @@ class Program {
 
   void resetOptimizerState();  // fresh optimizer slots (compile)
   void ensureCapacity(int64_t batch);
+  void releaseActivations();
+  void allocateActivations(int64_t batch);  // after releaseActivations; may throw part way
   void gather(const Dataset& data, const int32_t* rows, int64_t count);
   void forward(int64_t batch, bool training, uint64_t seed);
   // One micro-batch's bookkeeping; its loss sum and correct count wait in the stats buffer.

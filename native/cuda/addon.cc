@@ -105,6 +105,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryInfo", Napi::Function::New(env, MemoryInfo));
   exports.Set("cublasPath", Napi::Function::New(env, CublasPath));
   exports.Set("sgemmGflops", Napi::Function::New(env, SgemmGflops));
+  exports.Set("setMemoryCheck", Napi::Function::New(env, SetMemoryCheck));
   return exports;
 }
 

@@ -8,7 +8,9 @@ import { gpuChecks } from '../../test/helpers/gpu-checks.js';
 // The op cases: scripts/gpu/pack.sh bundles this file behind an entry that imports every
 // test/cases/<op>.ts (esbuild has no import.meta.glob) and sets them here.
 const cases = (globalThis as { gradloopOpCases?: [string, OpCase][] }).gradloopOpCases ?? [];
-const GPU_CHECKS = gpuChecks(cases);
+// GPU_CHECKS=<regex> runs only the checks whose names match (e.g. under compute-sanitizer).
+const only = process.env.GPU_CHECKS ? new RegExp(process.env.GPU_CHECKS) : undefined;
+const GPU_CHECKS = gpuChecks(cases).filter((c) => !only || only.test(c.name));
 
 const reason = cudaUnavailableReason();
 console.log(JSON.stringify({ kind: 'devices', devices: devices(), usable: !reason, ...(reason ? { reason } : {}) }));

@@ -191,9 +191,17 @@ export interface CudaAddon {
   cublasPath(): string;
   /** cublasSgemm GFLOP/s on the device for C[M,N] = A[M,K] B[K,N], timed for about `seconds`. */
   sgemmGflops(index: number, m: number, n: number, k: number, seconds: number): number;
+  /** The CUDA addon's own copy of setMemoryCheck's setting (it links its own core). */
+  setMemoryCheck(on: boolean): void;
 }
 
 let cuda: { addon?: CudaAddon; reason?: string } | undefined;
+
+/** setMemoryCheck for both addons: each .node file has its own copy of the setting. */
+export function setMemoryCheckEverywhere(on: boolean): void {
+  native.setMemoryCheck(on);
+  cuda?.addon?.setMemoryCheck(on);
+}
 
 /**
  * Loads the CUDA addon on first use, or says why there is none: GRADLOOP_CUDA_ADDON, else a
@@ -212,7 +220,9 @@ export function loadCudaAddon(): { addon?: CudaAddon; reason?: string } {
     cuda = { reason: `this gradloop has no CUDA support for ${process.platform}-${process.arch} (${libc()}): no prebuilt CUDA addon, and its native code was built without nvcc` };
   } else {
     try {
-      cuda = { addon: createRequire(import.meta.url)(file) as CudaAddon };
+      const addon = createRequire(import.meta.url)(file) as CudaAddon;
+      addon.setMemoryCheck(native.info().memoryCheck); // what setMemoryCheck said before it loaded
+      cuda = { addon };
     } catch (err) {
       cuda = { reason: `the CUDA addon ${file} failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
     }

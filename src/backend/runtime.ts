@@ -1,7 +1,7 @@
 // Facts about, and settings of, the native runtime.
 import os from 'node:os';
 import { type BlasCoreChoice, blasKernelWarning, cpuFeatures, featureSummary } from './blas-kernels.js';
-import { blasCoreChoice, native } from './native.js';
+import { blasCoreChoice, native, setMemoryCheckEverywhere } from './native.js';
 import { checkInteger } from '../validate.js';
 
 export interface BackendInfo {
@@ -48,7 +48,7 @@ export function setNumThreads(threads: number): void {
  */
 export function setMemoryCheck(on: boolean): void {
   if (typeof on !== 'boolean') throw new TypeError(`setMemoryCheck: on must be true or false, got ${String(on)}`);
-  native.setMemoryCheck(on);
+  setMemoryCheckEverywhere(on);
 }
 
 export function getNumThreads(): number {

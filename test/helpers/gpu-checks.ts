@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { loadMnist } from '../../examples/mnist-data.js';
 import { MNIST_FIT } from '../../examples/mnist-model.js';
-import { layers, optimizers, sequential, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
+import { layers, optimizers, sequential, setMemoryCheck, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
 import { loadCudaAddon } from '../../src/backend/native.js';
 import type { OpCase } from '../cases/case.js';
 
@@ -149,8 +149,13 @@ export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
         return (await m.evaluate(xTest, yTest)).accuracy!;
       };
       const [cpu, gpu] = [await run('cpu'), await run('cuda')];
+      // Not worse than the CPU, rather than equal to it: the 200-step check above shows the same
+      // trajectory (4e-7 apart), but over this run's 4690 steps the different summation orders of
+      // cuBLAS and OpenBLAS grow into a different, equally good run. The CPU alone spreads as much:
+      // 0.956-0.9635 over seeds 42-45 and 0.956/0.9585 at 2/1 threads (AMD EPYC, 2026-11-29);
+      // the first H200 run had CPU (16 threads) 0.956, GPU 0.964.
       assert.ok(gpu >= 0.95, `GPU accuracy ${gpu}`);
-      assert.ok(Math.abs(gpu - cpu) <= 0.005, `CPU ${cpu} vs GPU ${gpu}`);
+      assert.ok(gpu >= cpu - 0.005, `CPU ${cpu} vs GPU ${gpu}`);
       return { cpuAccuracy: cpu, gpuAccuracy: gpu };
     },
   },
@@ -173,11 +178,36 @@ export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
     },
   },
   {
-    name: 'out of memory is an Error naming the tensor size, not a crash',
+    // (A model whose weights exceed the GPU is stopped earlier, on the host: models are built on the
+    // CPU and moved to the device at compile, so their weights must fit in host memory first.)
+    name: 'a batch larger than the free GPU memory: a RangeError naming the sizes before anything is allocated; with setMemoryCheck(false), an Error naming the tensor, the memory comes back and the model still works',
     async run() {
-      const m = sequential([layers.dense({ inputShape: [200_000], units: 200_000 })]); // a 160 GB kernel
-      assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', device: 'cuda' }), /out of GPU memory: cannot allocate a tensor of 160000000000 bytes \(152587 MiB\) on cuda:0/);
-      return {};
+      const { addon } = loadCudaAddon();
+      const units = 2 ** 22; // 16 MiB of output per row
+      const m = sequential([layers.dense({ inputShape: [1], units })], { seed: 1 });
+      m.compile({ optimizer: 'sgd', loss: 'softmaxCrossEntropy', device: 'cuda' });
+      const probe = tensor(Float32Array.from([1, -1]), [2, 1]);
+      const before = m.predict(probe).data; // the weights and a small batch's activations are allocated
+      const free = addon!.memoryInfo(0).free;
+      const rows = Math.ceil(free / 2 ** 24) + 16; // one output tensor bigger than the free memory
+      const x = tensor(new Float32Array(rows), [rows, 1]);
+      const ids = tensor(new Int32Array(rows), [rows], 'int32');
+      await assert.rejects(m.evaluate(x, ids, { batchSize: rows }),
+        /the model needs [\d.]+ GiB of cuda memory but only [\d.]+ GiB is available \(free memory on cuda:0\); the biggest: layer 'dense_1' output/);
+      const takenByCheck = free - addon!.memoryInfo(0).free;
+      assert.ok(takenByCheck < 64 << 20, `${takenByCheck} bytes were allocated before the error`);
+      setMemoryCheck(false);
+      try {
+        await assert.rejects(m.evaluate(x, ids, { batchSize: rows }), /out of GPU memory: cannot allocate a tensor of \d+ bytes \(\d+ MiB\) on cuda:0, \d+ MiB free of \d+ MiB; use a smaller batchSize/);
+      } finally {
+        setMemoryCheck(true);
+      }
+      const kept = free - addon!.memoryInfo(0).free;
+      assert.ok(kept < 256 << 20, `${kept} bytes stayed allocated after the failed batch`);
+      const after = m.predict(probe).data;
+      assert.equal(after.findIndex((v, i) => v !== before[i]), -1, 'predictions changed after the failed batch');
+      m.dispose();
+      return { rows, freeBytes: free, takenByCheckBytes: takenByCheck, keptBytes: kept };
     },
   },
   {
