@@ -12,7 +12,7 @@ export { optimizers, Optimizer, type SgdOptions, type AdamOptions } from './opti
 export { initializers, type Initializer, type InitializerName } from './layers/initializers.js';
 export { type Callback, type Logs } from './train/callbacks.js';
 export { History } from './train/history.js';
-export type { LossName } from './model/losses.js';
+export { losses, type Loss, type LossName } from './model/losses.js';
 export { backendInfo, setNumThreads, getNumThreads, setFlushDenormals, getFlushDenormals, setMemoryCheck } from './backend/runtime.js';
 export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/verify.js';
 export type { ExportOnnxOptions } from './onnx/export.js';

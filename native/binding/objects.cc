@@ -140,9 +140,12 @@ void ProgramWrap::claim(Napi::Env env) {
 void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
   claim(info.Env());
   runOrThrow(info.Env(), [&] {
-    if (!info[0].IsString() || !info[1].IsObject()) throw TypeError("compile(loss, optimizer)");
-    program().compile(lossFromName(info[0].As<Napi::String>().Utf8Value()),
-                      toOptimizerSpec(info[1].As<Napi::Object>()));
+    if (!info[0].IsString() || !info[1].IsObject()) throw TypeError("compile(loss, optimizer, lossTensor?)");
+    const int lossTensor = info.Length() > 2 && !info[2].IsUndefined()
+                               ? static_cast<int>(integerArg(info, 2, "lossTensor", 0, static_cast<int64_t>(program().tensorCount()) - 1))
+                               : -1;
+    program().compile(lossFromName(info[0].As<Napi::String>().Utf8Value()), toOptimizerSpec(info[1].As<Napi::Object>()),
+                      lossTensor);
   });
 }
 

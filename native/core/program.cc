@@ -53,6 +53,9 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
     nodes_.push_back(std::move(node));
   }
   outputTensor_ = spec.outputTensor < 0 ? static_cast<int>(spec.nodes.size()) : spec.outputTensor;
+  if (outputTensor_ >= static_cast<int>(tensors_.size()))
+    throw RangeError("model: output tensor " + std::to_string(outputTensor_) + " does not exist");
+  lossTensor_ = outputTensor_;
 
   // One slab for the values, one for the gradients.
   int64_t total = 0;
@@ -101,9 +104,14 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
   gradWritten_.assign(tensors_.size(), false);
 }
 
-void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec) {
+void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec, int lossTensor) {
   auto optimizer = std::make_unique<Optimizer>(optimizerSpec);
-  lossShape(loss, outputShape());  // validates before anything changes
+  if (lossTensor < 0) lossTensor = outputTensor_;
+  if (lossTensor >= static_cast<int>(tensors_.size()) || tensors_[lossTensor].dtype != DType::Float32)
+    throw RangeError("compile: the loss's tensor " + std::to_string(lossTensor) + " is not a float32 tensor of the model");
+  lossShape(loss, tensors_[lossTensor].shape);  // validates before anything changes
+  lossTensor_ = lossTensor;
+  needsGrad_[lossTensor_] = true;  // the loss writes its gradient (takes effect with the next allocation)
   loss_ = loss;
   optimizer_ = std::move(optimizer);
   capacity_ = 0;  // label buffers depend on the loss
@@ -248,7 +256,7 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
 
 Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, int64_t slot, bool accumulate,
                                              double gradientWeight) {
-  TensorView& out = tensors_[outputTensor_];
+  TensorView& out = tensors_[lossTensor_];
   const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * slot;  // after the per-parameter sums (program.h)
   double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape, statsAt(at),
                                reinterpret_cast<int64_t*>(statsAt(at + 1)));
@@ -299,7 +307,7 @@ std::vector<double> Program::readWeightSquares() {
 
 void Program::backward(bool accumulateParams) {
   std::fill(gradWritten_.begin(), gradWritten_.end(), false);
-  gradWritten_[outputTensor_] = true;
+  gradWritten_[lossTensor_] = true;  // nodes after it (a probability output's activation) get no gradient
   for (size_t i = nodes_.size(); i-- > 0;) {
     Node& node = nodes_[i];
     if (!gradWritten_[i + 1]) continue;  // nothing downstream produced a gradient for this node

@@ -75,9 +75,11 @@ class Program {
   std::vector<Parameter>& parameters() { return params_; }
   bool compiled() const { return optimizer_ != nullptr; }
 
-  // Attaches loss and optimizer (compile), with fresh optimizer state.
-  void compile(LossKind loss, const OptimizerSpec& optimizer);
-  LossShape labelShape() const { return lossShape(loss_, outputShape()); }
+  // Attaches loss and optimizer (compile), with fresh optimizer state. The loss reads `lossTensor`
+  // (default: the output): for a model whose output applies sigmoid or softmax, the tensor before
+  // it, so the loss is computed from logits (stable) while predict still returns probabilities.
+  void compile(LossKind loss, const OptimizerSpec& optimizer, int lossTensor = -1);
+  LossShape labelShape() const { return lossShape(loss_, tensors_[lossTensor_].shape); }
   void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
 
   // Throws a TypeError naming `argument` when the data set does not match the model.
@@ -169,6 +171,7 @@ class Program {
   std::vector<bool> needsGrad_, gradWritten_;
   bool regularized_ = false;
   int outputTensor_;
+  int lossTensor_;  // what the loss reads: the output, or the logits before its activation
   DeviceBuffer paramSlab_, gradSlab_, stateSlab_;
 
   // Sized per batch capacity.

@@ -76,7 +76,8 @@ export interface NativeDataset {
 }
 
 export interface NativeProgram {
-  compile(loss: string, optimizer: OptimizerSpec): void;
+  /** lossTensor: what the loss reads when not the output (the logits before a sigmoid or softmax output). */
+  compile(loss: string, optimizer: OptimizerSpec, lossTensor?: number): void;
   parameters(): { name: string; shape: number[] }[];
   getParameter(index: number): Float32Array;
   setParameter(index: number, values: Float32Array): void;

@@ -26,7 +26,7 @@ export interface CheckpointManifest {
   gradloopVersion: string;
   savedAt: string;
   model: { name: string; seed: number; layers: { className: string; config: Record<string, unknown> }[] };
-  compile?: { loss: string; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
+  compile?: { loss: string; fromLogits?: boolean; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
   training?: {
     /** Where fit() stood: epoch and step to run next, seed, batch size... (null before any fit). */
     position: Record<string, unknown> | null;
@@ -63,6 +63,7 @@ const manifestSchema = z.object({
   }),
   compile: z.object({
     loss: z.string(),
+    fromLogits: z.boolean().optional(),
     metrics: z.array(z.string()),
     optimizer: z.record(z.string(), z.unknown()),
     clipNorm: z.number().min(0).refine(Number.isFinite, 'must be finite'),

@@ -33,6 +33,10 @@ export class Activation extends Layer {
     return input;
   }
 
+  get outputActivation(): string | undefined {
+    return this.activation === 'linear' ? undefined : this.activation;
+  }
+
   toNodes(input: number): NodeSpec[] {
     if (this.activation === 'softmax') return [{ op: 'softmax', name: this.name!, inputs: [input] }];
     return [{ op: 'activation', name: this.name!, inputs: [input], strings: { activation: this.activation }, numbers: { alpha: this.alpha } }];

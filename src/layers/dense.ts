@@ -67,13 +67,19 @@ export class Dense extends Layer {
     return specs;
   }
 
-  toNodes(input: number, firstOutput: number): NodeSpec[] {
-    const fused = this.activation === 'softmax' ? 'linear' : this.activation;
+  get outputActivation(): string | undefined {
+    return this.activation === 'linear' ? undefined : this.activation;
+  }
+
+  toNodes(input: number, firstOutput: number, options: { separateActivation?: boolean } = {}): NodeSpec[] {
+    // Softmax normalises a whole row, so it runs as its own node after the product; so does any
+    // activation the model asks to see the logits before (a sigmoid output trained from logits).
+    const separate = this.activation === 'softmax' || (options.separateActivation === true && this.activation !== 'linear');
     const nodes: NodeSpec[] = [
-      { op: 'dense', name: this.name!, inputs: [input], numbers: { units: this.units, useBias: this.useBias ? 1 : 0, alpha: this.alpha, kernelL2: this.kernelRegularizer?.l2 ?? 0, biasL2: this.biasRegularizer?.l2 ?? 0 }, strings: { activation: fused } },
+      { op: 'dense', name: this.name!, inputs: [input], numbers: { units: this.units, useBias: this.useBias ? 1 : 0, alpha: this.alpha, kernelL2: this.kernelRegularizer?.l2 ?? 0, biasL2: this.biasRegularizer?.l2 ?? 0 }, strings: { activation: separate ? 'linear' : this.activation } },
     ];
-    // Softmax normalises a whole row, so it runs as its own node after the product.
     if (this.activation === 'softmax') nodes.push({ op: 'softmax', name: `${this.name}/softmax`, inputs: [firstOutput] });
+    else if (separate) nodes.push({ op: 'activation', name: `${this.name}/${this.activation}`, inputs: [firstOutput], strings: { activation: this.activation }, numbers: { alpha: this.alpha } });
     return nodes;
   }
 

@@ -56,8 +56,17 @@ export abstract class Layer {
     return [];
   }
 
-  /** The native nodes this layer becomes; node k reads its inputs and writes tensor `firstOutput + k`. */
-  abstract toNodes(input: number, firstOutput: number): NodeSpec[];
+  /**
+   * The native nodes this layer becomes; node k reads its inputs and writes tensor `firstOutput + k`.
+   * With `separateActivation` (asked of a model's output layer that ends in sigmoid or softmax), the
+   * final activation must be a node of its own, so that the loss can read the logits before it.
+   */
+  abstract toNodes(input: number, firstOutput: number, options?: { separateActivation?: boolean }): NodeSpec[];
+
+  /** The activation this layer applies last, if any ('sigmoid', 'softmax', ...): a probability output? */
+  get outputActivation(): string | undefined {
+    return undefined;
+  }
 
   /**
    * Appends this layer's ONNX form to the graph: `x` is its input tensor's name, `inputRank` that

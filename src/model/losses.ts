@@ -1,13 +1,19 @@
-// Loss names and what each expects of the labels.
+// Loss names, what each expects of the labels, and the loss objects with Keras' fromLogits.
+import { checkKeys, checkOneOf, describe } from '../validate.js';
+
 export const LOSSES = ['softmaxCrossEntropy', 'mse', 'meanSquaredError', 'binaryCrossEntropy'] as const;
 export type LossName = (typeof LOSSES)[number];
 
 /**
- * - softmaxCrossEntropy: the model outputs logits [classes]; labels are int32 class indices [n].
- *   Numerically stable log-sum-exp; mean over the batch.
+ * - softmaxCrossEntropy: int32 class indices [n] against [classes] scores; numerically stable
+ *   log-sum-exp; mean over the batch.
  * - mse / meanSquaredError: float32 targets shaped like the output; mean over all elements.
- * - binaryCrossEntropy: the model outputs logits; float32 targets in [0, 1] shaped like the output;
- *   stable sigmoid cross-entropy, mean over all elements.
+ * - binaryCrossEntropy: float32 targets in [0, 1] shaped like the output; stable sigmoid
+ *   cross-entropy, mean over all elements.
+ * The cross-entropies are computed from logits. A model whose output layer ends in the matching
+ * probability activation (sigmoid for binaryCrossEntropy, softmax for softmaxCrossEntropy, as
+ * Keras tutorials write it) is trained from the logits before that activation, and predict()
+ * still returns the probabilities. `fromLogits` (Keras' name) states which one the output is.
  */
 export interface LabelSpec {
   dtype: 'float32' | 'int32';
@@ -15,6 +21,70 @@ export interface LabelSpec {
   elements: number;
   /** Number of classes for class-index labels. */
   classes?: number;
+}
+
+/** A loss with options: losses.binaryCrossEntropy({ fromLogits: true }). */
+export interface Loss {
+  readonly name: LossName;
+  /**
+   * Cross-entropies only. true: the output is logits (an Error if the output layer ends in
+   * sigmoid/softmax); false: the output is probabilities (an Error unless it ends in the matching
+   * activation); undefined (the string form): whichever the output layer says.
+   */
+  readonly fromLogits?: boolean;
+}
+
+/** The probability activation each cross-entropy pairs with. */
+export const PROBABILITY_ACTIVATION: Partial<Record<LossName, 'sigmoid' | 'softmax'>> = {
+  binaryCrossEntropy: 'sigmoid',
+  softmaxCrossEntropy: 'softmax',
+};
+
+export function getLoss(loss: unknown, where: string): Loss {
+  if (typeof loss === 'string') return { name: checkOneOf(loss, where, LOSSES) };
+  if (typeof loss !== 'object' || loss === null)
+    throw new TypeError(`${where}: expected a loss name (${LOSSES.map((l) => `'${l}'`).join(', ')}) or losses.<name>({...}), got ${describe(loss)}`);
+  const { name, fromLogits } = loss as Loss;
+  const checked = checkOneOf(name, `${where}.name`, LOSSES);
+  if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw new TypeError(`${where}: fromLogits must be true or false, got ${describe(fromLogits)}`);
+  if (fromLogits !== undefined && !PROBABILITY_ACTIVATION[checked])
+    throw new TypeError(`${where}: fromLogits applies to the cross-entropies, not '${checked}'`);
+  return fromLogits === undefined ? { name: checked } : { name: checked, fromLogits };
+}
+
+const withLogits = (name: LossName, label: string) => (options: { fromLogits?: boolean } = {}): Loss => {
+  checkKeys(options, label, ['fromLogits']);
+  return getLoss({ name, fromLogits: options.fromLogits }, label);
+};
+
+/** Loss objects, for options; compile also takes the plain names. */
+export const losses = {
+  binaryCrossEntropy: withLogits('binaryCrossEntropy', 'losses.binaryCrossEntropy'),
+  softmaxCrossEntropy: withLogits('softmaxCrossEntropy', 'losses.softmaxCrossEntropy'),
+  meanSquaredError: (): Loss => ({ name: 'meanSquaredError' }),
+  mse: (): Loss => ({ name: 'mse' }),
+};
+
+/**
+ * Which tensor the loss reads. `output` is the model's output layer: its final activation and the
+ * tensor before it (the logits, when it ends in sigmoid or softmax as its own last node). Returns
+ * the logits tensor when the loss is to be computed from them, undefined for the output itself;
+ * throws when the output and fromLogits contradict each other.
+ */
+export function lossTensor(loss: Loss, output: { layer: string; activation?: string; logitsTensor?: number }): number | undefined {
+  const pairs = PROBABILITY_ACTIVATION[loss.name];
+  const act = output.activation;
+  if (!pairs) return undefined; // mse: on the output as it is
+  const probability = act === 'sigmoid' || act === 'softmax';
+  if (loss.fromLogits === true && probability)
+    throw new TypeError(`compile: loss '${loss.name}' with fromLogits: true, but the output layer '${output.layer}' applies ${act}, so the model outputs probabilities; drop fromLogits: true (gradloop then trains from the logits before the ${act}), or remove the activation`);
+  if (probability && act !== pairs)
+    throw new TypeError(`compile: loss '${loss.name}' needs ${pairs} probabilities or logits, but the output layer '${output.layer}' applies ${act}; use activation: '${pairs}' (or none, for logits), or the loss ${act === 'sigmoid' ? "'binaryCrossEntropy'" : "'softmaxCrossEntropy'"}`);
+  if (loss.fromLogits === false && !probability)
+    throw new TypeError(`compile: loss '${loss.name}' with fromLogits: false expects probabilities, but the output layer '${output.layer}' applies ${act ?? 'no activation'}; add activation: '${pairs}' to it, or use fromLogits: true`);
+  if (!probability) return undefined;
+  if (output.logitsTensor === undefined) throw new Error(`compile: the output layer '${output.layer}' has no logits tensor before its ${act}`);
+  return output.logitsTensor;
 }
 
 export function labelSpec(loss: LossName, outputShape: number[]): LabelSpec {

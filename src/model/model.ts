@@ -7,7 +7,7 @@ import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CH
 import { Embedding, Layer, layerFromConfig } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, type TrainingPosition } from '../train/loop.js';
 import { Dataset } from '../data/dataset.js';
-import { labelSpec, LOSSES, type LossName, nativeLossName } from './losses.js';
+import { getLoss, labelSpec, type Loss, type LossName, lossTensor, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
 import type { NativeProgram, NodeSpec, ProgramSpec } from '../backend/native.js';
 import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from '../backend/device.js';
@@ -20,7 +20,8 @@ import { VERSION } from '../version.js';
 
 export interface CompileOptions {
   optimizer: Optimizer | 'sgd' | 'adam' | 'adamw';
-  loss: LossName;
+  /** A loss name, or losses.<name>({ fromLogits }) (see losses.ts for what each expects). */
+  loss: LossName | Loss;
   /** ['accuracy'] adds accuracy (and valAccuracy) to the history. */
   metrics?: string[];
   /** Scale the gradients so their global L2 norm is at most this (torch.nn.utils.clip_grad_norm_). */
@@ -52,6 +53,8 @@ interface Built {
   /** Per-sample output shape of each layer. */
   layerShapes: number[][];
   outputShape: number[];
+  /** The output layer, its last activation, and the tensor before that activation (the logits) when it is sigmoid or softmax. */
+  output: { layer: string; activation?: string; logitsTensor?: number };
   weights: { name: string; shape: number[]; layer: string }[];
 }
 
@@ -136,13 +139,15 @@ export class Sequential {
     let shape = input.shape;
     let dtype = input.dtype;
     checkElements(input.shape, `layer '${first.name}': inputShape`);
+    const outputLayer = this.layers[this.layers.length - 1];
+    const probabilityOutput = outputLayer.outputActivation === 'sigmoid' || outputLayer.outputActivation === 'softmax';
     for (const layer of this.layers) {
       const weights = layer.weightSpecs(shape);
       for (const w of weights) checkElements(w.shape, `layer '${layer.name}': ${w.suffix}`);
       initial.push(...weights.map((spec) => ({ spec, layer: layer.name! })));
       const next = layer.computeOutputShape(shape, dtype);
       checkElements(next, `layer '${layer.name}': output`);
-      const made = layer.toNodes(nodes.length, nodes.length + 1);
+      const made = layer.toNodes(nodes.length, nodes.length + 1, { separateActivation: layer === outputLayer && probabilityOutput });
       nodes.push(...made);
       layerShapes.push(next);
       shape = next;
@@ -173,6 +178,11 @@ export class Sequential {
       input,
       layerShapes,
       outputShape: shape,
+      output: {
+        layer: outputLayer.name!,
+        activation: outputLayer.outputActivation,
+        ...(probabilityOutput ? { logitsTensor: nodes[nodes.length - 1].inputs[0] } : {}),
+      },
       weights: params.map((p, i) => ({ name: p.name, shape: p.shape, layer: initial[i].layer })),
     };
     return this.built;
@@ -196,7 +206,7 @@ export class Sequential {
     const clipValue = options.clipValue === undefined ? 0 : checkNumber(options.clipValue, 'compile: clipValue', { min: 0, minExclusive: true });
     this.assertIdle('compile');
     const optimizer = getOptimizer(options.optimizer);
-    const loss = checkOneOf(options.loss, 'compile: loss', LOSSES);
+    const loss = getLoss(options.loss, 'compile: loss');
     const metrics = options.metrics ?? [];
     if (!Array.isArray(metrics)) throw new TypeError("compile: metrics must be an array such as ['accuracy']");
     for (const m of metrics) checkOneOf(m, 'compile: metrics[]', ['accuracy', 'acc']);
@@ -205,9 +215,10 @@ export class Sequential {
     const built = this.build();
     this.moveTo(device);
     this.deviceNote = note;
-    const labels = labelSpec(loss, built.outputShape);
-    built.program.compile(nativeLossName(loss), optimizer.toNative());
-    this.compiled = { optimizer, loss, metrics: metrics.length ? ['accuracy'] : [], labels, clipNorm, clipValue };
+    const labels = labelSpec(loss.name, built.outputShape);
+    // A sigmoid or softmax output pairs with its cross-entropy: the loss reads the logits before it.
+    built.program.compile(nativeLossName(loss.name), optimizer.toNative(), lossTensor(loss, built.output));
+    this.compiled = { optimizer, loss: loss.name, ...(loss.fromLogits !== undefined ? { fromLogits: loss.fromLogits } : {}), metrics: metrics.length ? ['accuracy'] : [], labels, clipNorm, clipValue };
   }
 
   /** Where the model runs: 'cpu' or 'cuda:<index>' (chosen by compile's device option). */
@@ -441,8 +452,8 @@ export class Sequential {
     };
     const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
     if (this.compiled) {
-      const { loss, metrics, optimizer, clipNorm, clipValue } = this.compiled;
-      manifest.compile = { loss, metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue };
+      const { loss, fromLogits, metrics, optimizer, clipNorm, clipValue } = this.compiled;
+      manifest.compile = { loss, ...(fromLogits !== undefined ? { fromLogits } : {}), metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue };
       const slots = program.optimizerSlots();
       manifest.training = {
         position: this.position ? { ...this.position } : null,
@@ -572,7 +583,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
     );
     if (compile)
       model.compile({
-        loss: compile.loss as LossName,
+        loss: compile.fromLogits === undefined ? (compile.loss as LossName) : { name: compile.loss as LossName, fromLogits: compile.fromLogits },
         metrics: compile.metrics,
         optimizer: optimizerFromConfig(compile.optimizer, `${where} compile.optimizer`),
         ...(compile.clipNorm > 0 ? { clipNorm: compile.clipNorm } : {}),

@@ -23,6 +23,8 @@ export type { FitInput as FitData };
 export interface CompiledModel {
   optimizer: Optimizer;
   loss: LossName;
+  /** As given to compile (losses.<name>({ fromLogits })); undefined for the plain name. */
+  fromLogits?: boolean;
   metrics: string[];
   labels: LabelSpec;
   clipNorm: number;
