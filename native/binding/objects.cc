@@ -115,6 +115,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
                          InstanceMethod<&ProgramWrap::InputGradient>("inputGradient"),
                          InstanceMethod<&ProgramWrap::SetGradientControl>("setGradientControl"),
+                         InstanceMethod<&ProgramWrap::SetTrainable>("setTrainable"),
                          InstanceMethod<&ProgramWrap::OptimizerSlots>("optimizerSlots"),
                          InstanceMethod<&ProgramWrap::GetOptimizerState>("getOptimizerState"),
                          InstanceMethod<&ProgramWrap::SetOptimizerState>("setOptimizerState"),
@@ -146,6 +147,22 @@ void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
                                : -1;
     program().compile(lossFromName(info[0].As<Napi::String>().Utf8Value()), toOptimizerSpec(info[1].As<Napi::Object>()),
                       lossTensor);
+  });
+}
+
+// setTrainable(flags): one boolean per parameter, model order.
+void ProgramWrap::SetTrainable(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    if (info.Length() < 1 || !info[0].IsArray()) throw TypeError("setTrainable(flags): expected an array of booleans");
+    Napi::Array flags = info[0].As<Napi::Array>();
+    std::vector<bool> trainable(flags.Length());
+    for (uint32_t k = 0; k < flags.Length(); ++k) {
+      Napi::Value v = flags.Get(k);
+      if (!v.IsBoolean()) throw TypeError("setTrainable: flag " + std::to_string(k) + " is not a boolean");
+      trainable[k] = v.As<Napi::Boolean>().Value();
+    }
+    program().setTrainable(trainable);
   });
 }
 

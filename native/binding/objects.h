@@ -62,6 +62,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
   Napi::Value InputGradient(const Napi::CallbackInfo& info);
   void SetGradientControl(const Napi::CallbackInfo& info);
+  void SetTrainable(const Napi::CallbackInfo& info);
   Napi::Value OptimizerSlots(const Napi::CallbackInfo& info);
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   void SetOptimizerState(const Napi::CallbackInfo& info);

@@ -57,7 +57,7 @@ struct OpRun {
   std::vector<TensorView*> inputs;
   TensorView* output = nullptr;
   std::vector<float*> params;      // values, in params() order
-  std::vector<float*> paramGrads;  // gradients, same order
+  std::vector<float*> paramGrads;  // gradients, same order; null for a frozen parameter
   float* scratch = nullptr;        // scratchPerSample() * batch floats
   std::vector<bool> accumulateInputGrad;
   bool accumulateParamGrad = false;
@@ -77,7 +77,8 @@ class Op {
   virtual int64_t scratchPerSample() const { return 0; }
 
   virtual void forward(const OpRun& run) = 0;
-  // Writes (or, when flagged, adds) gradients for every input with a non-null grad and every parameter.
+  // Writes (or, when flagged, adds) gradients for every input with a non-null grad and every
+  // parameter whose gradient pointer is non-null (null: the parameter is frozen; skip that work).
   virtual void backward(const OpRun& run) = 0;
 
  protected:

@@ -80,28 +80,45 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
     offset += alignUp(n);
   }
 
-  // A tensor needs a gradient when a parameter lies upstream of it (or it is the input and the caller asked).
-  needsGrad_.assign(tensors_.size(), false);
-  needsGrad_[0] = spec.inputGradient && spec.inputType == DType::Float32;
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    bool needs = !nodes_[i].params.empty();
-    for (int in : nodes_[i].inputs) needs = needs || needsGrad_[in];
-    needsGrad_[i + 1] = needs;
-  }
-  needsGrad_[outputTensor_] = true;  // the loss always writes it
-
   // Each node's run record is built once; a step only updates batch, mode and stream.
   for (auto& node : nodes_) {
     OpRun& r = node.run;
     for (int in : node.inputs) r.inputs.push_back(&tensors_[in]);
     r.accumulateInputGrad.assign(node.inputs.size(), false);
-    for (int p : node.params) {
-      r.params.push_back(params_[p].value);
-      r.paramGrads.push_back(params_[p].grad);
-    }
+    for (int p : node.params) r.params.push_back(params_[p].value);
   }
   for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i].run.output = &tensors_[i + 1];
   gradWritten_.assign(tensors_.size(), false);
+  planGradients();
+}
+
+void Program::planGradients() {
+  // A tensor needs a gradient when a trainable parameter lies upstream of it (or it is the input
+  // and the caller asked); the tensor the loss reads always gets one.
+  needsGrad_.assign(tensors_.size(), false);
+  needsGrad_[0] = spec_.inputGradient && spec_.inputType == DType::Float32;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    bool needs = false;
+    for (int p : nodes_[i].params) needs = needs || params_[p].trainable;
+    for (int in : nodes_[i].inputs) needs = needs || needsGrad_[in];
+    needsGrad_[i + 1] = needs;
+  }
+  needsGrad_[outputTensor_] = true;
+  needsGrad_[lossTensor_] = true;
+  // A frozen parameter's op sees a null gradient and skips that work.
+  for (auto& node : nodes_) {
+    node.run.paramGrads.clear();
+    for (int p : node.params) node.run.paramGrads.push_back(params_[p].trainable ? params_[p].grad : nullptr);
+  }
+  releaseActivations();  // the next step allocates them for the new plan
+}
+
+void Program::setTrainable(const std::vector<bool>& trainable) {
+  if (trainable.size() != params_.size())
+    throw TypeError("setTrainable: the model has " + std::to_string(params_.size()) + " parameters, got " +
+                    std::to_string(trainable.size()) + " flags");
+  for (size_t k = 0; k < params_.size(); ++k) params_[k].trainable = trainable[k];
+  planGradients();
 }
 
 void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec, int lossTensor) {
@@ -111,7 +128,7 @@ void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec, int los
     throw RangeError("compile: the loss's tensor " + std::to_string(lossTensor) + " is not a float32 tensor of the model");
   lossShape(loss, tensors_[lossTensor].shape);  // validates before anything changes
   lossTensor_ = lossTensor;
-  needsGrad_[lossTensor_] = true;  // the loss writes its gradient (takes effect with the next allocation)
+  planGradients();  // the loss writes its tensor's gradient
   loss_ = loss;
   optimizer_ = std::move(optimizer);
   capacity_ = 0;  // label buffers depend on the loss
@@ -327,7 +344,10 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   if (regularized_) regularize(true);
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
   // torch.nn.utils.clip_grad_norm_ computes it.
-  for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
+  for (size_t k = 0; k < P; ++k) {
+    if (params_[k].trainable) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
+    else backend_.copyFromHost(statsAt(P + k), &kZero, sizeof(double));
+  }
   // The update guard's norms, where it lacks them: the weights' (after the caller set them) and
   // the optimizer state's (after a checkpoint's was loaded), measured in this same wait.
   const bool measureWeights = !weightsPending_ && knownWeightSquares_.empty();
@@ -364,11 +384,13 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   }
 
   if (gradientControl_.clipValue > 0)
-    for (Parameter& p : params_) backend_.clamp(p.grad, p.size, gradientControl_.clipValue);
+    for (Parameter& p : params_)
+      if (p.trainable) backend_.clamp(p.grad, p.size, gradientControl_.clipValue);
   if (gradientControl_.clipNorm > 0) {
     double norm = result.gradNorm;
     if (gradientControl_.clipValue > 0) {  // clamping changed the norm: one more wait, with both clips on
-      for (size_t k = 0; k < P; ++k) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
+      for (size_t k = 0; k < P; ++k)
+        if (params_[k].trainable) backend_.sumSquares(params_[k].grad, params_[k].size, statsAt(P + k));
       readStats(static_cast<int64_t>(batches.size()));
       double clamped = 0;
       for (size_t k = 0; k < P; ++k) clamped += statsHost_[P + k];
@@ -376,7 +398,8 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
     }
     const double coefficient = gradientControl_.clipNorm / (norm + 1e-6);
     if (coefficient < 1)
-      for (Parameter& p : params_) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
+      for (Parameter& p : params_)
+        if (p.trainable) backend_.scale(p.grad, p.size, static_cast<float>(coefficient));
   }
   // Finite gradients can still overflow in the update (update_guard.h): where the norms cannot
   // rule that out, the update runs on the careful path, and a step that overflowed is undone.
@@ -399,7 +422,8 @@ int32_t Program::applyUpdates(float learningRate, int64_t microBatches, bool car
   ++optimizerStep_;
   for (size_t k = 0; k < P; ++k) {
     Parameter& p = params_[k];
-    optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_, statsAt(k));
+    if (p.trainable) optimizer_->update(backend_, p.value, p.grad, p.state, p.size, learningRate, optimizerStep_, statsAt(k));
+    else backend_.sumSquares(p.value, p.size, statsAt(k));  // frozen: unchanged, its norm as the update would write it
   }
   weightsPending_ = true;
   knownWeightSquares_.clear();  // known again when the update's sums are read
@@ -475,8 +499,8 @@ void Program::regularize(bool gradients) {
   for (size_t k = 0; k < P; ++k) {
     Parameter& p = params_[k];
     if (p.l2 == 0) continue;
-    backend_.sumSquares(p.value, p.size, statsAt(2 * P + k));
-    if (gradients) backend_.axpy(p.grad, p.value, p.size, 2 * p.l2);
+    backend_.sumSquares(p.value, p.size, statsAt(2 * P + k));  // a frozen weight's penalty still counts, as Keras
+    if (gradients && p.trainable) backend_.axpy(p.grad, p.value, p.size, 2 * p.l2);
   }
 }
 

@@ -32,6 +32,7 @@ struct Parameter {
   float* grad;
   float* state[2];  // optimizer slots
   float l2;         // L2 penalty factor, 0 when the layer has no regularizer
+  bool trainable = true;  // false: frozen (no gradient computed, no update)
 };
 
 struct StepResult {
@@ -81,6 +82,10 @@ class Program {
   void compile(LossKind loss, const OptimizerSpec& optimizer, int lossTensor = -1);
   LossShape labelShape() const { return lossShape(loss_, tensors_[lossTensor_].shape); }
   void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
+  // Which parameters train (one flag each, model order). A frozen one gets no gradient (its ops
+  // skip that work), no update and no optimizer state change; tensors that then need no
+  // gradient get none (activations are sized again at the next step).
+  void setTrainable(const std::vector<bool>& trainable);
 
   // Throws a TypeError naming `argument` when the data set does not match the model.
   void checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const;
@@ -127,6 +132,7 @@ class Program {
   };
 
   void resetOptimizerState();  // fresh optimizer slots (compile)
+  void planGradients();        // needsGrad_ and each node's gradient pointers, from the trainable flags
   void ensureCapacity(int64_t batch);
   void releaseActivations();
   void allocateActivations(int64_t batch);  // after releaseActivations; may throw part way

@@ -78,6 +78,8 @@ export interface NativeDataset {
 export interface NativeProgram {
   /** lossTensor: what the loss reads when not the output (the logits before a sigmoid or softmax output). */
   compile(loss: string, optimizer: OptimizerSpec, lossTensor?: number): void;
+  /** One flag per parameter (model order): false freezes it (no gradient computed, no update). */
+  setTrainable(flags: boolean[]): void;
   parameters(): { name: string; shape: number[] }[];
   getParameter(index: number): Float32Array;
   setParameter(index: number, values: Float32Array): void;

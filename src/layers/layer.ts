@@ -19,9 +19,11 @@ export interface BaseLayerOptions {
   name?: string;
   /** Shape of one input sample (without the batch dimension); needed on the first layer. */
   inputShape?: number[];
+  /** false freezes the layer's weights (as setting layer.trainable = false). Default true. */
+  trainable?: boolean;
 }
 
-const BASE_KEYS = ['name', 'inputShape'] as const;
+const BASE_KEYS = ['name', 'inputShape', 'trainable'] as const;
 
 export abstract class Layer {
   /** Keras-style class name shown by summary(), e.g. 'Dense'. */
@@ -29,6 +31,11 @@ export abstract class Layer {
   /** Assigned by the model when the user gave none. */
   name: string | undefined;
   readonly inputShape: number[] | undefined;
+  /**
+   * false freezes the layer (Keras' layer.trainable): from the next compile() its weights get no
+   * gradient (the native backward skips that work) and no update; layers before it still train.
+   */
+  trainable: boolean;
 
   constructor(options: BaseLayerOptions, ownKeys: readonly string[], label: string) {
     checkKeys(options, label, [...BASE_KEYS, ...ownKeys]);
@@ -36,6 +43,8 @@ export abstract class Layer {
       throw new TypeError(`${label}: name must be a non-empty string`);
     this.name = options.name;
     this.inputShape = options.inputShape === undefined ? undefined : checkShape(options.inputShape, `${label}: inputShape`);
+    if (options.trainable !== undefined && typeof options.trainable !== 'boolean') throw new TypeError(`${label}: trainable must be true or false`);
+    this.trainable = options.trainable ?? true;
   }
 
   /** The element type this layer accepts as the model's first layer. */
@@ -79,6 +88,6 @@ export abstract class Layer {
 
   /** Serializable configuration (Keras' getConfig). */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, ...(this.inputShape ? { inputShape: this.inputShape } : {}) };
+    return { name: this.name, ...(this.inputShape ? { inputShape: this.inputShape } : {}), ...(this.trainable ? {} : { trainable: false }) };
   }
 }

@@ -217,6 +217,9 @@ export class Sequential {
     this.deviceNote = note;
     const labels = labelSpec(loss.name, built.outputShape);
     // A sigmoid or softmax output pairs with its cross-entropy: the loss reads the logits before it.
+    // Frozen layers (trainable = false) as they stand now: no gradient, no update.
+    const trainable = new Map(this.layers.map((l) => [l.name!, l.trainable]));
+    built.program.setTrainable(built.weights.map((w) => trainable.get(w.layer) !== false));
     built.program.compile(nativeLossName(loss.name), optimizer.toNative(), lossTensor(loss, built.output));
     this.compiled = { optimizer, loss: loss.name, ...(loss.fromLogits !== undefined ? { fromLogits: loss.fromLogits } : {}), metrics: metrics.length ? ['accuracy'] : [], labels, clipNorm, clipValue };
   }
@@ -234,6 +237,15 @@ export class Sequential {
     this.assertIdle('dispose');
     this.built?.program.dispose();
     this.disposed = true;
+  }
+
+  /** false when every layer is frozen; setting it sets every layer's trainable (from the next compile). */
+  get trainable(): boolean {
+    return this.layers.some((l) => l.trainable);
+  }
+  set trainable(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`model.trainable must be true or false, got ${describe(on)}`);
+    for (const l of this.layers) l.trainable = on;
   }
 
   /** The compiled optimizer (its learningRate can be changed between epochs). */
@@ -395,6 +407,7 @@ export class Sequential {
         type: layer.className,
         outputShape: built.layerShapes[i],
         params: built.weights.filter((w) => w.layer === layer.name).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
+        trainable: layer.trainable,
       })),
     );
     printFn(text);

@@ -6,6 +6,8 @@ export interface SummaryRow {
   type: string;
   outputShape: number[];
   params: number;
+  /** false for a frozen layer (layer.trainable = false): its params count as non-trainable. */
+  trainable?: boolean;
 }
 
 export function formatSummary(modelName: string, rows: SummaryRow[]): string {
@@ -15,6 +17,7 @@ export function formatSummary(modelName: string, rows: SummaryRow[]): string {
   const line = (row: string[]) => row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('').trimEnd();
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
   const total = rows.reduce((n, r) => n + r.params, 0);
+  const frozen = rows.reduce((n, r) => n + (r.trainable === false ? r.params : 0), 0);
   return [
     `Model: "${modelName}"`,
     rule('_'),
@@ -23,8 +26,8 @@ export function formatSummary(modelName: string, rows: SummaryRow[]): string {
     ...cells.map(line),
     rule('='),
     `Total params: ${total.toLocaleString('en-US')}`,
-    `Trainable params: ${total.toLocaleString('en-US')}`,
-    `Non-trainable params: 0`,
+    `Trainable params: ${(total - frozen).toLocaleString('en-US')}`,
+    `Non-trainable params: ${frozen.toLocaleString('en-US')}`,
     rule('_'),
   ].join('\n');
 }

@@ -68,11 +68,12 @@ class Dense final : public Op {
       dz = r.scratch;
     }
     const float beta = r.accumulateParamGrad ? 1.0f : 0.0f;
-    if (useBias_)
+    if (useBias_ && r.paramGrads[1])  // null: frozen
       kernelsOf<DenseKernels>(r.backend).biasBackward(r.backend, dz, r.paramGrads[1], rows, units_, r.accumulateParamGrad);
     // dKernel[in, units] = x^T · dz
-    r.backend.gemm(true, false, inputs_, units_, rows, 1.0f, r.inputs[0]->f(), inputs_, dz, units_, beta,
-                   r.paramGrads[0], units_);
+    if (r.paramGrads[0])
+      r.backend.gemm(true, false, inputs_, units_, rows, 1.0f, r.inputs[0]->f(), inputs_, dz, units_, beta,
+                     r.paramGrads[0], units_);
     // dx[rows, in] = dz · kernel^T
     if (float* dx = r.inputs[0]->grad)
       r.backend.gemm(false, true, rows, inputs_, units_, 1.0f, dz, units_, r.params[0], units_,

@@ -38,6 +38,7 @@ class Embedding final : public Op {
   }
 
   void backward(const OpRun& r) override {
+    if (!r.paramGrads[0]) return;  // frozen: no gradient to scatter (token ids have none)
     int64_t count = r.batch * r.inputs[0]->elements();
     kernelsOf<EmbeddingKernels>(r.backend).backward(r.backend, r.inputs[0]->i(), r.output->grad, r.paramGrads[0],
                                                     count, dim_, vocab_, r.accumulateParamGrad);
