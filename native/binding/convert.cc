@@ -48,6 +48,7 @@ ProgramSpec toProgramSpec(const Napi::Object& obj) {
     ns.name = n.Get("name").ToString().Utf8Value();
     Napi::Array inputs = n.Get("inputs").As<Napi::Array>();
     for (uint32_t k = 0; k < inputs.Length(); ++k) ns.inputs.push_back(inputs.Get(k).ToNumber().Int32Value());
+    if (Napi::Value share = n.Get("shareParamsWith"); share.IsNumber()) ns.shareParamsWith = share.ToNumber().Int32Value();
     auto readMap = [&](const char* key, auto&& put) {
       Napi::Value m = n.Get(key);
       if (!m.IsObject()) return;

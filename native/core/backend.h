@@ -66,6 +66,11 @@ class Backend {
   virtual void sumSquares(const float* x, int64_t n, double* sum) = 0;
   // y[n] += alpha * x[n] (L2 regularization's gradient).
   virtual void axpy(float* y, const float* x, int64_t n, float alpha) = 0;
+  // A strided 2-D copy, for concatenating, slicing and repeating along an axis: for each of
+  // `blocks` blocks, dst[b * dstStride + i] = src[b * srcStride + i] for i < width (+= when
+  // accumulating a gradient). Strides and width count 4-byte values (float32, or int32 bits).
+  virtual void copyBlocks(void* dst, int64_t dstStride, const void* src, int64_t srcStride, int64_t blocks,
+                          int64_t width, bool accumulate) = 0;
   // x[n] *= s (gradient clipping by norm).
   virtual void scale(float* x, int64_t n, float s) = 0;
   // x[n] = min(max(x, -limit), limit) (gradient clipping by value).

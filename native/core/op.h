@@ -17,6 +17,7 @@ struct NodeSpec {
   std::string op;              // "dense", "activation", "softmax", "dropout", "flatten", "embedding"
   std::string name;            // the layer's name, used in every error message
   std::vector<int> inputs;     // tensor ids; tensor 0 is the model input, node i writes tensor i + 1
+  int shareParamsWith = -1;    // a layer applied again: the index of the node whose parameters it uses
   std::map<std::string, double> numbers;
   std::map<std::string, std::string> strings;
 
@@ -73,6 +74,9 @@ class Op {
   // Validates the input shapes/types and returns the output's per-sample shape.
   // Throws a TypeError/RangeError naming the layer when they do not fit.
   virtual Shape outputShape(const std::vector<Shape>& inputShapes, const std::vector<DType>& inputTypes) = 0;
+  // The output's element type: float32 for every op that computes; ops that only move values
+  // (reshape, concatenate, a model input's slice) keep int32 token ids int32.
+  virtual DType outputType(const std::vector<DType>& /*inputTypes*/) const { return DType::Float32; }
   virtual std::vector<ParamInfo> params() const { return {}; }
   virtual int64_t scratchPerSample() const { return 0; }
 

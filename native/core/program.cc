@@ -40,12 +40,29 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
     }
     if (shapes.empty()) throw TypeError("layer '" + ns.name + "': has no inputs");
     tensors_[i + 1].shape = node.op->outputShape(shapes, types);
+    tensors_[i + 1].dtype = node.op->outputType(types);
     numElements(tensors_[i + 1].shape, "layer '" + ns.name + "': output");
-    for (const ParamInfo& p : node.op->params()) {
-      numElements(p.shape, "layer '" + ns.name + "': " + p.suffix);
-      node.params.push_back(static_cast<int>(infos.size()));
-      infos.push_back(p);
-      owner.push_back(static_cast<int>(i));
+    const std::vector<ParamInfo> own = node.op->params();
+    if (ns.shareParamsWith >= 0) {
+      // A layer applied again (a shared layer): the same parameters, whose gradients add up.
+      if (ns.shareParamsWith >= static_cast<int>(i))
+        throw TypeError("layer '" + ns.name + "': shares the parameters of node " + std::to_string(ns.shareParamsWith) +
+                        ", which does not come before it");
+      const Node& first = nodes_[ns.shareParamsWith];
+      bool same = own.size() == first.params.size();
+      for (size_t k = 0; same && k < own.size(); ++k) same = infos[first.params[k]].shape == own[k].shape;
+      if (!same)
+        throw TypeError("layer '" + ns.name + "': applied again to an input of another shape; its weights are " +
+                        (first.params.empty() ? std::string("none") : shapeToString(infos[first.params[0]].shape)) +
+                        (own.empty() ? std::string("") : ", this input needs " + shapeToString(own[0].shape)));
+      node.params = first.params;
+    } else {
+      for (const ParamInfo& p : own) {
+        numElements(p.shape, "layer '" + ns.name + "': " + p.suffix);
+        node.params.push_back(static_cast<int>(infos.size()));
+        infos.push_back(p);
+        owner.push_back(static_cast<int>(i));
+      }
     }
     node.scratchPerSample = node.op->scratchPerSample();
     if (node.scratchPerSample < 0 || node.scratchPerSample > 4 * kMaxElements)
@@ -324,12 +341,23 @@ std::vector<double> Program::readWeightSquares() {
 
 void Program::backward(bool accumulateParams) {
   std::fill(gradWritten_.begin(), gradWritten_.end(), false);
+  paramWritten_.assign(params_.size(), false);
   gradWritten_[lossTensor_] = true;  // nodes after it (a probability output's activation) get no gradient
   for (size_t i = nodes_.size(); i-- > 0;) {
     Node& node = nodes_[i];
     if (!gradWritten_[i + 1]) continue;  // nothing downstream produced a gradient for this node
-    for (size_t k = 0; k < node.inputs.size(); ++k) node.run.accumulateInputGrad[k] = gradWritten_[node.inputs[k]];
-    node.run.accumulateParamGrad = accumulateParams;
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      // Add where a gradient is already there: from a later node, or an earlier input of this one
+      // that is the same tensor (add([h, h])).
+      bool written = gradWritten_[node.inputs[k]];
+      for (size_t j = 0; j < k && !written; ++j) written = node.inputs[j] == node.inputs[k];
+      node.run.accumulateInputGrad[k] = written;
+    }
+    // A shared layer's parameters: the first node to reach them writes, the others add.
+    bool paramsWritten = false;
+    for (int p : node.params) paramsWritten = paramsWritten || paramWritten_[p];
+    node.run.accumulateParamGrad = accumulateParams || paramsWritten;
+    for (int p : node.params) paramWritten_[p] = true;
     node.op->backward(node.run);
     for (int in : node.inputs)
       if (tensors_[in].grad) gradWritten_[in] = true;

@@ -174,7 +174,7 @@ class Program {
   std::vector<TensorView> tensors_;
   std::vector<Node> nodes_;
   std::vector<Parameter> params_;
-  std::vector<bool> needsGrad_, gradWritten_;
+  std::vector<bool> needsGrad_, gradWritten_, paramWritten_;
   bool regularized_ = false;
   int outputTensor_;
   int lossTensor_;  // what the loss reads: the output, or the logits before its activation

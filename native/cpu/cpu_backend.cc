@@ -142,6 +142,20 @@ void CpuBackend::axpy(float* y, const float* x, int64_t n, float alpha) {
   cblas_saxpy(static_cast<blasint>(n), alpha, x, 1, y, 1);
 }
 
+void CpuBackend::copyBlocks(void* dst, int64_t dstStride, const void* src, int64_t srcStride, int64_t blocks,
+                            int64_t width, bool accumulate) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    if (accumulate) {
+      float* d = static_cast<float*>(dst) + b * dstStride;
+      const float* x = static_cast<const float*>(src) + b * srcStride;
+      for (int64_t i = 0; i < width; ++i) d[i] += x[i];
+    } else {
+      std::memcpy(static_cast<char*>(dst) + b * dstStride * 4, static_cast<const char*>(src) + b * srcStride * 4,
+                  static_cast<size_t>(width) * 4);
+    }
+  }
+}
+
 void CpuBackend::scale(float* x, int64_t n, float s) {
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }

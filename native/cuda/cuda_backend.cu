@@ -35,6 +35,13 @@ __global__ void gatherWords(uint32_t* dst, const uint32_t* src, int64_t words, c
 }
 
 __global__ void axpyKernel(float* y, const float* x, int64_t n, float alpha) { GRADLOOP_GRID_STRIDE(i, n) y[i] += alpha * x[i]; }
+__global__ void addBlocksKernel(float* dst, int64_t dstStride, const float* src, int64_t srcStride, int64_t width,
+                                int64_t n) {
+  GRADLOOP_GRID_STRIDE(i, n) {
+    const int64_t b = i / width, k = i % width;
+    dst[b * dstStride + k] += src[b * srcStride + k];
+  }
+}
 __global__ void scaleKernel(float* x, int64_t n, float s) { GRADLOOP_GRID_STRIDE(i, n) x[i] *= s; }
 __global__ void clampKernel(float* x, int64_t n, float limit) { GRADLOOP_GRID_STRIDE(i, n) x[i] = fminf(fmaxf(x[i], -limit), limit); }
 
@@ -222,6 +229,23 @@ void CudaBackend::axpy(float* y, const float* x, int64_t n, float alpha) {
   activate();
   axpyKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(y, x, n, alpha);
   checkLaunch("axpy");
+}
+
+void CudaBackend::copyBlocks(void* dst, int64_t dstStride, const void* src, int64_t srcStride, int64_t blocks,
+                             int64_t width, bool accumulate) {
+  activate();
+  if (blocks <= 0 || width <= 0) return;
+  if (!accumulate) {
+    check(cudaMemcpy2DAsync(dst, static_cast<size_t>(dstStride) * 4, src, static_cast<size_t>(srcStride) * 4,
+                            static_cast<size_t>(width) * 4, static_cast<size_t>(blocks), cudaMemcpyDeviceToDevice,
+                            asStream(stream_)),
+          "copyBlocks");
+    return;
+  }
+  const int64_t n = blocks * width;
+  addBlocksKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(static_cast<float*>(dst), dstStride,
+                                                                    static_cast<const float*>(src), srcStride, width, n);
+  checkLaunch("copyBlocks");
 }
 
 void CudaBackend::scale(float* x, int64_t n, float s) {

@@ -17,6 +17,8 @@ export interface NodeSpec {
   inputs: number[]; // tensor ids; tensor 0 is the model input, node i writes tensor i + 1
   numbers?: Record<string, number>;
   strings?: Record<string, string>;
+  /** A layer applied again: the index of the node whose parameters this one uses (shared weights). */
+  shareParamsWith?: number;
 }
 
 export interface ProgramSpec {
