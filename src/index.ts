@@ -1,6 +1,8 @@
 // gradloop's public face: re-exports only.
 export { tensor, Tensor, type DType, type Weight } from './tensor.js';
-export { sequential, Sequential, loadModel, type CompileOptions, type SequentialOptions } from './model/model.js';
+export { FunctionalModel, loadModel, Model, model, type ModelArgs, sequential, Sequential, type CompileOptions, type GraphConfig, type SequentialOptions } from './model/model.js';
+export { input, type InputOptions, SymbolicTensor } from './model/symbolic.js';
+export type { InputData } from './model/inputs.js';
 export type { FitOptions, TrainingPosition } from './train/loop.js';
 export { regularizers, type Regularizer } from './layers/regularizers.js';
 export { findLearningRate, type FindLearningRateOptions, type LearningRateFinding } from './train/lr-finder.js';

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { layers, loadModel, optimizers, sequential, tensor, type Tensor } from '../src/index.js';
+import { layers, loadModel, type Model, optimizers, sequential, tensor, type Tensor } from '../src/index.js';
 import { native } from '../src/backend/native.js';
 import { Random } from '../src/random.js';
 
@@ -23,7 +23,7 @@ const mlp = () => sequential([
   layers.dense({ units: 3, name: 'head' }),
 ], { seed: 4 });
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const weightsOf = (m: ReturnType<typeof mlp>, layer: string) => m.getWeights().filter((w) => w.name.startsWith(`${layer}/`));
+const weightsOf = (m: Model, layer: string) => m.getWeights().filter((w) => w.name.startsWith(`${layer}/`));
 
 describe('layer.trainable = false', () => {
   it('a frozen middle layer: its weights stay bit-identical, the layers before and after it train, the loss falls', async () => {

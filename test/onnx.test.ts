@@ -223,7 +223,7 @@ describe('errors', () => {
     readonly className = 'Scale';
     constructor() { super({}, [], 'scale'); }
     computeOutputShape(input: number[]) { return input; }
-    toNodes(input: number): NodeSpec[] { return [{ op: 'activation', name: this.name!, inputs: [input], strings: { activation: 'linear' } }]; }
+    toNodes([input]: number[]): NodeSpec[] { return [{ op: 'activation', name: this.name!, inputs: [input], strings: { activation: 'linear' } }]; }
   }
 
   it('a layer without an ONNX form is named before anything is written', async () => {

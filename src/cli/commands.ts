@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { data } from '../data/index.js';
 import { Scaler } from '../data/preprocess.js';
-import { loadModel, type Sequential } from '../model/model.js';
+import { loadModel, type Model } from '../model/model.js';
 import { backendInfo } from '../backend/runtime.js';
 import { cudaUnavailableReason, devices } from '../backend/device.js';
 import { VERSION } from '../version.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
 
 /** A run folder (runs/<name>, holding checkpoint/) or a checkpoint folder itself. */
-export async function openModel(dir: string): Promise<{ model: Sequential; preprocessing: Preprocessing }> {
+export async function openModel(dir: string): Promise<{ model: Model; preprocessing: Preprocessing }> {
   const checkpoint = existsSync(path.join(dir, 'model.json')) ? dir : path.join(dir, 'checkpoint');
   if (!existsSync(path.join(checkpoint, 'model.json')))
     throw new Error(`--model '${dir}' is neither a run folder (with checkpoint/) nor a checkpoint folder (with model.json)`);

@@ -25,7 +25,12 @@ export interface CheckpointManifest {
   formatVersion: number;
   gradloopVersion: string;
   savedAt: string;
-  model: { name: string; seed: number; layers: { className: string; config: Record<string, unknown> }[] };
+  model: {
+    name: string;
+    seed: number;
+    layers: { className: string; config: Record<string, unknown> }[];
+    graph?: { inputs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[]; nodes: { layer: string; inputs: string[] }[]; output: string };
+  };
   compile?: { loss: string; fromLogits?: boolean; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
   training?: {
     /** Where fit() stood: epoch and step to run next, seed, batch size... (null before any fit). */
@@ -60,6 +65,12 @@ const manifestSchema = z.object({
     name: z.string().min(1),
     seed: count,
     layers: z.array(z.object({ className: z.string(), config: z.record(z.string(), z.unknown()) })).min(1),
+    // Graph models (the functional API): the inputs and each use of a layer (model.ts GraphConfig).
+    graph: z.strictObject({
+      inputs: z.array(z.strictObject({ name: z.string().min(1), shape: z.array(z.number().int().min(1)).min(1), dtype: z.enum(['float32', 'int32']) })).min(1),
+      nodes: z.array(z.strictObject({ layer: z.string().min(1), inputs: z.array(z.string().min(1)).min(1) })).min(1),
+      output: z.string().min(1),
+    }).optional(),
   }),
   compile: z.object({
     loss: z.string(),

@@ -37,7 +37,7 @@ export class Activation extends Layer {
     return this.activation === 'linear' ? undefined : this.activation;
   }
 
-  toNodes(input: number): NodeSpec[] {
+  toNodes([input]: number[]): NodeSpec[] {
     if (this.activation === 'softmax') return [{ op: 'softmax', name: this.name!, inputs: [input] }];
     return [{ op: 'activation', name: this.name!, inputs: [input], strings: { activation: this.activation }, numbers: { alpha: this.alpha } }];
   }

@@ -5,4 +5,6 @@ export * as dense from './dense.js';
 export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
+export * as merge from './merge.js';
+export * as reshape from './reshape.js';
 export * as softplus from './softplus.js';

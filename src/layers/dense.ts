@@ -71,7 +71,7 @@ export class Dense extends Layer {
     return this.activation === 'linear' ? undefined : this.activation;
   }
 
-  toNodes(input: number, firstOutput: number, options: { separateActivation?: boolean } = {}): NodeSpec[] {
+  toNodes([input]: number[], firstOutput: number, options: { separateActivation?: boolean } = {}): NodeSpec[] {
     // Softmax normalises a whole row, so it runs as its own node after the product; so does any
     // activation the model asks to see the logits before (a sigmoid output trained from logits).
     const separate = this.activation === 'softmax' || (options.separateActivation === true && this.activation !== 'linear');

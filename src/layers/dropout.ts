@@ -28,7 +28,7 @@ export class Dropout extends Layer {
     return input;
   }
 
-  toNodes(input: number): NodeSpec[] {
+  toNodes([input]: number[]): NodeSpec[] {
     return [{ op: 'dropout', name: this.name!, inputs: [input], numbers: { rate: this.rate, seed: this.seed } }];
   }
 

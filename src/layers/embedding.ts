@@ -52,7 +52,7 @@ export class Embedding extends Layer {
     return [{ suffix: 'embeddings', shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, fanIn: this.inputDim, fanOut: this.outputDim }];
   }
 
-  toNodes(input: number): NodeSpec[] {
+  toNodes([input]: number[]): NodeSpec[] {
     return [{ op: 'embedding', name: this.name!, inputs: [input], numbers: { inputDim: this.inputDim, outputDim: this.outputDim, embeddingsL2: this.embeddingsRegularizer?.l2 ?? 0 } }];
   }
 

@@ -17,7 +17,7 @@ export class Flatten extends Layer {
     return [input.reduce((a, b) => a * b, 1)];
   }
 
-  toNodes(input: number): NodeSpec[] {
+  toNodes([input]: number[]): NodeSpec[] {
     return [{ op: 'flatten', name: this.name!, inputs: [input] }];
   }
 

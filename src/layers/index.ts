@@ -7,6 +7,8 @@ export { Dense, type DenseOptions } from './dense.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
+export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
+export { Reshape, type ReshapeOptions } from './reshape.js';
 export { Layer, type BaseLayerOptions, type WeightSpec } from './layer.js';
 export { createLayer, layerFromConfig, layerTypes } from './registry.js';
 

@@ -1,10 +1,11 @@
 // The base of every layer: configuration, shape inference with errors that
 // name the layer, the weights it owns, and the native graph nodes it becomes.
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
+import { autoName, SymbolicTensor } from '../model/symbolic.js';
 import type { Initializer } from './initializers.js';
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
-import { checkKeys, checkShape } from '../validate.js';
+import { checkKeys, checkShape, describe, shapeString } from '../validate.js';
 
 export interface WeightSpec {
   suffix: 'kernel' | 'bias' | 'embeddings';
@@ -60,6 +61,56 @@ export abstract class Layer {
   /** Validates the per-sample input shape/type and returns the output shape. */
   abstract computeOutputShape(input: number[], dtype: DType): number[];
 
+  /** The same for a list of inputs: one for most layers; merge layers take several. */
+  computeOutputShapes(inputs: number[][], dtypes: DType[]): number[] {
+    if (inputs.length !== 1) throw new TypeError(`${this.label}: takes one input, got ${inputs.length}`);
+    return this.computeOutputShape(inputs[0], dtypes[0]);
+  }
+
+  /** The output's element type: float32, except for layers that only move values (reshape). */
+  computeOutputDtype(_dtypes: DType[]): DType {
+    return 'float32';
+  }
+
+  /**
+   * Applies the layer to symbolic tensors (from input() or another layer's apply()), building a
+   * graph for model({ inputs, outputs }), as tfjs' layer.apply / Keras' layer(x). A layer applied
+   * more than once shares its weights between the uses. Shapes are checked here: an Error names
+   * this layer, the layers its inputs come from and their shapes.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    this.name ??= autoName(this.className.toLowerCase()); // as Keras, a graph's layers are named when used
+    list.forEach((t, k) => {
+      if (!(t instanceof SymbolicTensor))
+        throw new TypeError(`${this.applyLabel}.apply: input ${k} is ${describe(t)}, not a symbolic tensor; apply layers to input({ shape }) or another layer's apply() result, and run data through model.predict()`);
+    });
+    let shape: number[];
+    try {
+      shape = this.computeOutputShapes(list.map((t) => t.shape), list.map((t) => t.dtype));
+    } catch (err) {
+      const from = list.map((t) => `${shapeString(t.shape)} from ${t.sourceLabel}`).join(', ');
+      throw new TypeError(`${(err as Error).message} (inputs: ${from})`, { cause: err });
+    }
+    const previous = this.applications[0];
+    if (previous) {
+      const wanted = this.weightSpecs(previous.inputs[0].shape).map((w) => shapeString(w.shape)).join(', ');
+      const got = this.weightSpecs(list[0].shape).map((w) => shapeString(w.shape)).join(', ');
+      if (wanted !== got)
+        throw new TypeError(`${this.applyLabel}: applied again to an input of shape ${shapeString(list[0].shape)} from ${list[0].sourceLabel}, but its weights (${wanted}) were made for ${shapeString(previous.inputs[0].shape)}; a shared layer needs inputs of one shape`);
+    }
+    const output = new SymbolicTensor(shape, this.computeOutputDtype(list.map((t) => t.dtype)), { layer: this, index: this.applications.length, inputs: list });
+    this.applications.push({ inputs: list, output });
+    return output;
+  }
+
+  /** @internal Every apply() of this layer, in order (a layer applied twice is shared). */
+  readonly applications: { inputs: SymbolicTensor[]; output: SymbolicTensor }[] = [];
+
+  private get applyLabel(): string {
+    return this.name ? `layer '${this.name}' (${this.className})` : `a ${this.className} layer`;
+  }
+
   /** Weights this layer owns for the given input shape. */
   weightSpecs(_input: number[]): WeightSpec[] {
     return [];
@@ -70,7 +121,7 @@ export abstract class Layer {
    * With `separateActivation` (asked of a model's output layer that ends in sigmoid or softmax), the
    * final activation must be a node of its own, so that the loss can read the logits before it.
    */
-  abstract toNodes(input: number, firstOutput: number, options?: { separateActivation?: boolean }): NodeSpec[];
+  abstract toNodes(inputs: number[], firstOutput: number, options?: { separateActivation?: boolean }): NodeSpec[];
 
   /** The activation this layer applies last, if any ('sigmoid', 'softmax', ...): a probability output? */
   get outputActivation(): string | undefined {

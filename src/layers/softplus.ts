@@ -18,7 +18,7 @@ export class Softplus extends Layer {
     return input;
   }
 
-  toNodes(input: number): NodeSpec[] {
+  toNodes([input]: number[]): NodeSpec[] {
     return [{ op: 'softplus', name: this.name!, inputs: [input] }];
   }
 

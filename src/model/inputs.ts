@@ -7,14 +7,25 @@ import { sameShape, shapeString } from '../validate.js';
 export interface ModelInput {
   shape: number[];
   dtype: 'float32' | 'int32';
-  /** When the first layer is an embedding: ids must lie in [0, vocab). */
+  /** When the input feeds an embedding: ids must lie in [0, vocab). */
   vocab?: { size: number; layer: string };
+  /**
+   * A model with several inputs: each one's name, shape and type. The data are checked one input
+   * at a time, then packed side by side into rows of `shape` 4-byte values (int32 ids as their
+   * bits), one native data set whose rows a step gathers in one copy.
+   */
+  parts?: (ModelInput & { name: string })[];
 }
+
+/** What fit, evaluate and predict take as x: a tensor, or for a model with several inputs an array of tensors in input order, or an object by input name. */
+export type InputData = Tensor | Tensor[] | Record<string, Tensor>;
 
 /** Number of samples in a checked tensor. */
 export const rowsOf = (t: Tensor): number => t.shape[0];
 
 export function checkFeatures(x: unknown, argument: string, input: ModelInput): Tensor {
+  if (input.parts) return packInputs(x, argument, input.parts);
+  if (Array.isArray(x) && x.length === 1) x = x[0]; // [x] for a one-input model, as Keras accepts
   if (!(x instanceof Tensor)) throw new TypeError(`${argument} must be a Tensor; create one with tensor(data, shape)`);
   if (x.rank < 1 || x.shape[0] === 0) throw new RangeError(`${argument}: the data set is empty (shape ${shapeString(x.shape)})`);
   if (!sameShape(x.shape.slice(1), input.shape))
@@ -93,4 +104,39 @@ export function takeRows(t: Tensor, rows: Int32Array): Tensor {
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const per = t.size / t.shape[0];
   return new Tensor(t.data.subarray(start * per, end * per), [end - start, ...t.shape.slice(1)], t.dtype);
+}
+
+/** Several inputs, checked each against its part, then packed side by side row by row. */
+function packInputs(x: unknown, argument: string, parts: NonNullable<ModelInput['parts']>): Tensor {
+  const names = parts.map((p) => p.name).join(', ');
+  let list: unknown[];
+  if (x instanceof Tensor || typeof x !== 'object' || x === null)
+    throw new TypeError(`${argument}: the model has ${parts.length} inputs (${names}); pass an array of tensors in that order, or an object { ${names} }`);
+  if (Array.isArray(x)) {
+    if (x.length !== parts.length) throw new TypeError(`${argument}: the model has ${parts.length} inputs (${names}), got an array of ${x.length}`);
+    list = x;
+  } else {
+    const record = x as Record<string, unknown>;
+    const unknown = Object.keys(record).filter((k) => !parts.some((p) => p.name === k));
+    if (unknown.length) throw new TypeError(`${argument}: the model has no input named ${unknown.map((k) => `'${k}'`).join(', ')}; its inputs are ${names}`);
+    const missing = parts.filter((p) => record[p.name] === undefined);
+    if (missing.length) throw new TypeError(`${argument}: no data for input ${missing.map((p) => `'${p.name}'`).join(', ')}; the model's inputs are ${names}`);
+    list = parts.map((p) => record[p.name]);
+  }
+  const tensors = list.map((t, k) => checkFeatures(t, Array.isArray(x) ? `${argument}[${k}] (input '${parts[k].name}')` : `${argument}.${parts[k].name}`, { ...parts[k], parts: undefined }));
+  const rows = rowsOf(tensors[0]);
+  tensors.forEach((t, k) => {
+    if (rowsOf(t) !== rows) throw new TypeError(`${argument}: input '${parts[0].name}' has ${rows} samples but '${parts[k].name}' has ${rowsOf(t)}; they must match row for row`);
+  });
+  const widths = tensors.map((t) => t.size / rows);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const buffer = new ArrayBuffer(rows * total * 4);
+  const floats = new Float32Array(buffer), ints = new Int32Array(buffer);
+  let offset = 0;
+  tensors.forEach((t, k) => {
+    const w = widths[k], target = t.dtype === 'int32' ? ints : floats;
+    for (let r = 0; r < rows; r++) target.set(t.data.subarray(r * w, (r + 1) * w), r * total + offset);
+    offset += w;
+  });
+  return new Tensor(floats, [rows, total], 'float32');
 }

@@ -2,7 +2,8 @@
 // compile() attaches the loss and optimizer; fit/evaluate/predict run natively.
 import { type Callback } from '../train/callbacks.js';
 import { History } from '../train/history.js';
-import { checkFeatures, checkLabels, type ModelInput, rowsOf } from './inputs.js';
+import { checkFeatures, checkLabels, type InputData, type ModelInput, rowsOf } from './inputs.js';
+import { input, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { Embedding, Layer, layerFromConfig } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, type TrainingPosition } from '../train/loop.js';
@@ -14,7 +15,7 @@ import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceReq
 import { getOptimizer, type Optimizer, optimizerFromConfig } from '../optim/optimizers.js';
 import { deriveSeed, freshSeed, Random } from '../random.js';
 import { formatSummary } from './summary.js';
-import { Tensor, type Weight } from '../tensor.js';
+import { type DType, Tensor, type Weight } from '../tensor.js';
 import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString, MAX_BATCH_SIZE } from '../validate.js';
 import { VERSION } from '../version.js';
 
@@ -50,8 +51,12 @@ interface Built {
   device: Device;
   spec: ProgramSpec;
   input: ModelInput;
-  /** Per-sample output shape of each layer. */
+  /** The model's inputs by name, in order (fit/predict take data as an array in this order, or an object by name). */
+  inputNames: string[];
+  /** Per-sample output shape of each layer (of its first use). */
   layerShapes: number[][];
+  /** Every use of a layer, in graph order: the tensors it reads and writes, and its output shape. */
+  uses: { layer: string; inputs: number[]; output: number; shape: number[] }[];
   outputShape: number[];
   /** The output layer, its last activation, and the tensor before that activation (the logits) when it is sigmoid or softmax. */
   output: { layer: string; activation?: string; logitsTensor?: number };
@@ -71,13 +76,29 @@ export interface TrainingSummary {
 
 let modelCount = 0;
 
-export class Sequential {
+/**
+ * The graph a model compiles: its inputs, every use of a layer in an order where inputs come
+ * first, and the output. Sequential makes a chain; model({ inputs, outputs }) walks the symbolic
+ * tensors back from the output. Tensors are identified by object (`ref`).
+ */
+export interface Topology {
+  inputs: { name: string; shape: number[]; dtype: DType; ref: object; label?: () => string }[];
+  applications: { layer: Layer; inputs: object[]; output: object }[];
+  output: object;
+}
+
+/**
+ * A model: a graph of layers compiled into one native program (tfjs' LayersModel, Keras' Model).
+ * `sequential([...])` builds a chain of layers, `model({ inputs, outputs })` any graph of them.
+ */
+export abstract class Model {
   readonly name: string;
-  readonly layers: Layer[] = [];
+  /** Every layer, in the order they are first used. */
+  abstract readonly layers: Layer[];
   /** Set to true (e.g. from a callback) to end fit() after the current batch. */
   stopTraining = false;
-  private readonly seed: number;
-  private built?: Built;
+  protected readonly seed: number;
+  protected built?: Built;
   private compiled?: Compiled;
   // The async entry point running now (fit, evaluate), named in "busy" errors.
   private busyWith?: string;
@@ -88,22 +109,17 @@ export class Sequential {
   private deviceNote?: string;
   private disposed = false;
 
-  constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
-    checkKeys(options, 'sequential', ['name', 'seed']);
-    this.name = options.name ?? `sequential_${++modelCount}`;
-    this.seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'sequential: seed', 0);
-    if (!Array.isArray(layers)) throw new TypeError('sequential: expected an array of layers, e.g. sequential([layers.dense({...})])');
-    for (const layer of layers) this.add(layer);
+  protected constructor(name: string, seed: number) {
+    this.name = name;
+    this.seed = seed;
   }
 
-  /** Appends a layer; only before the model is built (first compile, predict or getWeights). */
-  add(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new TypeError(`sequential: ${describe(layer)} is not a layer; use layers.dense({...}) and friends`);
-    if (this.built) throw new Error(`model '${this.name}': cannot add layers after the model was built`);
-    if (this.layers.includes(layer)) throw new TypeError('sequential: the same layer object was added twice');
-    if (this.layers.length > 0 && layer.inputShape)
-      throw new TypeError(`sequential: only the first layer takes inputShape (given on layer ${this.layers.length + 1})`);
-    this.layers.push(layer);
+  /** The graph to compile (called once, when the model is first built). */
+  protected abstract topology(): Topology;
+
+  /** The graph's description for getConfig and checkpoints (beyond the layers' own configs). */
+  protected graphConfig(): GraphConfig | undefined {
+    return undefined;
   }
 
   // ---- building ----
@@ -111,10 +127,7 @@ export class Sequential {
   private build(): Built {
     if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
     if (this.built) return this.built;
-    if (this.layers.length === 0) throw new Error(`model '${this.name}': add at least one layer`);
-    const first = this.layers[0];
-    if (!first.inputShape)
-      throw new TypeError(`sequential: the first layer needs inputShape (e.g. layers.dense({ inputShape: [784], units: 10 }))`);
+    const topo = this.topology();
 
     // Names: the user's, or <type>_<n> per type.
     const counts: Record<string, number> = {};
@@ -128,31 +141,61 @@ export class Sequential {
       layer.name = name;
       taken.add(name);
     }
-    if (taken.size !== this.layers.length) throw new TypeError(`sequential: layer names must be unique`);
+    if (taken.size !== this.layers.length) throw new TypeError(`model '${this.name}': layer names must be unique`);
 
-    // Shapes and nodes, layer by layer.
-    const input: ModelInput = { shape: first.inputShape, dtype: first.inputDtype };
-    if (first instanceof Embedding) input.vocab = { size: first.inputDim, layer: first.name! };
+    // The program's input: the model's one input, or several packed side by side in one row of
+    // 4-byte values, each unpacked by an input_slice node (native/ops/input_slice).
     const nodes: NodeSpec[] = [];
-    const layerShapes: number[][] = [];
-    const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
-    let shape = input.shape;
-    let dtype = input.dtype;
-    checkElements(input.shape, `layer '${first.name}': inputShape`);
-    const outputLayer = this.layers[this.layers.length - 1];
-    const probabilityOutput = outputLayer.outputActivation === 'sigmoid' || outputLayer.outputActivation === 'softmax';
-    for (const layer of this.layers) {
-      const weights = layer.weightSpecs(shape);
-      for (const w of weights) checkElements(w.shape, `layer '${layer.name}': ${w.suffix}`);
-      initial.push(...weights.map((spec) => ({ spec, layer: layer.name! })));
-      const next = layer.computeOutputShape(shape, dtype);
-      checkElements(next, `layer '${layer.name}': output`);
-      const made = layer.toNodes(nodes.length, nodes.length + 1, { separateActivation: layer === outputLayer && probabilityOutput });
-      nodes.push(...made);
-      layerShapes.push(next);
-      shape = next;
-      dtype = 'float32';
+    const tensors = new Map<object, { id: number; shape: number[]; dtype: DType }>();
+    const vocabOf = (ref: object) => {
+      const user = topo.applications.find((a) => a.layer instanceof Embedding && a.inputs[0] === ref);
+      return user ? { vocab: { size: (user.layer as Embedding).inputDim, layer: user.layer.name! } } : {};
+    };
+    let input: ModelInput;
+    if (topo.inputs.length === 1) {
+      const only = topo.inputs[0];
+      checkElements(only.shape, only.label?.() ?? `model '${this.name}': input '${only.name}'`);
+      input = { shape: only.shape, dtype: only.dtype, ...vocabOf(only.ref) };
+      tensors.set(only.ref, { id: 0, shape: only.shape, dtype: only.dtype });
+    } else {
+      let offset = 0;
+      const parts = topo.inputs.map((i) => {
+        checkElements(i.shape, `model '${this.name}': input '${i.name}'`);
+        const width = i.shape.reduce((a, b) => a * b, 1);
+        nodes.push({ op: 'input_slice', name: i.name, inputs: [0], numbers: { offset }, strings: { shape: i.shape.join(','), dtype: i.dtype } });
+        tensors.set(i.ref, { id: nodes.length, shape: i.shape, dtype: i.dtype });
+        offset += width;
+        return { name: i.name, shape: i.shape, dtype: i.dtype, ...vocabOf(i.ref) };
+      });
+      input = { shape: [offset], dtype: 'float32', parts };
     }
+
+    // Shapes, weights and nodes, one layer use at a time. A layer used again (shared) makes no
+    // new weights: its nodes use those of its first use's nodes.
+    const outputLayer = topo.applications[topo.applications.length - 1].layer;
+    const probabilityOutput = outputLayer.outputActivation === 'sigmoid' || outputLayer.outputActivation === 'softmax';
+    const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
+    const firstUse = new Map<Layer, { node: number; count: number; shape: number[] }>();
+    const uses: Built['uses'] = [];
+    for (const app of topo.applications) {
+      const { layer } = app;
+      const ins = app.inputs.map((r) => tensors.get(r)!);
+      const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
+      checkElements(shape, `layer '${layer.name}': output`);
+      const first = firstUse.get(layer);
+      if (!first) {
+        const weights = layer.weightSpecs(ins[0].shape);
+        for (const w of weights) checkElements(w.shape, `layer '${layer.name}': ${w.suffix}`);
+        initial.push(...weights.map((spec) => ({ spec, layer: layer.name! })));
+      }
+      const made = layer.toNodes(ins.map((t) => t.id), nodes.length + 1, { separateActivation: app.output === topo.output && probabilityOutput });
+      if (first) made.forEach((n, k) => k < first.count && (n.shareParamsWith = first.node + k));
+      else firstUse.set(layer, { node: nodes.length, count: made.length, shape });
+      nodes.push(...made);
+      tensors.set(app.output, { id: nodes.length, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
+      uses.push({ layer: layer.name!, inputs: ins.map((t) => t.id), output: nodes.length, shape });
+    }
+    const outputShape = tensors.get(topo.output)!.shape;
 
     // Built on the CPU; compile() moves the program to the device it asks for.
     const spec: ProgramSpec = { inputShape: input.shape, inputDtype: input.dtype, nodes };
@@ -176,8 +219,10 @@ export class Sequential {
       device: cpuDevice,
       spec,
       input,
-      layerShapes,
-      outputShape: shape,
+      inputNames: topo.inputs.map((i) => i.name),
+      layerShapes: this.layers.map((l) => firstUse.get(l)!.shape),
+      uses,
+      outputShape,
       output: {
         layer: outputLayer.name!,
         activation: outputLayer.outputActivation,
@@ -190,7 +235,14 @@ export class Sequential {
 
   /** Per-sample input shape, e.g. [784]. */
   get inputShape(): number[] {
+    const { inputNames } = this.build();
+    if (inputNames.length > 1) throw new TypeError(`model '${this.name}' has ${inputNames.length} inputs (${inputNames.join(', ')}); see inputShapes`);
     return [...this.build().input.shape];
+  }
+  /** Per-sample shape of each input, in order (one for a sequential model). */
+  get inputShapes(): number[][] {
+    const built = this.build();
+    return built.input.parts ? built.input.parts.map((p) => [...p.shape]) : [[...built.input.shape]];
   }
   /** Per-sample output shape, e.g. [10]. */
   get outputShape(): number[] {
@@ -257,9 +309,9 @@ export class Sequential {
    * Trains the model: fit(x, y, options) on tensors, or fit(dataset, options) on a Dataset
    * (data.fromTensors, or data.fromBatches for streamed batches).
    */
-  async fit(x: Tensor, y: Tensor, options?: FitOptions): Promise<History>;
+  async fit(x: InputData, y: Tensor, options?: FitOptions): Promise<History>;
   async fit(dataset: Dataset, options?: FitOptions): Promise<History>;
-  async fit(first: Tensor | Dataset, second?: Tensor | FitOptions, third?: FitOptions): Promise<History> {
+  async fit(first: InputData | Dataset, second?: Tensor | FitOptions, third?: FitOptions): Promise<History> {
     let data: FitData;
     let options: FitOptions;
     if (first instanceof Dataset) {
@@ -322,39 +374,39 @@ export class Sequential {
   }
 
   /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
-  async evaluate(x: Tensor, y: Tensor, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
+  async evaluate(data: InputData, y: Tensor, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
     const compiled = this.requireCompiled('evaluate');
     checkKeys(options, 'evaluate', ['batchSize']);
     const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
-    checkFeatures(x, 'x', built.input);
+    const x = checkFeatures(data, 'x', built.input);
     checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
     this.assertIdle('evaluate');
     this.busyWith = 'evaluate()';
-    const data = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+    const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
     const rows = Int32Array.from({ length: rowsOf(x) }, (_, i) => i);
     let r;
     try {
-      r = await built.program.evaluate(data, rows, batchSize);
+      r = await built.program.evaluate(set, rows, batchSize);
     } finally {
-      data.dispose();
+      set.dispose();
       this.busyWith = undefined;
     }
     return compiled.metrics.includes('accuracy') ? { loss: r.loss, accuracy: r.correct / r.count } : { loss: r.loss };
   }
 
   /** Outputs for every sample, [n, ...outputShape], in inference mode (dropout off). Synchronous, as tfjs. */
-  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
+  predict(data: InputData, options: { batchSize?: number } = {}): Tensor {
     checkKeys(options, 'predict', ['batchSize']);
     const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
-    checkFeatures(x, 'x', built.input);
-    const data = built.device.dataset(x.data, x.shape.slice(1));
+    const x = checkFeatures(data, 'x', built.input);
+    const set = built.device.dataset(x.data, x.shape.slice(1));
     let out: Float32Array;
     try {
-      out = built.program.predict(data, batchSize);
+      out = built.program.predict(set, batchSize);
     } finally {
-      data.dispose();
+      set.dispose();
     }
     return new Tensor(out, [rowsOf(x), ...built.outputShape], 'float32');
   }
@@ -400,6 +452,7 @@ export class Sequential {
   /** Prints (and returns) a table of layers, output shapes and parameter counts. */
   summary(printFn: (line: string) => void = console.log): string {
     const built = this.build();
+    const graph = this.graphConfig();
     const text = formatSummary(
       this.name,
       this.layers.map((layer, i) => ({
@@ -408,6 +461,7 @@ export class Sequential {
         outputShape: built.layerShapes[i],
         params: built.weights.filter((w) => w.layer === layer.name).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
         trainable: layer.trainable,
+        ...(graph ? { connectedTo: graph.nodes.filter((n) => n.layer === layer.name).map((n) => n.inputs.join(', ')).join('; ') } : {}),
       })),
     );
     printFn(text);
@@ -442,7 +496,9 @@ export class Sequential {
 
   /** Serializable description of the architecture (Keras' getConfig). */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
+    this.build(); // names the layers
+    const graph = this.graphConfig();
+    return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })), ...(graph ? { graph } : {}) };
   }
 
   // ---- checkpoints ----
@@ -461,7 +517,7 @@ export class Sequential {
       formatVersion: CHECKPOINT_VERSION,
       gradloopVersion: VERSION,
       savedAt: new Date().toISOString(),
-      model: { name: this.name, seed: this.seed, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) },
+      model: { name: this.name, seed: this.seed, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })), ...(this.graphConfig() ? { graph: this.graphConfig() } : {}) },
     };
     const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
     if (this.compiled) {
@@ -583,17 +639,17 @@ export class Sequential {
  * so fit(..., { resumeFrom }) or a plain fit() continues where it stopped. A corrupt, truncated or
  * incompatible checkpoint raises an Error naming the file; nothing is half-loaded.
  */
-export async function loadModel(dir: string): Promise<Sequential> {
+export async function loadModel(dir: string): Promise<Model> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`loadModel: dir must be a folder path, got ${describe(dir)}`);
   const contents = await readCheckpoint(dir);
   const { model: config, compile } = contents.manifest;
   const where = `loadModel: '${contents.from}/model.json'`;
-  let model: Sequential;
+  let model: Model;
   try {
-    model = new Sequential(
-      config.layers.map((entry, i) => layerFromConfig(entry, `${where} layer ${i}`)),
-      { name: config.name, seed: config.seed },
-    );
+    const layerList = config.layers.map((entry, i) => layerFromConfig(entry, `${where} layer ${i}`));
+    model = config.graph
+      ? modelFromGraph(layerList, config.graph as GraphConfig, { name: config.name, seed: config.seed })
+      : new Sequential(layerList, { name: config.name, seed: config.seed });
     if (compile)
       model.compile({
         loss: compile.fromLogits === undefined ? (compile.loss as LossName) : { name: compile.loss as LossName, fromLogits: compile.fromLogits },
@@ -608,6 +664,162 @@ export async function loadModel(dir: string): Promise<Sequential> {
   }
   model.restore(contents, 'loadModel', true);
   return model;
+}
+
+/** A chain of layers, each reading the one before (tf.sequential, keras.Sequential). */
+export class Sequential extends Model {
+  readonly layers: Layer[] = [];
+
+  constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
+    checkKeys(options, 'sequential', ['name', 'seed']);
+    super(options.name ?? `sequential_${++modelCount}`, options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'sequential: seed', 0));
+    if (!Array.isArray(layers)) throw new TypeError('sequential: expected an array of layers, e.g. sequential([layers.dense({...})])');
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer; only before the model is built (first compile, predict or getWeights). */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new TypeError(`sequential: ${describe(layer)} is not a layer; use layers.dense({...}) and friends`);
+    if (this.built) throw new Error(`model '${this.name}': cannot add layers after the model was built`);
+    if (this.layers.includes(layer)) throw new TypeError('sequential: the same layer object was added twice');
+    if (this.layers.length > 0 && layer.inputShape)
+      throw new TypeError(`sequential: only the first layer takes inputShape (given on layer ${this.layers.length + 1})`);
+    this.layers.push(layer);
+  }
+
+  protected topology(): Topology {
+    if (this.layers.length === 0) throw new Error(`model '${this.name}': add at least one layer`);
+    const first = this.layers[0];
+    if (!first.inputShape)
+      throw new TypeError(`sequential: the first layer needs inputShape (e.g. layers.dense({ inputShape: [784], units: 10 }))`);
+    const input = {};
+    const outputs = this.layers.map(() => ({}));
+    return {
+      inputs: [{ name: 'input', shape: first.inputShape, dtype: first.inputDtype, ref: input, label: () => `layer '${first.name}': inputShape` }],
+      applications: this.layers.map((layer, i) => ({ layer, inputs: [i === 0 ? input : outputs[i - 1]], output: outputs[i] })),
+      output: outputs[outputs.length - 1],
+    };
+  }
+}
+
+/** A graph model's wiring, as saved in model.json next to the layers' configs. */
+export interface GraphConfig {
+  inputs: { name: string; shape: number[]; dtype: DType }[];
+  /** Each use of a layer, in order: the layer's name and what it reads (an input's name, 'layer' for a layer's first use's output, 'layer#2' for its second's, ...). */
+  nodes: { layer: string; inputs: string[] }[];
+  output: string;
+}
+
+export interface ModelArgs {
+  /** The model's inputs: input({ shape, dtype, name }) results, in the order fit/predict take data. */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** The output: a layer's apply() result. */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+  /** Seed for the initial weights; random when omitted. */
+  seed?: number;
+}
+
+/** A graph of layers from the functional API: model({ inputs, outputs }) (tf.model, keras.Model). */
+export class FunctionalModel extends Model {
+  readonly layers: Layer[];
+  readonly inputs: SymbolicTensor[];
+  readonly outputs: SymbolicTensor[];
+  private readonly graph: { inputs: SymbolicTensor[]; applications: { layer: Layer; inputs: SymbolicTensor[]; output: SymbolicTensor }[]; output: SymbolicTensor };
+
+  constructor(args: ModelArgs) {
+    if (typeof args !== 'object' || args === null) throw new TypeError('model: expected { inputs, outputs, name?, seed? }');
+    checkKeys(args, 'model', ['inputs', 'outputs', 'name', 'seed']);
+    super(args.name ?? `model_${++modelCount}`, args.seed === undefined ? freshSeed() : checkInteger(args.seed, 'model: seed', 0));
+    const list = (v: unknown, what: string): SymbolicTensor[] => {
+      const items = Array.isArray(v) ? v : [v];
+      items.forEach((t, k) => {
+        if (!(t instanceof SymbolicTensor)) throw new TypeError(`model: ${what}${Array.isArray(v) ? `[${k}]` : ''} is ${describe(t)}, not a symbolic tensor (input({ shape }) or a layer's apply() result)`);
+      });
+      if (items.length === 0) throw new TypeError(`model: ${what} is empty`);
+      return items as SymbolicTensor[];
+    };
+    this.inputs = list(args.inputs, 'inputs');
+    this.outputs = list(args.outputs, 'outputs');
+    if (this.outputs.length > 1)
+      throw new TypeError(`model: gradloop models have one output for now, got ${this.outputs.length}; join them with layers.concatenate() into one output, or build a model per output`);
+    this.inputs.forEach((t, k) => {
+      if (!('input' in t.source)) throw new TypeError(`model: inputs[${k}] comes from ${t.sourceLabel}; inputs must be input({ shape }) results`);
+      if (this.inputs.indexOf(t) !== k) throw new TypeError(`model: ${t.sourceLabel} is listed twice in inputs`);
+    });
+    const names = this.inputs.map((t) => (t.source as { input: string }).input);
+    if (new Set(names).size !== names.length) throw new TypeError(`model: input names must be unique, got ${names.join(', ')}`);
+
+    // Every layer use the output depends on, inputs before users (depth-first from the output).
+    const applications: FunctionalModel['graph']['applications'] = [];
+    const seen = new Set<SymbolicTensor>();
+    const visit = (t: SymbolicTensor) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      if ('input' in t.source) {
+        if (!this.inputs.includes(t)) throw new TypeError(`model: the output depends on ${t.sourceLabel}, which is not among inputs; add it to model({ inputs: [...] })`);
+        return;
+      }
+      for (const i of t.source.inputs) visit(i);
+      applications.push({ layer: t.source.layer, inputs: t.source.inputs, output: t });
+    };
+    const output = this.outputs[0];
+    visit(output);
+    if (applications.length === 0) throw new TypeError('model: the output is an input itself; apply at least one layer');
+    const unused = this.inputs.filter((t) => !seen.has(t));
+    if (unused.length) throw new TypeError(`model: ${unused.map((t) => t.sourceLabel).join(', ')} ${unused.length > 1 ? 'are' : 'is'} not connected to the output`);
+    this.layers = [...new Set(applications.map((a) => a.layer))];
+    this.graph = { inputs: this.inputs, applications, output };
+  }
+
+  protected topology(): Topology {
+    return {
+      inputs: this.graph.inputs.map((t) => ({ name: (t.source as { input: string }).input, shape: t.shape, dtype: t.dtype, ref: t })),
+      applications: this.graph.applications,
+      output: this.graph.output,
+    };
+  }
+
+  protected graphConfig(): GraphConfig {
+    const ref = (t: SymbolicTensor) => ('input' in t.source ? t.source.input : t.source.index === 0 ? t.source.layer.name! : `${t.source.layer.name}#${t.source.index + 1}`);
+    return {
+      inputs: this.graph.inputs.map((t) => ({ name: ref(t), shape: t.shape, dtype: t.dtype })),
+      nodes: this.graph.applications.map((a) => ({ layer: a.layer.name!, inputs: a.inputs.map(ref) })),
+      output: ref(this.graph.output),
+    };
+  }
+}
+
+/** A graph model from the functional API, as tf.model({ inputs, outputs }) / keras.Model(inputs, outputs). */
+export function model(args: ModelArgs): FunctionalModel {
+  return new FunctionalModel(args);
+}
+
+/** Rebuilds a graph model from its saved layers and wiring (loadModel). */
+function modelFromGraph(layerList: Layer[], graph: GraphConfig, options: { name: string; seed: number }): FunctionalModel {
+  const byName = new Map(layerList.map((l) => [l.name!, l]));
+  const tensors = new Map<string, SymbolicTensor>();
+  const inputs = graph.inputs.map((i) => {
+    const t = input({ shape: i.shape, dtype: i.dtype, name: i.name });
+    tensors.set(i.name, t);
+    return t;
+  });
+  const usesOf = new Map<string, number>();
+  for (const node of graph.nodes) {
+    const layer = byName.get(node.layer);
+    if (!layer) throw new TypeError(`graph node uses layer '${node.layer}', which is not among the layers`);
+    const ins = node.inputs.map((r) => {
+      const t = tensors.get(r);
+      if (!t) throw new TypeError(`graph node of layer '${node.layer}' reads '${r}', which no earlier node or input produces`);
+      return t;
+    });
+    const use = (usesOf.get(node.layer) ?? 0) + 1;
+    usesOf.set(node.layer, use);
+    tensors.set(use === 1 ? node.layer : `${node.layer}#${use}`, layer.apply(ins.length === 1 ? ins[0] : ins));
+  }
+  const output = tensors.get(graph.output);
+  if (!output) throw new TypeError(`graph output '${graph.output}' is produced by no node`);
+  return new FunctionalModel({ inputs, outputs: output, ...options });
 }
 
 /** Creates a model from a list of layers, as tf.sequential({ layers }) / keras.Sequential([...]). */

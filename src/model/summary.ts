@@ -8,13 +8,16 @@ export interface SummaryRow {
   params: number;
   /** false for a frozen layer (layer.trainable = false): its params count as non-trainable. */
   trainable?: boolean;
+  /** Graph models: what each use of the layer reads ("Connected to"). */
+  connectedTo?: string;
 }
 
 export function formatSummary(modelName: string, rows: SummaryRow[]): string {
-  const cells = rows.map((r) => [`${r.name} (${r.type})`, shapeString([null, ...r.outputShape]), r.params.toLocaleString('en-US')]);
-  const header = ['Layer (type)', 'Output shape', 'Param #'];
+  const graph = rows.some((r) => r.connectedTo !== undefined);
+  const cells = rows.map((r) => [`${r.name} (${r.type})`, shapeString([null, ...r.outputShape]), r.params.toLocaleString('en-US'), ...(graph ? [r.connectedTo ?? ''] : [])]);
+  const header = ['Layer (type)', 'Output shape', 'Param #', ...(graph ? ['Connected to'] : [])];
   const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)) + 2);
-  const line = (row: string[]) => row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('').trimEnd();
+  const line = (row: string[]) => row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) + '  ' : cell.padEnd(widths[c]))).join('').trimEnd();
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
   const total = rows.reduce((n, r) => n + r.params, 0);
   const frozen = rows.reduce((n, r) => n + (r.trainable === false ? r.params : 0), 0);

@@ -34,6 +34,14 @@ export class GraphBuilder {
     return output;
   }
 
+  /** An int64 initializer (a shape for Reshape); returns its name. */
+  int64Constant(name: string, values: number[]): string {
+    const raw = new Uint8Array(values.length * 8);
+    new BigInt64Array(raw.buffer).set(values.map((v) => BigInt(v)));
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw });
+    return name;
+  }
+
   /** A float32 initializer (weights as raw little-endian bytes); returns its name. */
   constant(name: string, dims: number[], values: Float32Array): string {
     const raw = new Uint8Array(values.byteLength);

@@ -1,7 +1,7 @@
 // fit()'s options, checked, and the data they describe: tensors in memory (with the validation
 // rows split off) or a streamed Dataset. Everything here runs before any native work.
 import type { Dataset } from '../data/dataset.js';
-import { checkFeatures, checkLabels, type ModelInput, rowsOf, sliceRows } from '../model/inputs.js';
+import { checkFeatures, type InputData, checkLabels, type ModelInput, rowsOf, sliceRows } from '../model/inputs.js';
 import type { LabelSpec, LossName } from '../model/losses.js';
 import { freshSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -11,7 +11,7 @@ import { type Callback, CallbackList } from './callbacks.js';
 export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom'];
 
 /** What fit() trains on: tensors in memory, or a streamed Dataset of batches. */
-export type FitData = { x: Tensor; y: Tensor } | { stream: Dataset };
+export type FitData = { x: InputData; y: Tensor } | { stream: Dataset };
 
 /** fit()'s options, checked, with their defaults. */
 export interface FitSettings {
@@ -66,8 +66,8 @@ export function splitFitData(data: FitData, input: ModelInput, compiled: { loss:
     if (settings.accumulateSteps > 1) throw new TypeError('fit: accumulateSteps needs the data in memory; with streamed batches, make the source yield larger batches');
     x = y = new Tensor(new Float32Array(0), [0], 'float32'); // unused
   } else {
-    ({ x, y } = data as { x: Tensor; y: Tensor });
-    checkFeatures(x, 'x', input);
+    y = (data as { y: Tensor }).y;
+    x = checkFeatures((data as { x: InputData }).x, 'x', input); // several inputs: packed into one tensor here
     checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
   }
   const sets: FitSets = { stream, trainX: x, trainY: y };

@@ -163,9 +163,9 @@ class FitRun {
       if (index++ < firstStep) continue; // a resumed epoch skips the batches the checkpoint had trained on
       if (this.model.stopTraining) break;
       const where = `fit: streamed batch ${index - 1} of epoch ${epoch + 1}`;
-      checkFeatures(batch.x, `${where}: x`, input);
-      checkLabels(batch.y, `${where}: y`, rowsOf(batch.x), this.compiled.loss, this.compiled.labels, `${where}: x`);
-      await this.oneStep(this.data.batch(batch.x, batch.y), epoch, step, stats);
+      const x = checkFeatures(batch.x, `${where}: x`, input);
+      checkLabels(batch.y, `${where}: y`, rowsOf(x), this.compiled.loss, this.compiled.labels, `${where}: x`);
+      await this.oneStep(this.data.batch(x, batch.y), epoch, step, stats);
       step++;
     }
     if (!this.model.stopTraining) this.stepsPerEpoch = step;

@@ -2,8 +2,8 @@
 // while the rate grows exponentially from minRate to maxRate, record the smoothed loss per
 // rate, stop when the loss blows up, and suggest the rate where the loss fell fastest.
 // The model's weights, optimizer state and counters are put back afterwards.
-import { checkFeatures, checkLabels, rowsOf } from '../model/inputs.js';
-import type { Sequential } from '../model/model.js';
+import { checkFeatures, checkLabels, type InputData, rowsOf } from '../model/inputs.js';
+import type { Model } from '../model/model.js';
 import { decodeSteps } from '../backend/native.js';
 import { freshSeed, Random } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -38,7 +38,7 @@ export interface LearningRateFinding {
   stoppedEarly: boolean;
 }
 
-export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, options: FindLearningRateOptions = {}): Promise<LearningRateFinding> {
+export async function findLearningRate(model: Model, data: InputData, y: Tensor, options: FindLearningRateOptions = {}): Promise<LearningRateFinding> {
   checkKeys(options, 'findLearningRate', ['minRate', 'maxRate', 'steps', 'batchSize', 'smoothing', 'divergeFactor', 'seed']);
   const minRate = checkNumber(options.minRate ?? 1e-7, 'findLearningRate: minRate', { min: 0, minExclusive: true });
   const maxRate = checkNumber(options.maxRate ?? 10, 'findLearningRate: maxRate', { min: minRate, minExclusive: true });
@@ -49,10 +49,10 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
   const seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'findLearningRate: seed', 0);
 
   const { built, compiled } = model._training('findLearningRate');
-  checkFeatures(x, 'x', built.input);
+  const x = checkFeatures(data, 'x', built.input);
   checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
   const program = built.program;
-  const data = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+  const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
 
   // Everything the test changes, to put back.
   const weights = built.weights.map((_, i) => program.getParameter(i));
@@ -83,7 +83,7 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
       const k = Math.min(CHUNK, steps - step);
       const chunkRates = Float64Array.from({ length: k }, (_, i) => rateOf(step + i));
       const rows = order.subarray(step * batchSize, (step + k) * batchSize);
-      const results = await program.trainSteps(data, rows, batchSize, chunkRates, seed);
+      const results = await program.trainSteps(set, rows, batchSize, chunkRates, seed);
       for (const [i, { loss, nonFinite }] of decodeSteps(results, built.weights.length).entries()) {
         const t = step + i;
         if (!Number.isFinite(loss) || nonFinite !== -2) {
@@ -106,7 +106,7 @@ export async function findLearningRate(model: Sequential, x: Tensor, y: Tensor, 
     weights.forEach((w, i) => program.setParameter(i, w));
     state.forEach((s, i) => s.forEach((v, k) => program.setOptimizerState(i, k, v)));
     program.setCounters(counters);
-    data.dispose();
+    set.dispose();
   }
   if (rates.length < 3) throw new Error(`findLearningRate: the loss diverged within ${rates.length} steps; lower minRate (now ${minRate})`);
 

@@ -91,7 +91,7 @@ export function nodesOf(stack: Layer[]): { inputShape: number[]; inputDtype: 'fl
   let shape = stack[0].inputShape!;
   let dtype = stack[0].inputDtype;
   for (const layer of stack) {
-    nodes.push(...layer.toNodes(nodes.length, nodes.length + 1));
+    nodes.push(...layer.toNodes([nodes.length], nodes.length + 1));
     shape = layer.computeOutputShape(shape, dtype);
     dtype = 'float32';
   }

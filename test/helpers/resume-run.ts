@@ -4,7 +4,7 @@
 //   first <epochs> <dir>          train from scratch, save a checkpoint to dir
 //   resume <epochs> <dir>         loadModel(dir) in this fresh process, fit to <epochs> with resumeFrom
 import { createHash } from 'node:crypto';
-import { layers, loadModel, optimizers, schedules, sequential, type Sequential, tensor } from '../../src/index.js';
+import { layers, loadModel, optimizers, schedules, sequential, type Model, type Sequential, tensor } from '../../src/index.js';
 import { Random } from '../../src/random.js';
 
 const [mode, epochsArg, dir] = process.argv.slice(2);
@@ -34,7 +34,7 @@ function fresh(): Sequential {
   return model;
 }
 
-let model: Sequential;
+let model: Model;
 if (mode === 'resume') {
   model = await loadModel(dir);
   await model.fit(x, y, { epochs, resumeFrom: dir, verbose: 0 });
