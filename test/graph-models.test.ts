@@ -5,7 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { input, layers, loadModel, model, optimizers, sequential, tensor, type Tensor } from '../src/index.js';
+import { input, layers, loadModel, model, optimizers, sequential, tensor, type Tensor, verifyOnnx } from '../src/index.js';
+import { onnx } from '../src/onnx/proto.js';
+import { float32Tolerance } from './helpers/tolerance.js';
 import { Random } from '../src/random.js';
 
 const bits = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -161,5 +163,46 @@ describe('graph errors name the layers and the shapes', () => {
     expect(() => m.predict([numeric, tokens])).toThrow(/x\[0\] \(input 'tokens'\): each sample has shape \[8\] but the model expects \[32\]/);
     expect(() => m.predict({ tokens: tensor(new Int32Array(32 * 10).fill(1000), [10, 32], 'int32'), numeric })).toThrow(/x\.tokens: token id 1000 at sample 0 is outside \[0, 1000\) of layer 'embedding_\d+'/);
     expect(() => m.predict({ tokens, numeric: tensor(new Float32Array(8 * 9), [9, 8]) })).toThrow(/input 'tokens' has 10 samples but 'numeric' has 9/);
+  });
+});
+
+describe('ONNX export of graph models, checked in onnxruntime-node', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradloop-graph-onnx-'));
+
+  it("the issue's example: two named inputs (int32 ids, float32 features), concatenate, residual add; batches of 1 and 37", async () => {
+    const m = issueExample(7);
+    const file = path.join(dir, 'two-inputs.onnx');
+    await m.exportOnnx(file);
+    for (const rows of [1, 37]) {
+      const { tokens, numeric } = twoInputData(rows, rows);
+      const report = await verifyOnnx(m, file, { tokens, numeric }, float32Tolerance(520, 4));
+      expect(report.passed, JSON.stringify(report.worst)).toBe(true);
+      expect(report.inputName).toBe('tokens, numeric');
+      expect(report.ops).toEqual(expect.arrayContaining(['Gather', 'Flatten', 'Concat', 'Gemm', 'Relu', 'Add']));
+    }
+    // int64 token ids, the usual type in Python pipelines
+    await m.exportOnnx(path.join(dir, 'ids64.onnx'), { tokenIds: 'int64' });
+    const { tokens, numeric } = twoInputData(5, 9);
+    expect((await verifyOnnx(m, path.join(dir, 'ids64.onnx'), [tokens, numeric], float32Tolerance(520, 4))).passed).toBe(true);
+  });
+
+  it('every merge mode, a shared layer (its weights stored once), reshape and a sigmoid output', async () => {
+    const x = input({ shape: [6], name: 'x' });
+    const shared = layers.dense({ units: 6, activation: 'tanh' });
+    const a = shared.apply(x), b = shared.apply(a);
+    const merged = ['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum'].map((mode) => (layers as unknown as Record<string, () => { apply(t: unknown): ReturnType<typeof input> }>)[mode]().apply([a, b]));
+    const three = layers.add().apply([a, b, x]);
+    const joined = layers.concatenate().apply([...merged, three]);
+    const squared = layers.reshape({ targetShape: [7, 6] }).apply(joined);
+    const out = layers.dense({ units: 1, activation: 'sigmoid' }).apply(layers.flatten().apply(squared));
+    const m = model({ inputs: x, outputs: out, seed: 3 });
+    const bytes = await m.exportOnnx();
+    const initializers = onnx.ModelProto.decode(bytes).graph!.initializer!.map((t) => t.name);
+    expect(initializers.filter((n) => n!.startsWith(`${shared.name}/`))).toHaveLength(2);
+    const r = new Random(2);
+    const rows = tensor(Float32Array.from({ length: 37 * 6 }, () => r.normal()), [37, 6]);
+    const report = await verifyOnnx(m, bytes, rows, float32Tolerance(42, 4));
+    expect(report.passed, JSON.stringify(report.worst)).toBe(true);
+    expect(report.ops).toEqual(expect.arrayContaining(['Sub', 'Mul', 'Mean', 'Max', 'Min', 'Sum', 'Concat', 'Reshape', 'Sigmoid']));
   });
 });

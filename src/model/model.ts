@@ -239,6 +239,21 @@ export abstract class Model {
     if (inputNames.length > 1) throw new TypeError(`model '${this.name}' has ${inputNames.length} inputs (${inputNames.join(', ')}); see inputShapes`);
     return [...this.build().input.shape];
   }
+  /**
+   * The graph as names: the inputs, each use of a layer with what it reads, and the output (for a
+   * sequential model, the chain from an input named 'input'). What ONNX export walks.
+   */
+  get wiring(): GraphConfig {
+    const built = this.build();
+    const graph = this.graphConfig();
+    if (graph) return graph;
+    return {
+      inputs: [{ name: 'input', shape: [...built.input.shape], dtype: built.input.dtype }],
+      nodes: this.layers.map((l, i) => ({ layer: l.name!, inputs: [i === 0 ? 'input' : this.layers[i - 1].name!] })),
+      output: this.layers[this.layers.length - 1].name!,
+    };
+  }
+
   /** Per-sample shape of each input, in order (one for a sequential model). */
   get inputShapes(): number[][] {
     const built = this.build();

@@ -2,16 +2,19 @@
 // (protobufjs) classes, then writes it atomically.
 import { onnx } from './proto.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { Layer } from '../layers/index.js';
+import { type Layer, MergeLayer } from '../layers/index.js';
+import type { GraphConfig } from '../model/model.js';
+import type { DType } from '../tensor.js';
 import type { LossName } from '../model/losses.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import type { Weight } from '../tensor.js';
 
-/** What the export reads of a model (a Sequential; described here so this module does not import it). */
+/** What the export reads of a model (described here so this module does not import it). */
 export interface OnnxSource {
   readonly name: string;
   readonly layers: Layer[];
-  readonly inputShape: number[];
+  /** Inputs, each use of a layer, the output (model.ts GraphConfig). */
+  readonly wiring: GraphConfig;
   readonly outputShape: number[];
   readonly layerOutputShapes: number[][];
   readonly compileConfig: { loss: LossName; optimizer: Optimizer; metrics: string[] } | undefined;
@@ -52,10 +55,9 @@ function irVersionFor(opset: number): number {
 
 type Head = 'none' | 'softmax' | 'sigmoid';
 
-function chooseHead(model: OnnxSource, outputs: 'logits' | 'probabilities'): Head {
+function chooseHead(model: OnnxSource, last: Layer, outputs: 'logits' | 'probabilities'): Head {
   if (outputs === 'logits') return 'none';
-  const last = model.layers[model.layers.length - 1] as { activation?: string };
-  if (last.activation === 'softmax' || last.activation === 'sigmoid') return 'none'; // already probabilities
+  if (last.outputActivation === 'softmax' || last.outputActivation === 'sigmoid') return 'none'; // already probabilities
   const loss = model.compileConfig?.loss;
   if (loss === 'softmaxCrossEntropy') return 'softmax';
   if (loss === 'binaryCrossEntropy') return 'sigmoid';
@@ -76,27 +78,40 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
   const opset = checkInteger(options.opset ?? DEFAULT_OPSET, 'exportOnnx: opset', 13);
   if (opset > 21) throw new RangeError(`exportOnnx: opset must be between 13 and 21, got ${opset}`);
   const outputs = checkOneOf(options.outputs ?? 'logits', 'exportOnnx: outputs', ['logits', 'probabilities'] as const);
-  const head = chooseHead(model, outputs);
+  const wiring = model.wiring;
+  const byName = new Map(model.layers.map((l) => [l.name!, l]));
+  const outputLayer = byName.get(wiring.nodes[wiring.nodes.length - 1].layer)!;
+  const head = chooseHead(model, outputLayer, outputs);
 
-  const input = { shape: model.inputShape, dtype: model.layers[0].inputDtype };
   const tokenIds = checkOneOf(options.tokenIds ?? 'int32', 'exportOnnx: tokenIds', ['int32', 'int64'] as const);
-  if (tokenIds === 'int64' && input.dtype !== 'int32')
-    throw new TypeError("exportOnnx: tokenIds applies to models whose first layer is an embedding (int32 token ids)");
+  if (tokenIds === 'int64' && !wiring.inputs.some((i) => i.dtype === 'int32'))
+    throw new TypeError("exportOnnx: tokenIds applies to models with token-id inputs (int32, for an embedding)");
   const byLayer = new Map<string, LayerWeights>();
   for (const w of model.getWeights()) {
     const [layer, suffix] = w.name.split('/');
     byLayer.set(layer, { ...byLayer.get(layer), [suffix]: { shape: w.shape, data: w.data } });
   }
 
-  // Every layer is mapped before anything is written, so an unsupported one fails early.
+  // Every layer use is mapped before anything is written, so an unsupported layer fails early.
+  // Graph inputs keep the model's input names; a sequential model's one input is 'input'.
   const g = new GraphBuilder(opset);
-  let x = INPUT_NAME;
-  let rank = input.shape.length + 1;
-  const shapes = model.layerOutputShapes;
-  model.layers.forEach((layer, i) => {
-    x = layer.toOnnx(g, x, rank, byLayer.get(layer.name!) ?? {});
-    rank = shapes[i].length + 1;
-  });
+  const tensors = new Map<string, { name: string; shape: number[]; dtype: DType }>();
+  for (const i of wiring.inputs) tensors.set(i.name, { name: i.name, shape: i.shape, dtype: i.dtype });
+  const uses = new Map<string, number>();
+  let x = '';
+  for (const node of wiring.nodes) {
+    const layer = byName.get(node.layer)!;
+    const ins = node.inputs.map((r) => tensors.get(r)!);
+    const rank = ins[0].shape.length + 1;
+    x = layer instanceof MergeLayer
+      ? layer.toOnnxInputs(g, ins.map((t) => t.name), rank)
+      : layer.toOnnx(g, ins[0].name, rank, byLayer.get(layer.name!) ?? {});
+    const use = (uses.get(node.layer) ?? 0) + 1;
+    uses.set(node.layer, use);
+    const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
+    tensors.set(use === 1 ? node.layer : `${node.layer}#${use}`, { name: x, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
+  }
+  x = tensors.get(wiring.output)!.name;
   if (head !== 'none') x = activation(g, x, head, 'head', 0);
 
   const outputName = outputs === 'probabilities' ? 'probabilities' : 'logits';
@@ -105,13 +120,16 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
   else g.node('Identity', [x], 'output'), (g.nodes[g.nodes.length - 1].output = [outputName]);
 
   const { INT32, INT64, FLOAT } = onnx.TensorProto.DataType;
-  const elemType = input.dtype === 'float32' ? FLOAT : tokenIds === 'int64' ? INT64 : INT32;
+  const elemType = (dtype: DType) => (dtype === 'float32' ? FLOAT : tokenIds === 'int64' ? INT64 : INT32);
+  const single = wiring.inputs.length === 1 ? wiring.inputs[0] : undefined;
   const training = model.trainingSummary;
   const metadata: Record<string, string> = {
     [HEAD_KEY]: head,
     'gradloop.layers': JSON.stringify(model.getConfig().layers),
-    'gradloop.input_shape': JSON.stringify(['batch', ...input.shape]),
-    'gradloop.input_dtype': input.dtype === 'float32' ? 'float32' : tokenIds,
+    ...(single
+      ? { 'gradloop.input_shape': JSON.stringify(['batch', ...single.shape]), 'gradloop.input_dtype': single.dtype === 'float32' ? 'float32' : tokenIds }
+      : { 'gradloop.inputs': JSON.stringify(wiring.inputs.map((i) => ({ name: i.name, shape: ['batch', ...i.shape], dtype: i.dtype === 'float32' ? 'float32' : tokenIds }))) }),
+    ...(model.getConfig().graph ? { 'gradloop.graph': JSON.stringify(model.getConfig().graph) } : {}),
     'gradloop.output_shape': JSON.stringify(['batch', ...model.outputShape]),
     ...(model.compileConfig
       ? { 'gradloop.loss': model.compileConfig.loss, 'gradloop.optimizer': JSON.stringify(model.compileConfig.optimizer.getConfig()) }
@@ -130,7 +148,7 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo(INPUT_NAME, elemType, ['batch', ...input.shape])],
+      input: wiring.inputs.map((i) => valueInfo(i.name, elemType(i.dtype), ['batch', ...i.shape])),
       output: [valueInfo(outputName, onnx.TensorProto.DataType.FLOAT, ['batch', ...model.outputShape])],
     },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),

@@ -44,6 +44,7 @@ export class GraphBuilder {
 
   /** A float32 initializer (weights as raw little-endian bytes); returns its name. */
   constant(name: string, dims: number[], values: Float32Array): string {
+    if (this.initializers.some((t) => t.name === name)) return name; // a shared layer's weights, used again
     const raw = new Uint8Array(values.byteLength);
     new Float32Array(raw.buffer).set(values);
     this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw });

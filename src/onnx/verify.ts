@@ -3,7 +3,8 @@
 // passed: false (and the worst element), not an exception.
 import { readFile } from 'node:fs/promises';
 import { onnx } from './proto.js';
-import type { Sequential } from '../model/model.js';
+import type { Model } from '../model/model.js';
+import type { InputData } from '../model/inputs.js';
 import { Tensor } from '../tensor.js';
 import { checkKeys, checkNumber } from '../validate.js';
 import { HEAD_KEY } from './export.js';
@@ -59,11 +60,16 @@ function softmaxRows(x: Float32Array, cols: number): Float32Array {
   return out;
 }
 
-export async function verifyOnnx(model: Sequential, file: string | Uint8Array, x: Tensor, options: VerifyOnnxOptions = {}): Promise<OnnxReport> {
+export async function verifyOnnx(model: Model, file: string | Uint8Array, x: InputData, options: VerifyOnnxOptions = {}): Promise<OnnxReport> {
   checkKeys(options, 'verifyOnnx', ['atol', 'rtol']);
   const atol = checkNumber(options.atol ?? 1e-5, 'verifyOnnx: atol', { min: 0 });
   const rtol = checkNumber(options.rtol ?? 1e-4, 'verifyOnnx: rtol', { min: 0 });
-  if (!(x instanceof Tensor)) throw new TypeError('verifyOnnx: x must be a Tensor of sample rows');
+  // The rows for each input, in the model's input order (one tensor for a one-input model).
+  const inputs = model.wiring.inputs;
+  const parts: unknown[] = x instanceof Tensor ? [x] : Array.isArray(x) ? x : typeof x === 'object' && x !== null ? inputs.map((i) => (x as Record<string, unknown>)[i.name]) : [x];
+  if (parts.length !== inputs.length || parts.some((t) => !(t instanceof Tensor)))
+    throw new TypeError(`verifyOnnx: x must be ${inputs.length === 1 ? 'a Tensor of sample rows' : `the model's ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}) as an array of Tensors or an object by name`}`);
+  const tensors = parts as Tensor[];
   const where = typeof file === 'string' ? `'${file}'` : 'the given bytes';
 
   let bytes: Uint8Array;
@@ -85,23 +91,25 @@ export async function verifyOnnx(model: Sequential, file: string | Uint8Array, x
   const opset = Number((proto.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0);
   const ops = [...new Set((proto.graph?.node ?? []).map((n) => n.opType!))];
   const head = (proto.metadataProps ?? []).find((p) => p.key === HEAD_KEY)?.value ?? 'none';
-  const inputName = session.inputNames[0];
+  const inputName = session.inputNames.join(', ');
   const outputName = session.outputNames[0];
 
   const expectedRaw = model.predict(x).data as Float32Array;
   const cols = model.outputShape.reduce((a, b) => a * b, 1);
   const expected = head === 'softmax' ? softmaxRows(expectedRaw, model.outputShape[model.outputShape.length - 1])
     : head === 'sigmoid' ? expectedRaw.map((v) => 1 / (1 + Math.exp(-v))) : expectedRaw;
-  const declared = proto.graph?.input?.[0]?.type?.tensorType?.elemType;
-  const feed =
-    declared === onnx.TensorProto.DataType.INT64
-      ? new ort.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape)
-      : new ort.Tensor(x.dtype === 'int32' ? 'int32' : 'float32', x.data, x.shape);
-  const result = await session.run({ [inputName]: feed });
+  const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
+  (proto.graph?.input ?? []).forEach((declared, k) => {
+    const t = tensors[inputs.findIndex((i) => i.name === declared.name)] ?? tensors[k];
+    feeds[declared.name!] = declared.type?.tensorType?.elemType === onnx.TensorProto.DataType.INT64
+      ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape)
+      : new ort.Tensor(t.dtype === 'int32' ? 'int32' : 'float32', t.data, t.shape);
+  });
+  const result = await session.run(feeds);
   const actual = result[outputName].data as Float32Array;
   await session.release();
 
-  const rows = x.shape[0];
+  const rows = tensors[0].shape[0];
   let maxAbsDiff = 0, maxRelDiff = 0, agree = 0, worstExcess = -Infinity;
   let worst: OnnxReport['worst'] = null;
   for (let r = 0; r < rows; r++) {
