@@ -190,7 +190,7 @@ describe('ONNX export of graph models, checked in onnxruntime-node', () => {
     const x = input({ shape: [6], name: 'x' });
     const shared = layers.dense({ units: 6, activation: 'tanh' });
     const a = shared.apply(x), b = shared.apply(a);
-    const merged = ['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum'].map((mode) => (layers as unknown as Record<string, () => { apply(t: unknown): ReturnType<typeof input> }>)[mode]().apply([a, b]));
+    const merged = [layers.add, layers.subtract, layers.multiply, layers.average, layers.maximum, layers.minimum].map((merge) => merge().apply([a, b]));
     const three = layers.add().apply([a, b, x]);
     const joined = layers.concatenate().apply([...merged, three]);
     const squared = layers.reshape({ targetShape: [7, 6] }).apply(joined);

@@ -16,6 +16,7 @@ import { Random } from '../src/random.js';
 import { VERSION } from '../src/version.js';
 import { float32Tolerance } from './helpers/tolerance.js';
 import { OP_CASES } from './cases/index.js';
+import { caseModel } from './cases/case.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gradloop-onnx-'));
 const file = (name: string) => path.join(dir, name);
@@ -38,7 +39,7 @@ async function roundTrip(model: Sequential, x: Tensor, opset = 17) {
 describe('every layer maps to ONNX and matches gradloop in onnxruntime', () => {
   // Every op's cases (test/cases/<op>.ts), at batch sizes 1 and 37.
   it.each(OP_CASES.map(([op, c]) => [`${op}: ${c.name}`, c] as const))('%s', async (_name, c) => {
-    const model = sequential(c.layers(), { seed: 2 });
+    const model = caseModel(c, { seed: 2 });
     const shape = model.inputShape;
     const r = new Random(5);
     for (const n of [1, 37]) {

@@ -642,6 +642,11 @@ export abstract class Model {
     return { built: this.build(), compiled };
   }
 
+  /** @internal the native program's description (nodes, input), for gradient checks. */
+  get _spec(): ProgramSpec {
+    return this.build().spec;
+  }
+
   /** @internal the compiled native program, for gradient checks. */
   get _program(): NativeProgram {
     return this.build().program;

@@ -3,13 +3,15 @@
 // native backward against finite differences of the reference, test/onnx.test.ts checks the
 // exported ONNX in onnxruntime against gradloop, and the GPU checks (test/helpers/gpu-checks.ts)
 // check the CUDA backend against the CPU. test/cases/index.ts finds every file here.
-import type { Layer } from '../../src/index.js';
+import { layers as L, type Layer, type Model, model, sequential, type SymbolicTensor } from '../../src/index.js';
 
 export interface OpCase {
   /** What the case shows, e.g. 'dense with fused gelu'. */
   name: string;
   /** The layers under test, built through the public API; the first carries inputShape. */
-  layers: () => Layer[];
+  layers?: () => Layer[];
+  /** Or a graph (merges, residuals) from one input: the functional API's input and output. */
+  graph?: () => { inputs: SymbolicTensor; outputs: SymbolicTensor };
   /**
    * The layers' forward pass in float64: `params` in getWeights() order, the batch's inputs as
    * floats (`x`) or token ids (`ids`); returns the outputs, row-major.
@@ -26,4 +28,23 @@ export interface OpCase {
   onnx: { ops: string[]; reduction: number; depth: number };
   /** Not in the GPU parity checks, with the reason (e.g. the mask of a training forward is checked elsewhere). */
   skipGpu?: string;
+}
+
+/**
+ * The case as a model: its layers in a sequential model, or its graph; with `head`, followed by
+ * a flatten (when its output has several axes) and a dense layer of 5 units, as the GPU checks train it.
+ */
+export function caseModel(c: OpCase, options: { seed?: number; head?: boolean } = {}): Model {
+  const seed = options.seed ?? 1;
+  if (c.layers) {
+    const stack = c.layers();
+    if (options.head) {
+      const rank = sequential(c.layers()).outputShape.length;
+      stack.push(...(rank > 1 ? [L.flatten()] : []), L.dense({ units: 5 }));
+    }
+    return sequential(stack, { seed });
+  }
+  const { inputs, outputs } = c.graph!();
+  const out = options.head ? L.dense({ units: 5 }).apply(outputs.shape.length > 1 ? L.flatten().apply(outputs) : outputs) : outputs;
+  return model({ inputs, outputs: out, seed });
 }

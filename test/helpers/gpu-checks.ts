@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { loadMnist } from '../../examples/mnist-data.js';
 import { MNIST_FIT } from '../../examples/mnist-model.js';
-import { layers, optimizers, sequential, setMemoryCheck, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
+import { input, layers, type Model, model, optimizers, sequential, setMemoryCheck, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
 import { loadCudaAddon } from '../../src/backend/native.js';
-import type { OpCase } from '../cases/case.js';
+import { caseModel, type OpCase } from '../cases/case.js';
 
 /** ||a - b|| / ||b||, in float64. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -31,8 +31,9 @@ export interface GpuCheck {
   run(): Promise<Record<string, number>>;
 }
 
-const twin = (make: () => Layer[], loss: LossName, optimizer: () => Optimizer, device: string) => {
-  const m = sequential(make(), { seed: 11 });
+const twin = (make: () => Layer[] | Model, loss: LossName, optimizer: () => Optimizer, device: string) => {
+  const made = make();
+  const m = Array.isArray(made) ? sequential(made, { seed: 11 }) : made;
   m.compile({ optimizer: optimizer(), loss, metrics: ['accuracy'], device: device as 'cpu' });
   return m;
 };
@@ -41,7 +42,8 @@ interface ModelCase {
   name: string;
   /** Per-sample input shape when not [features]. */
   inputShape?: number[];
-  layers: () => Layer[];
+  /** The layers (in a sequential model with seed 11), or the whole model. */
+  layers: () => Layer[] | Model;
   features: number;
   ids?: number;
   loss: LossName;
@@ -63,12 +65,12 @@ const MODEL_CASES: ModelCase[] = [
 
 /** An op case (test/cases) as a model: its layers, then a dense head of 5 classes. */
 function fromOpCase([op, c]: [string, OpCase]): ModelCase {
-  const inputShape = sequential(c.layers()).inputShape;
+  const inputShape = caseModel(c).inputShape;
   const features = inputShape.reduce((a, b) => a * b, 1);
   return {
     name: `${op}: ${c.name}`,
     inputShape,
-    layers: () => [...c.layers(), ...(sequential(c.layers()).outputShape.length > 1 ? [layers.flatten()] : []), layers.dense({ units: 5 })],
+    layers: () => caseModel(c, { seed: 11, head: true }),
     features, ids: c.vocab, loss: 'softmaxCrossEntropy', classes: 5, optimizer: () => optimizers.sgd({ learningRate: 0.5 }),
   };
 }
@@ -115,6 +117,37 @@ const opCheck = (c: ModelCase): GpuCheck => ({
 export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
   ...cases.filter(([, c]) => !c.skipGpu).map(fromOpCase).map(opCheck),
   ...MODEL_CASES.map(opCheck),
+  {
+    name: 'a graph with two inputs (int32 ids and float32 features, packed in one data set) and a shared layer matches the CPU',
+    async run() {
+      const rows = 96;
+      const ids = tensor(Int32Array.from({ length: rows * 6 }, (_, i) => (i * 7919) % 40), [rows, 6], 'int32');
+      const num = randomTensor([rows, 5], 3);
+      const y = tensor(Int32Array.from({ length: rows }, (_, i) => (i * 31) % 4), [rows], 'int32');
+      const make = (device: string) => {
+        const tokens = input({ shape: [6], dtype: 'int32', name: 'tokens' }), numeric = input({ shape: [5], name: 'numeric' });
+        const t = layers.flatten().apply(layers.embedding({ inputDim: 40, outputDim: 4 }).apply(tokens));
+        const shared = layers.dense({ units: 29, activation: 'tanh' });
+        const h = shared.apply(layers.concatenate().apply([t, numeric]));
+        const out = layers.dense({ units: 4 }).apply(layers.add().apply([h, layers.dense({ units: 29, activation: 'relu' }).apply(h)]));
+        const m = model({ inputs: [tokens, numeric], outputs: out, seed: 11 });
+        m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmaxCrossEntropy', device: device as 'cpu' });
+        return m;
+      };
+      const [cpu, gpu] = [make('cpu'), make('cuda')];
+      const forward = relativeError(gpu.predict([ids, num]).data, cpu.predict([ids, num]).data);
+      assert.ok(forward <= 1e-4, `forward: relative error ${forward}`);
+      const [hc, hg] = [await cpu.fit([ids, num], y, { epochs: 2, batchSize: 32, seed: 9, verbose: 0 }), await gpu.fit([ids, num], y, { epochs: 2, batchSize: 32, seed: 9, verbose: 0 })];
+      const loss = Math.abs(hg.history.loss[1] - hc.history.loss[1]) / hc.history.loss[1];
+      assert.ok(loss <= 1e-4, `loss: relative error ${loss}`);
+      let weights = 0;
+      gpu.getWeights().forEach((w, i) => (weights = Math.max(weights, relativeError(w.data, cpu.getWeights()[i].data))));
+      assert.ok(weights <= 1e-4, `weights after 6 steps: relative error ${weights}`);
+      cpu.dispose();
+      gpu.dispose();
+      return { forward, loss, weights };
+    },
+  },
   {
     name: 'the same model, seed and data train 200 steps with losses within 1e-3 relative at every step',
     async run() {

@@ -2,9 +2,8 @@
 // (float32) backward pass, for every parameter and the input.
 import { expect } from 'vitest';
 import { native, type NodeSpec } from '../../src/backend/native.js';
-import { type Layer, sequential } from '../../src/index.js';
 import { Random } from '../../src/random.js';
-import type { OpCase } from '../cases/case.js';
+import { caseModel, type OpCase } from '../cases/case.js';
 import * as ref from './reference.js';
 
 export interface GradCase {
@@ -84,23 +83,9 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
   return { loss: result.loss, checked };
 }
 
-/** The native nodes of a layer stack, as a model builds them (names given, shapes checked). */
-export function nodesOf(stack: Layer[]): { inputShape: number[]; inputDtype: 'float32' | 'int32'; nodes: NodeSpec[] } {
-  sequential(stack).countParams(); // names the layers and checks every shape
-  const nodes: NodeSpec[] = [];
-  let shape = stack[0].inputShape!;
-  let dtype = stack[0].inputDtype;
-  for (const layer of stack) {
-    nodes.push(...layer.toNodes([nodes.length], nodes.length + 1));
-    shape = layer.computeOutputShape(shape, dtype);
-    dtype = 'float32';
-  }
-  return { inputShape: stack[0].inputShape!, inputDtype: stack[0].inputDtype, nodes };
-}
-
 /** An op case's finite-difference check: its layers, under mse against random targets. */
 export function checkCase(c: OpCase, batch = 3): { loss: number; checked: number } {
-  const { inputShape, inputDtype, nodes } = nodesOf(c.layers());
+  const { inputShape, inputDtype, nodes } = caseModel(c)._spec; // the nodes a model builds (names given, shapes checked)
   return checkGradients({
     inputShape, inputDtype, nodes, batch, loss: 'mse', vocab: c.vocab,
     training: c.training !== undefined, seed: c.training?.seed,
