@@ -1,5 +1,5 @@
 // The benchmark workloads (issue: core engine, part 12), shared by every bench script.
-import { type DeviceRequest, layers, optimizers, sequential, type Sequential, tensor, type Tensor } from '../src/index.js';
+import { type DeviceRequest, layers, type Model, optimizers, sequential, tensor, type Tensor } from '../src/index.js';
 import { Random } from '../src/random.js';
 
 export interface Workload {
@@ -13,7 +13,7 @@ export interface Workload {
   /** Steps per timed epoch (default 64); fewer for workloads whose data set would be large. */
   stepsPerEpoch?: number;
   /** The model, compiled for `device` ('cpu' when omitted). */
-  build(device?: DeviceRequest): Sequential;
+  build(device?: DeviceRequest): Model;
   data(rows: number): [Tensor, Tensor];
 }
 

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { input, layers, loadModel, model, optimizers, sequential, tensor, type Tensor, verifyOnnx } from '../src/index.js';
 import { onnx } from '../src/onnx/proto.js';
 import { float32Tolerance } from './helpers/tolerance.js';
+import { loadMnist } from '../examples/mnist-data.js';
+import { residualMlp } from '../examples/residual-model.js';
 import { Random } from '../src/random.js';
 
 const bits = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -204,5 +206,24 @@ describe('ONNX export of graph models, checked in onnxruntime-node', () => {
     const report = await verifyOnnx(m, bytes, rows, float32Tolerance(42, 4));
     expect(report.passed, JSON.stringify(report.worst)).toBe(true);
     expect(report.ops).toEqual(expect.arrayContaining(['Sub', 'Mul', 'Mean', 'Max', 'Min', 'Sum', 'Concat', 'Reshape', 'Sigmoid']));
+  });
+});
+
+describe('a residual MLP on the bundled digits (examples/residual-model.ts)', () => {
+  it('trains, and a run resumed from its checkpoint takes the uninterrupted run\'s steps; the ONNX export checks out', async () => {
+    const { xTrain, yTrain, xTest, yTest } = await loadMnist(4000);
+    const fit = { batchSize: 128, seed: 3, verbose: 0 as const };
+    const straight = residualMlp({ width: 128 });
+    const hs = await straight.fit(xTrain, yTrain, { ...fit, epochs: 4 });
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'gradloop-residual-')), 'ckpt');
+    const first = residualMlp({ width: 128 });
+    await first.fit(xTrain, yTrain, { ...fit, epochs: 2, callbacks: [{ onEpochEnd: () => first.save(dir) }] });
+    const resumed = await loadModel(dir);
+    const hr = await resumed.fit(xTrain, yTrain, { ...fit, epochs: 4, resumeFrom: dir });
+    expect(hr.history.loss).toEqual(hs.history.loss.slice(2));
+    expect(bits(resumed.predict(xTest).data).equals(bits(straight.predict(xTest).data))).toBe(true);
+    expect((await resumed.evaluate(xTest, yTest)).accuracy!).toBeGreaterThan(0.9);
+    const report = await verifyOnnx(resumed, await resumed.exportOnnx(), tensor(xTest.data.slice(0, 37 * 784), [37, 784]), float32Tolerance(784, 5));
+    expect(report.passed, JSON.stringify(report.worst)).toBe(true);
   });
 });

@@ -43,11 +43,22 @@ class Merge final : public Op {
 
   void backward(const OpRun& r) override {
     const MergeInputs in = inputs(r);
-    for (size_t k = 0; k < r.inputs.size(); ++k)
-      if (float* dx = r.inputs[k]->grad)
-        kernelsOf<MergeKernels>(r.backend).backward(r.backend, in, r.output->f(), r.output->grad, dx,
-                                                    r.batch * r.output->elements(), mode_, static_cast<int>(k),
-                                                    r.accumulateInputGrad[k]);
+    const int64_t n = r.batch * r.output->elements();
+    for (size_t k = 0; k < r.inputs.size(); ++k) {
+      float* dx = r.inputs[k]->grad;
+      if (!dx) continue;
+      // Where d y / d x_k is a constant (add, subtract, average: a residual connection's case), the
+      // gradient is dy scaled: the backend's copy or axpy; the others need the inputs (kernel).
+      const float c = mode_ == MergeMode::Add ? 1.0f
+                      : mode_ == MergeMode::Average ? 1.0f / static_cast<float>(in.count)
+                      : mode_ == MergeMode::Subtract ? (k == 0 ? 1.0f : -1.0f) : 0.0f;
+      if (c == 1.0f) passGradient(r.backend, r.output->grad, dx, n, r.accumulateInputGrad[k]);
+      else if (c != 0.0f && r.accumulateInputGrad[k]) r.backend.axpy(dx, r.output->grad, n, c);
+      else if (c != 0.0f) r.backend.copy(dx, r.output->grad, static_cast<size_t>(n) * 4), r.backend.scale(dx, n, c);
+      else
+        kernelsOf<MergeKernels>(r.backend).backward(r.backend, in, r.output->f(), r.output->grad, dx, n, mode_,
+                                                    static_cast<int>(k), r.accumulateInputGrad[k]);
+    }
   }
 
  private:
