@@ -6,5 +6,7 @@ export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
 export * as merge from './merge.js';
+export * as permute from './permute.js';
+export * as repeatVector from './repeat-vector.js';
 export * as reshape from './reshape.js';
 export * as softplus from './softplus.js';

@@ -8,6 +8,8 @@ export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
+export { Permute, type PermuteOptions } from './permute.js';
+export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';
 export { Reshape, type ReshapeOptions } from './reshape.js';
 export { Layer, type BaseLayerOptions, type WeightSpec } from './layer.js';
 export { createLayer, layerFromConfig, layerTypes } from './registry.js';

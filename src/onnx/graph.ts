@@ -4,7 +4,7 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { onnx } from './proto.js';
 
-type Attribute = { name: string; f?: number; i?: number; s?: string };
+type Attribute = { name: string; f?: number; i?: number; s?: string; ints?: number[] };
 
 export class GraphBuilder {
   // Typed from onnx-proto itself, so the declarations layers expose (Layer.toOnnx) need not go
@@ -24,7 +24,9 @@ export class GraphBuilder {
       input: inputs,
       output: [output],
       attribute: attributes.map((a) =>
-        a.f !== undefined
+        a.ints !== undefined
+          ? { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.ints }
+          : a.f !== undefined
           ? { name: a.name, type: onnx.AttributeProto.AttributeType.FLOAT, f: a.f }
           : a.i !== undefined
             ? { name: a.name, type: onnx.AttributeProto.AttributeType.INT, i: a.i }
