@@ -9,8 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../src/cli/config.js';
-import { buildLayers } from '../src/cli/train.js';
-import { layers, layerTypes, loadModel, regularizers, sequential } from '../src/index.js';
+import { buildLayers, buildModel } from '../src/cli/train.js';
+import { input, layers, layerTypes, loadModel, model, regularizers, sequential } from '../src/index.js';
 
 const root = process.cwd();
 // tsx's loader by absolute URL: the commands run in a scratch folder without node_modules.
@@ -196,6 +196,25 @@ describe("the model config takes every layer with the API's own option names", (
         expect((err as Error).message).toMatch(new RegExp(`model\\.layers\\[0\\]: ${type}: `));
       }
     }
+  });
+
+  it("a layer that names its inputs makes a graph: a residual block from a config is the API's graph", () => {
+    const specs = [
+      { type: 'dense', name: 'stem', units: 6, activation: 'relu' },
+      { type: 'dense', name: 'branch', units: 6, activation: 'tanh' },
+      { type: 'add', name: 'skip', inputs: ['stem', 'branch'] },
+      { type: 'concatenate', name: 'joined', inputs: ['skip', 'input'] },
+      { type: 'dense', name: 'head', units: 3 },
+    ];
+    const fromConfig = buildModel(parseRunConfig({ ...config, model: { layers: specs, seed: 1 } }, 'graph.json'), 5);
+    const x = input({ shape: [5], name: 'input' });
+    const stem = layers.dense({ name: 'stem', units: 6, activation: 'relu' }).apply(x);
+    const skip = layers.add({ name: 'skip' }).apply([stem, layers.dense({ name: 'branch', units: 6, activation: 'tanh' }).apply(stem)]);
+    const fromApi = model({ inputs: x, outputs: layers.dense({ name: 'head', units: 3 }).apply(layers.concatenate({ name: 'joined' }).apply([skip, x])), seed: 1, name: 'graph' });
+    expect(fromConfig.getConfig().graph).toEqual(fromApi.getConfig().graph);
+    expect(fromConfig.getWeights()).toEqual(fromApi.getWeights());
+    expect(() => buildModel(parseRunConfig({ ...config, model: { layers: [{ type: 'dense', units: 2 }, { type: 'add', inputs: ['input', 'nope'] }] } }, 'bad.json'), 5))
+      .toThrow(/model\.layers\[1\] \('add'\): inputs names 'nope', which is neither "input" nor an earlier layer's name/);
   });
 
   it('takes the optimizer by name, as compile() does', () => {

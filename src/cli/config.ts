@@ -9,8 +9,10 @@ const fraction = z.number().gt(0).lt(1);
 // A layer: { type, ...the options of layers.<type>(options) }. The layer checks its own options,
 // so a config takes exactly the API's option names and gets the API's messages; the types are the
 // layer registry's, so a new layer is in the config the moment it exists.
-const layer = z.looseObject({ type: z.string() }).superRefine((spec, ctx) => {
-  const { type, ...options } = spec;
+// A graph (residual connections): `inputs` names the layers (or "input", the data) a layer reads;
+// without it a layer reads the layer before it. Merge layers list theirs: { type: 'add', inputs: [...] }.
+const layer = z.looseObject({ type: z.string(), inputs: z.array(z.string().min(1)).min(1).optional() }).superRefine((spec, ctx) => {
+  const { type, inputs: _inputs, ...options } = spec;
   if (!layerTypes().includes(type)) {
     ctx.addIssue({ code: 'custom', path: ['type'], message: `expected ${layerTypes().map((t) => `'${t}'`).join(' | ')}`, input: type });
     return;

@@ -7,7 +7,8 @@ import type { Callback } from '../train/callbacks.js';
 import { data } from '../data/index.js';
 import type { Scaler } from '../data/preprocess.js';
 import { createLayer, type Layer } from '../layers/index.js';
-import { sequential, type Sequential } from '../model/model.js';
+import { type Model, model, sequential } from '../model/model.js';
+import { input, type SymbolicTensor } from '../model/symbolic.js';
 import { callbacks as monitors } from '../train/monitors.js';
 import type { OnnxReport } from '../onnx/verify.js';
 import { verifyOnnx } from '../onnx/verify.js';
@@ -56,15 +57,42 @@ async function loadData(config: RunConfig, baseDir: string) {
 
 /** The model's layers from the config: layers.<type>(options), the first given the data's width. */
 export function buildLayers(config: RunConfig, features: number): Layer[] {
-  return config.model.layers.map(({ type, ...options }, i) =>
+  return config.model.layers.map(({ type, inputs: _inputs, ...options }, i) =>
     createLayer(type, i === 0 && options.inputShape === undefined && options.inputDim === undefined && options.inputLength === undefined ? { ...options, inputShape: [features] } : options),
   );
+}
+
+/**
+ * The model the config describes: a sequential model, or, when a layer names its `inputs`, a
+ * graph (model({ inputs, outputs })) over the data's one input, "input", whose output is the last layer.
+ */
+export function buildModel(config: RunConfig, features: number): Model {
+  const options = { name: config.name, ...(config.model.seed !== undefined ? { seed: config.model.seed } : {}) };
+  const specs = config.model.layers;
+  if (!specs.some((l) => l.inputs)) return sequential(buildLayers(config, features), options);
+  const first = specs[0] as { inputShape?: number[]; inputLength?: number; type: string };
+  const shape = first.inputShape ?? (first.inputLength !== undefined ? [first.inputLength] : [features]);
+  const data = input({ shape, dtype: first.type === 'embedding' ? 'int32' : 'float32', name: 'input' });
+  const outputs = new Map<string, SymbolicTensor>([['input', data]]);
+  let previous = data;
+  specs.forEach(({ type, inputs, ...rest }, i) => {
+    const { inputShape: _shape, inputLength: _length, ...layerOptions } = rest as Record<string, unknown>;
+    const layer = createLayer(type, layerOptions);
+    const reads = (inputs ?? []).map((name) => {
+      const t = outputs.get(name);
+      if (!t) throw new TypeError(`model.layers[${i}] ('${layer.name ?? type}'): inputs names '${name}', which is neither "input" nor an earlier layer's name`);
+      return t;
+    });
+    previous = layer.apply(inputs ? (reads.length === 1 ? reads[0] : reads) : previous);
+    outputs.set(layer.name!, previous);
+  });
+  return model({ inputs: data, outputs: previous, ...options });
 }
 
 export interface TrainResult {
   runDir: string;
   files: Record<string, string>;
-  model: Sequential;
+  model: Model;
   evaluation: Record<string, number>;
   onnx?: OnnxReport;
 }
@@ -89,7 +117,7 @@ export async function train(configFile: string, log: (line: string) => void = co
 
   // ---- model ----
   const features = xTrain.size / xTrain.shape[0];
-  const model = sequential(buildLayers(config, features), { name: config.name, ...(config.model.seed !== undefined ? { seed: config.model.seed } : {}) });
+  const model = buildModel(config, features);
   const { optimizer, loss, metrics, clipNorm, clipValue } = config.compile;
   model.compile({ optimizer: optimizerFromConfig(optimizer, 'compile.optimizer'), loss, metrics, ...(clipNorm ? { clipNorm } : {}), ...(clipValue ? { clipValue } : {}) });
   model.summary(log);

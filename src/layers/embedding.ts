@@ -44,7 +44,7 @@ export class Embedding extends Layer {
 
   computeOutputShape(input: number[], dtype: DType): number[] {
     if (dtype !== 'int32')
-      throw new TypeError(`${this.label}: expects int32 token ids; an embedding must be the model's first layer, fed tensor(ids, shape, 'int32')`);
+      throw new TypeError(`${this.label}: expects int32 token ids: the first layer of a sequential model fed tensor(ids, shape, 'int32'), or applied to input({ shape, dtype: 'int32' })`);
     return [...input, this.outputDim];
   }
 
