@@ -152,14 +152,15 @@ describe('graph errors name the layers and the shapes', () => {
     const out = layers.add().apply([a, b]);
     expect(() => model({ inputs: a, outputs: out })).toThrow(/the output depends on input 'b', which is not among inputs/);
     expect(() => model({ inputs: [a, b, input({ shape: [1], name: 'extra' })], outputs: out })).toThrow(/input 'extra' is not connected to the output/);
-    expect(() => model({ inputs: [a, b], outputs: [out, out] })).toThrow(/one output for now, got 2; join them with layers.concatenate\(\)/);
+    expect(() => model({ inputs: [a, b], outputs: [out, out] })).toThrow(/layer 'add_\d+' is listed twice in outputs/);
+    expect(() => model({ inputs: [a, b], outputs: a })).toThrow(/outputs is input 'a' itself; apply at least one layer/);
     expect(() => input({ shape: [0] })).toThrow(/input: shape/);
   });
 
   it('data that does not match the inputs', async () => {
     const m = issueExample();
     const { tokens, numeric } = twoInputData(10, 1);
-    expect(() => m.predict(tokens)).toThrow(/the model has 2 inputs \(tokens, numeric\); pass an array of tensors in that order, or an object \{ tokens, numeric \}/);
+    expect(() => m.predict(tokens)).toThrow(/the model has 2 inputs \(tokens, numeric\); pass their tensors as an array in that order, or an object \{ tokens, numeric \}/);
     expect(() => m.predict({ tokens })).toThrow(/no data for input 'numeric'/);
     expect(() => m.predict({ tokens, numeric, other: numeric })).toThrow(/no input named 'other'/);
     expect(() => m.predict([numeric, tokens])).toThrow(/x\[0\] \(input 'tokens'\): each sample has shape \[8\] but the model expects \[32\]/);

@@ -38,6 +38,10 @@ ProgramSpec toProgramSpec(const Napi::Object& obj) {
   spec.inputShape = toShape(obj.Get("inputShape"), "inputShape");
   spec.inputType = toDType(obj.Get("inputDtype"), "inputDtype");
   spec.inputGradient = obj.Get("inputGradient").ToBoolean();
+  if (Napi::Value outputs = obj.Get("outputs"); outputs.IsArray()) {  // a model's several outputs (tensor ids)
+    Napi::Array list = outputs.As<Napi::Array>();
+    for (uint32_t k = 0; k < list.Length(); ++k) spec.outputs.push_back(list.Get(k).ToNumber().Int32Value());
+  }
   Napi::Value nodes = obj.Get("nodes");
   if (!nodes.IsArray()) throw TypeError("nodes must be an array");
   Napi::Array arr = nodes.As<Napi::Array>();

@@ -32,6 +32,17 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   };
   o.Set("gradSquares", squares(r.gradSquares));
   o.Set("weightSquares", squares(r.weightSquares));
+  if (!r.headLoss.empty()) {  // a model with several losses: each one's loss, correct count and count
+    Napi::Array heads = Napi::Array::New(env, r.headLoss.size());
+    for (size_t h = 0; h < r.headLoss.size(); ++h) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("loss", r.headLoss[h]);
+      e.Set("correct", static_cast<double>(r.headCorrect[h]));
+      e.Set("count", static_cast<double>(r.headUnits[h]));
+      heads.Set(static_cast<uint32_t>(h), e);
+    }
+    o.Set("heads", heads);
+  }
   return o;
 }
 
@@ -141,7 +152,22 @@ void ProgramWrap::claim(Napi::Env env) {
 void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
   claim(info.Env());
   runOrThrow(info.Env(), [&] {
-    if (!info[0].IsString() || !info[1].IsObject()) throw TypeError("compile(loss, optimizer, lossTensor?)");
+    if (!(info[0].IsString() || info[0].IsArray()) || !info[1].IsObject())
+      throw TypeError("compile(loss | [{ loss, tensor, weight }], optimizer, lossTensor?)");
+    if (info[0].IsArray()) {  // one loss per output: [{ loss, tensor, weight }]
+      Napi::Array list = info[0].As<Napi::Array>();
+      std::vector<LossHead> heads;
+      for (uint32_t k = 0; k < list.Length(); ++k) {
+        if (!list.Get(k).IsObject()) throw TypeError("compile: loss " + std::to_string(k) + " must be { loss, tensor, weight }");
+        Napi::Object h = list.Get(k).As<Napi::Object>();
+        const double tensor = h.Get("tensor").ToNumber().DoubleValue(), weight = h.Get("weight").ToNumber().DoubleValue();
+        if (!(tensor >= 0 && tensor < static_cast<double>(program().tensorCount())) || tensor != std::floor(tensor))
+          throw RangeError("compile: loss " + std::to_string(k) + " reads no tensor of the model");
+        heads.push_back({lossFromName(h.Get("loss").ToString().Utf8Value()), static_cast<int>(tensor), static_cast<float>(weight)});
+      }
+      program().compile(heads, toOptimizerSpec(info[1].As<Napi::Object>()));
+      return;
+    }
     const int lossTensor = info.Length() > 2 && !info[2].IsUndefined()
                                ? static_cast<int>(integerArg(info, 2, "lossTensor", 0, static_cast<int64_t>(program().tensorCount()) - 1))
                                : -1;
@@ -439,33 +465,52 @@ Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
       total.loss += r.loss * static_cast<double>(count);  // every loss's mean divides by a multiple of the rows
       total.correct += r.correct;
       total.accuracyUnits += r.accuracyUnits;
+      total.headLoss.resize(r.headLoss.size()), total.headCorrect.resize(r.headLoss.size()), total.headUnits.resize(r.headLoss.size());
+      for (size_t h = 0; h < r.headLoss.size(); ++h) {
+        total.headLoss[h] += r.headLoss[h] * static_cast<double>(count);
+        total.headCorrect[h] += r.headCorrect[h];
+        total.headUnits[h] += r.headUnits[h];
+      }
     }
     total.loss /= static_cast<double>(n);
+    for (double& l : total.headLoss) l /= static_cast<double>(n);
     return std::vector<StepResult>{total};
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);
 }
 
-// predict(dataset, batchSize) -> Float32Array [rows, outputElements], synchronous (as tfjs' predict).
+// predict(dataset, batchSize) -> Float32Array [rows, outputElements], synchronous (as tfjs' predict);
+// for a model with several outputs, an array of them, one per output.
 Napi::Value ProgramWrap::Predict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
-  Napi::Float32Array out;
+  std::vector<Napi::Float32Array> outs;
   runOrThrow(env, [&] {
     Dataset& data = DatasetWrap::FromValue(info[0], "x")->dataset();
     int64_t batch = integerArg(info, 1, "batchSize", 1, kMaxElements);
     program().checkDataset(data, false, "x");
-    const int64_t n = data.rows(), per = numElements(program().outputShape());
-    checkHostResult(checkedMultiply(checkedMultiply(n, per, "predict"), 4, "predict"), "predict");
-    out = Napi::Float32Array::New(env, static_cast<size_t>(n * per));
+    const int64_t n = data.rows();
+    std::vector<int64_t> per;
+    int64_t total = 0;
+    for (int t : program().outputs()) {
+      per.push_back(numElements(program().tensorShape(t)));
+      total = checkedAdd(total, checkedMultiply(n, per.back(), "predict"), "predict");
+    }
+    checkHostResult(checkedMultiply(total, 4, "predict"), "predict");
+    for (int64_t e : per) outs.push_back(Napi::Float32Array::New(env, static_cast<size_t>(n * e)));
     std::vector<int32_t> rows(static_cast<size_t>(std::min(batch, n)));
+    std::vector<float*> at(outs.size());
     for (int64_t start = 0; start < n; start += batch) {
       int64_t count = std::min(batch, n - start);
       for (int64_t i = 0; i < count; ++i) rows[i] = static_cast<int32_t>(start + i);
-      program().predictBatch(data, rows.data(), count, out.Data() + start * per);
+      for (size_t k = 0; k < outs.size(); ++k) at[k] = outs[k].Data() + start * per[k];
+      program().predictBatch(data, rows.data(), count, at);
     }
   });
-  return out;
+  if (outs.size() == 1) return outs[0];
+  Napi::Array list = Napi::Array::New(env, outs.size());
+  for (size_t k = 0; k < outs.size(); ++k) list.Set(static_cast<uint32_t>(k), outs[k]);
+  return list;
 }
 
 // computeGradients(dataset, rows, training, seed) -> { loss, correct, count }; gradients stay readable.

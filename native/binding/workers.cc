@@ -31,7 +31,8 @@ void StepWorker::OnOK() {
     return;
   }
   const size_t params = results_.empty() ? 0 : results_[0].gradSquares.size();
-  const size_t stride = kPerStep + 2 * params;
+  const size_t heads = results_.empty() ? 0 : results_[0].headLoss.size();  // several losses: 3 values each
+  const size_t stride = kPerStep + 2 * params + 3 * heads;
   Napi::Float64Array out = Napi::Float64Array::New(Env(), results_.size() * stride);
   for (size_t i = 0; i < results_.size(); ++i) {
     const StepResult& r = results_[i];
@@ -44,6 +45,11 @@ void StepWorker::OnOK() {
     for (size_t k = 0; k < params; ++k) {
       at[kPerStep + k] = r.gradSquares[k];
       at[kPerStep + params + k] = r.weightSquares[k];
+    }
+    for (size_t h = 0; h < heads && h < r.headLoss.size(); ++h) {
+      at[kPerStep + 2 * params + 3 * h] = r.headLoss[h];
+      at[kPerStep + 2 * params + 3 * h + 1] = static_cast<double>(r.headCorrect[h]);
+      at[kPerStep + 2 * params + 3 * h + 2] = static_cast<double>(r.headUnits[h]);
     }
   }
   deferred_.Resolve(out);

@@ -16,7 +16,8 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r);
 
 // Runs one job (a step, a run of consecutive steps, or an evaluation) and settles a Promise
 // with one { loss, correct, count, gradNorm, nonFinite } object, or a Float64Array of
-// [loss, correct, count, gradNorm, nonFinite, gradSquares[P], weightSquares[P]] per step for P
+// [loss, correct, count, gradNorm, nonFinite, gradSquares[P], weightSquares[P], then per loss of a
+// model with several {loss, correct, count}] per step for P
 // parameters (a run stops after a non-finite step).
 constexpr size_t kPerStep = 5;  // the fixed fields before the per-parameter ones
 class StepWorker : public Napi::AsyncWorker {

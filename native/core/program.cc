@@ -69,10 +69,10 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
       throw RangeError("layer '" + ns.name + "': needs " + std::to_string(node.scratchPerSample) + " scratch values per sample");
     nodes_.push_back(std::move(node));
   }
-  outputTensor_ = spec.outputTensor < 0 ? static_cast<int>(spec.nodes.size()) : spec.outputTensor;
-  if (outputTensor_ >= static_cast<int>(tensors_.size()))
-    throw RangeError("model: output tensor " + std::to_string(outputTensor_) + " does not exist");
-  lossTensor_ = outputTensor_;
+  outputs_ = spec.outputs.empty() ? std::vector<int>{static_cast<int>(spec.nodes.size())} : spec.outputs;
+  for (int t : outputs_)
+    if (t < 1 || t >= static_cast<int>(tensors_.size()) || tensors_[t].dtype != DType::Float32)
+      throw RangeError("model: output tensor " + std::to_string(t) + " is not a float32 tensor of a node");
 
   // One slab for the values, one for the gradients.
   int64_t total = 0;
@@ -120,8 +120,8 @@ void Program::planGradients() {
     for (int in : nodes_[i].inputs) needs = needs || needsGrad_[in];
     needsGrad_[i + 1] = needs;
   }
-  needsGrad_[outputTensor_] = true;
-  needsGrad_[lossTensor_] = true;
+  for (int t : outputs_) needsGrad_[t] = true;  // the loss may read them (before compile: the outputs)
+  for (const LossHead& h : heads_) needsGrad_[h.tensor] = true;
   // A frozen parameter's op sees a null gradient and skips that work.
   for (auto& node : nodes_) {
     node.run.paramGrads.clear();
@@ -138,15 +138,24 @@ void Program::setTrainable(const std::vector<bool>& trainable) {
   planGradients();
 }
 
-void Program::compile(LossKind loss, const OptimizerSpec& optimizerSpec, int lossTensor) {
+void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& optimizerSpec) {
   auto optimizer = std::make_unique<Optimizer>(optimizerSpec);
-  if (lossTensor < 0) lossTensor = outputTensor_;
-  if (lossTensor >= static_cast<int>(tensors_.size()) || tensors_[lossTensor].dtype != DType::Float32)
-    throw RangeError("compile: the loss's tensor " + std::to_string(lossTensor) + " is not a float32 tensor of the model");
-  lossShape(loss, tensors_[lossTensor].shape);  // validates before anything changes
-  lossTensor_ = lossTensor;
-  planGradients();  // the loss writes its tensor's gradient
-  loss_ = loss;
+  if (heads.empty()) throw TypeError("compile: a loss is needed");
+  std::vector<int64_t> offsets;
+  int64_t words = 0;
+  for (size_t h = 0; h < heads.size(); ++h) {  // everything validated before anything changes
+    const int t = heads[h].tensor;
+    if (t < 0 || t >= static_cast<int>(tensors_.size()) || tensors_[t].dtype != DType::Float32)
+      throw RangeError("compile: the loss's tensor " + std::to_string(t) + " is not a float32 tensor of the model");
+    for (size_t j = 0; j < h; ++j)
+      if (heads[j].tensor == t) throw TypeError("compile: two losses read tensor " + std::to_string(t) + "; give each output one loss");
+    if (!(heads[h].weight >= 0) || !std::isfinite(heads[h].weight)) throw RangeError("compile: a loss weight must be finite and >= 0");
+    offsets.push_back(words);
+    words += lossShape(heads[h].kind, tensors_[t].shape).labelElements;
+  }
+  heads_ = heads;
+  headLabelOffset_ = offsets;
+  planGradients();  // each loss writes its tensor's gradient
   optimizer_ = std::move(optimizer);
   capacity_ = 0;  // label buffers depend on the loss
   try {
@@ -199,10 +208,12 @@ void Program::ensureCapacity(int64_t batch) {
     sizes.push_back({"layer '" + node.op->name() + "' scratch", bytes});
     total = checkedAdd(total, bytes, what);
   }
-  if (optimizer_) total = checkedAdd(total, checkedMultiply(checkedMultiply(batch, labelShape().labelElements, what), 4, what), what);
+  // The labels, and for several losses each one's unpacked copy as well.
+  if (optimizer_) total = checkedAdd(total, checkedMultiply(checkedMultiply(batch, labelShape().labelElements, what), heads_.size() > 1 ? 8 : 4, what), what);
   if (batch > kMaxElements) throw RangeError("batchSize " + std::to_string(batch) + " is too large (at most 2^31 - 1 rows)");
   for (const DeviceBuffer& b : activations_) held += static_cast<int64_t>(b.bytes());
   held += static_cast<int64_t>(labels_.bytes());
+  for (const DeviceBuffer& b : headLabels_) held += static_cast<int64_t>(b.bytes());
   checkMemory(backend_, total, [&] { return sizes; }, held);
 
   // The old activations go first (they were counted as available), and until every new buffer is
@@ -224,6 +235,7 @@ void Program::releaseActivations() {
   for (Node& node : nodes_) node.run.scratch = nullptr;
   activations_.clear();
   labels_.reset();
+  headLabels_.clear();
 }
 
 void Program::allocateActivations(int64_t batch) {
@@ -242,6 +254,9 @@ void Program::allocateActivations(int64_t batch) {
     node.run.scratch = activations_.back().f();
   }
   if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);
+  if (optimizer_ && heads_.size() > 1)
+    for (const LossHead& h : heads_)
+      headLabels_.emplace_back(backend_, static_cast<size_t>(batch * lossShape(h.kind, tensors_[h.tensor].shape).labelElements) * 4);
 }
 
 void Program::checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const {
@@ -257,7 +272,7 @@ void Program::checkDataset(const Dataset& data, bool needLabels, const std::stri
   if (!data.hasLabels()) throw TypeError(argument + ": labels are required");
   LossShape ls = labelShape();
   if (data.y().dtype != ls.labelType || numElements(data.y().shape) != ls.labelElements)
-    throw TypeError(argument + ": loss '" + lossName(loss_) + "' expects " +
+    throw TypeError(argument + ": " + (heads_.size() == 1 ? "loss '" + std::string(lossName(heads_[0].kind)) + "'" : "the model's losses") + " expect" + (heads_.size() == 1 ? "s " : " ") +
                     (ls.labelType == DType::Int32 ? "int32 class indices" : "float32 targets") + " with " +
                     std::to_string(ls.labelElements) + " value(s) per sample, got " +
                     (data.y().dtype == DType::Int32 ? "int32" : "float32") + " " + shapeToString(data.y().shape));
@@ -273,7 +288,24 @@ void Program::gather(const Dataset& data, const int32_t* rows, int64_t count) {
                        std::to_string(data.rows()) + " rows");
   ensureCapacity(count);
   backend_.gatherRows(tensors_[0].value, data.xData(), data.x().rowBytes(), rows, count);
-  if (optimizer_ && data.hasLabels()) backend_.gatherRows(labels_.get(), data.yData(), data.y().rowBytes(), rows, count);
+  if (optimizer_ && data.hasLabels()) {
+    backend_.gatherRows(labels_.get(), data.yData(), data.y().rowBytes(), rows, count);
+    // Several losses: each one's labels out of the packed rows, into a buffer of its own.
+    const int64_t words = labelShape().labelElements;
+    if (heads_.size() > 1)
+      for (size_t h = 0; h < heads_.size(); ++h) {
+        const int64_t n = lossShape(heads_[h].kind, tensors_[heads_[h].tensor].shape).labelElements;
+        backend_.copyBlocks(headLabels_[h].get(), n, static_cast<const char*>(labels_.get()) + headLabelOffset_[h] * 4, words,
+                            count, n, false);
+      }
+  }
+}
+
+LossShape Program::labelShape() const {
+  if (heads_.size() == 1) return lossShape(heads_[0].kind, tensors_[heads_[0].tensor].shape);
+  int64_t words = 0;
+  for (const LossHead& h : heads_) words += lossShape(h.kind, tensors_[h.tensor].shape).labelElements;
+  return {DType::Float32, words, 0};
 }
 
 void Program::forward(int64_t batch, bool training, uint64_t seed) {
@@ -290,19 +322,23 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
 
 Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, int64_t slot, bool accumulate,
                                              double gradientWeight) {
-  TensorView& out = tensors_[lossTensor_];
-  const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * slot;  // after the per-parameter sums (program.h)
-  double divisor = computeLoss(backend_, loss_, out.f(), labels_.get(), out.grad, batch, out.shape, statsAt(at),
-                               reinterpret_cast<int64_t*>(statsAt(at + 1)));
-  if (runBackward) {
-    if (gradientWeight != 1) backend_.scale(out.grad, batch * out.elements(), static_cast<float>(gradientWeight));
-    backward(accumulate);
+  MicroBatch mb{batch, {}, gradientWeight};
+  const int64_t H = static_cast<int64_t>(heads_.size());
+  for (int64_t h = 0; h < H; ++h) {
+    TensorView& out = tensors_[heads_[h].tensor];
+    const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
+    mb.divisors.push_back(computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape,
+                                      statsAt(at), reinterpret_cast<int64_t*>(statsAt(at + 1))));
+    // The gradient of this loss's share of the total: its weight, and the micro-batch's share of the rows.
+    const double scale = gradientWeight * heads_[h].weight;
+    if (runBackward && scale != 1) backend_.scale(out.grad, batch * out.elements(), static_cast<float>(scale));
   }
-  return {batch, divisor, gradientWeight};
+  if (runBackward) backward(accumulate);
+  return mb;
 }
 
 void Program::ensureStats(int64_t microBatches) {
-  const size_t need = (5 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
+  const size_t need = (5 * params_.size() + 2 * std::max<size_t>(heads_.size(), 1) * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
   if (stats_.bytes() >= need) return;
   DeviceBuffer grown(backend_, std::max(need, 2 * stats_.bytes()));
   // The weight sums of squares of the last update may not have been read yet: keep them.
@@ -312,22 +348,29 @@ void Program::ensureStats(int64_t microBatches) {
 }
 
 void Program::readStats(int64_t microBatches) {
-  const size_t count = 5 * params_.size() + 2 * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
+  const size_t count = 5 * params_.size() + 2 * std::max<size_t>(heads_.size(), 1) * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
   backend_.copyToHost(statsHost_.data(), stats_.get(), count * sizeof(double));
 }
 
 StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const {
   StepResult total{0, 0, 0};
-  const size_t base = 5 * params_.size();
-  for (size_t m = 0; m < batches.size(); ++m) {
-    const double lossSum = statsHost_[base + 2 * m];
-    int64_t correct;
-    std::memcpy(&correct, &statsHost_[base + 2 * m + 1], sizeof(correct));
-    const double loss = lossSum / batches[m].divisor;
-    total.loss += batches.size() == 1 ? loss : loss * batches[m].share;
-    total.correct += correct;
-    total.accuracyUnits += batches[m].rows * labelShape().accuracyUnitsPerRow;
-  }
+  const size_t base = 5 * params_.size(), H = heads_.size();
+  std::vector<double> loss(H, 0);
+  std::vector<int64_t> correct(H, 0), units(H, 0);
+  for (size_t m = 0; m < batches.size(); ++m)
+    for (size_t h = 0; h < H; ++h) {
+      const size_t at = base + 2 * (m * H + h);
+      int64_t c;
+      std::memcpy(&c, &statsHost_[at + 1], sizeof(c));
+      const double l = statsHost_[at] / batches[m].divisors[h];
+      loss[h] += batches.size() == 1 ? l : l * batches[m].share;
+      correct[h] += c;
+      units[h] += batches[m].rows * lossShape(heads_[h].kind, tensors_[heads_[h].tensor].shape).accuracyUnitsPerRow;
+    }
+  for (size_t h = 0; h < H; ++h) total.loss += H == 1 ? loss[h] : heads_[h].weight * loss[h];
+  total.correct = correct[0];
+  total.accuracyUnits = units[0];
+  if (H > 1) total.headLoss = loss, total.headCorrect = correct, total.headUnits = units;
   return total;
 }
 
@@ -342,7 +385,7 @@ std::vector<double> Program::readWeightSquares() {
 void Program::backward(bool accumulateParams) {
   std::fill(gradWritten_.begin(), gradWritten_.end(), false);
   paramWritten_.assign(params_.size(), false);
-  gradWritten_[lossTensor_] = true;  // nodes after it (a probability output's activation) get no gradient
+  for (const LossHead& h : heads_) gradWritten_[h.tensor] = true;  // nodes after one (a probability output's activation) get none
   for (size_t i = nodes_.size(); i-- > 0;) {
     Node& node = nodes_[i];
     if (!gradWritten_[i + 1]) continue;  // nothing downstream produced a gradient for this node
@@ -561,13 +604,15 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   return r;
 }
 
-void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut) {
+void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t count, const std::vector<float*>& hostOut) {
   CanonicalFloatMode mode;
   checkDataset(data, false, "x");
   gather(data, rows, count);
   forward(count, false, 0);
-  const TensorView& out = tensors_[outputTensor_];
-  backend_.copyToHost(hostOut, out.value, static_cast<size_t>(count * out.elements()) * sizeof(float));
+  for (size_t k = 0; k < outputs_.size(); ++k) {
+    const TensorView& out = tensors_[outputs_[k]];
+    backend_.copyToHost(hostOut[k], out.value, static_cast<size_t>(count * out.elements()) * sizeof(float));
+  }
 }
 
 void Program::copyInputGradient(float* hostOut, int64_t count) const {

@@ -20,7 +20,7 @@ struct ProgramSpec {
   Shape inputShape;  // per sample
   DType inputType = DType::Float32;
   std::vector<NodeSpec> nodes;  // topological order; node i writes tensor i + 1
-  int outputTensor = -1;        // defaults to the last node's tensor
+  std::vector<int> outputs;     // the model's outputs (tensor ids); default: the last node's tensor
   bool inputGradient = false;   // also compute d loss / d input (gradient checks)
 };
 
@@ -35,10 +35,21 @@ struct Parameter {
   bool trainable = true;  // false: frozen (no gradient computed, no update)
 };
 
+// One loss of a compiled program: its kind, the tensor it reads, its weight in the total. A model
+// with several outputs has one per output; the labels of all sit side by side in each data set row.
+struct LossHead {
+  LossKind kind;
+  int tensor;
+  float weight = 1;
+};
+
 struct StepResult {
-  double loss;            // mean over the batch
-  int64_t correct;        // correct predictions
+  double loss;            // mean over the batch (several losses: their weighted sum)
+  int64_t correct;        // correct predictions (several losses: the first's)
   int64_t accuracyUnits;  // predictions counted (the accuracy's denominator)
+  // Several losses: each one's mean loss, correct count and predictions counted (empty for one).
+  std::vector<double> headLoss = {};
+  std::vector<int64_t> headCorrect = {}, headUnits = {};
   double gradNorm = 0;    // global L2 norm of the gradients, before clipping (trainStep only)
   // Set when the loss or a gradient was NaN/Inf: -1 the loss only, else the index of the first
   // parameter (in model order) whose gradient was non-finite. -2 when everything was finite.
@@ -70,17 +81,25 @@ class Program {
   Backend& backend() const { return backend_; }
   const Shape& inputShape() const { return spec_.inputShape; }
   DType inputType() const { return spec_.inputType; }
-  const Shape& outputShape() const { return tensors_[outputTensor_].shape; }
+  const Shape& outputShape() const { return tensors_[outputs_[0]].shape; }
+  const std::vector<int>& outputs() const { return outputs_; }
   const Shape& tensorShape(int id) const { return tensors_.at(id).shape; }
   size_t tensorCount() const { return tensors_.size(); }
   std::vector<Parameter>& parameters() { return params_; }
   bool compiled() const { return optimizer_ != nullptr; }
 
-  // Attaches loss and optimizer (compile), with fresh optimizer state. The loss reads `lossTensor`
-  // (default: the output): for a model whose output applies sigmoid or softmax, the tensor before
-  // it, so the loss is computed from logits (stable) while predict still returns probabilities.
-  void compile(LossKind loss, const OptimizerSpec& optimizer, int lossTensor = -1);
-  LossShape labelShape() const { return lossShape(loss_, tensors_[lossTensor_].shape); }
+  // Attaches the losses and the optimizer (compile), with fresh optimizer state. A loss reads its
+  // tensor: an output, or for an output that applies sigmoid or softmax the tensor before it, so
+  // the loss is computed from logits (stable) while predict still returns probabilities. Several
+  // losses (one per output) add up, weighted; their gradients meet in the shared layers.
+  void compile(const std::vector<LossHead>& heads, const OptimizerSpec& optimizer);
+  void compile(LossKind loss, const OptimizerSpec& optimizer, int lossTensor = -1) {
+    compile({{loss, lossTensor < 0 ? outputs_[0] : lossTensor, 1}}, optimizer);
+  }
+  // What a data set's labels must look like: one loss's, or for several their values side by
+  // side as 4-byte words (float32 targets, or int32 class ids as their bits).
+  LossShape labelShape() const;
+  size_t headCount() const { return heads_.size(); }
   void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
   // Which parameters train (one flag each, model order). A frozen one gets no gradient (its ops
   // skip that work), no update and no optimizer state change; tensors that then need no
@@ -100,8 +119,8 @@ class Program {
   StepResult computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training, uint64_t seed);
   // Loss and correct count in inference mode.
   StepResult evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count);
-  // Inference outputs for rows into host memory [count, outputElements].
-  void predictBatch(const Dataset& data, const int32_t* rows, int64_t count, float* hostOut);
+  // Inference outputs for rows into host memory: output k into hostOut[k], [count, its elements].
+  void predictBatch(const Dataset& data, const int32_t* rows, int64_t count, const std::vector<float*>& hostOut);
 
   // Optimizer slots per parameter (0, 1 or 2) and their names, e.g. {"m", "v"} for Adam.
   int optimizerSlots() const { return optimizer_ ? optimizer_->stateTensors() : 0; }
@@ -141,8 +160,8 @@ class Program {
   // One micro-batch's bookkeeping; its loss sum and correct count wait in the stats buffer.
   struct MicroBatch {
     int64_t rows;
-    double divisor;   // of the mean loss
-    double share;     // rows / the step's rows
+    std::vector<double> divisors;  // of each loss's mean
+    double share;                  // rows / the step's rows
   };
   // Forward and backward over rows in micro-batches (all at once when microBatch is 0); the
   // losses stay on the device, in the stats buffer, until readStats.
@@ -176,8 +195,11 @@ class Program {
   std::vector<Parameter> params_;
   std::vector<bool> needsGrad_, gradWritten_, paramWritten_;
   bool regularized_ = false;
-  int outputTensor_;
-  int lossTensor_;  // what the loss reads: the output, or the logits before its activation
+  std::vector<int> outputs_;
+  std::vector<LossHead> heads_;            // empty until compile
+  std::vector<int64_t> headLabelOffset_;   // each loss's first label word in a packed row
+  std::vector<DeviceBuffer> headLabels_;   // several losses: each one's labels, unpacked per step
+  const void* headLabelsAt(size_t h) const { return heads_.size() == 1 ? labels_.get() : headLabels_[h].get(); }
   DeviceBuffer paramSlab_, gradSlab_, stateSlab_;
 
   // Sized per batch capacity.
@@ -201,7 +223,6 @@ class Program {
   void sumStateSquares();
   void stateNormsFromStats();
 
-  LossKind loss_ = LossKind::SoftmaxCrossEntropy;
   std::unique_ptr<Optimizer> optimizer_;
   int64_t optimizerStep_ = 0;
   GradientControl gradientControl_;

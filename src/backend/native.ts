@@ -26,6 +26,8 @@ export interface ProgramSpec {
   inputDtype: NativeDType;
   nodes: NodeSpec[];
   inputGradient?: boolean;
+  /** The model's outputs (tensor ids); default: the last node's tensor. */
+  outputs?: number[];
 }
 
 export interface OptimizerSpec {
@@ -50,22 +52,26 @@ export interface StepResult {
   /** Training steps: per parameter, the sum of squares of its gradient (before clipping) and of its weights (after the step). */
   gradSquares: Float64Array;
   weightSquares: Float64Array;
+  /** A model with several losses: each one's mean loss, correct count and count (loss is their weighted sum). */
+  heads?: { loss: number; correct: number; count: number }[];
 }
 
 /** Fixed values per step in trainSteps' result: loss, correct, count, gradNorm, nonFinite; then gradSquares[P], weightSquares[P]. */
 export const STEP_FIELDS = 5;
-/** Values per step in trainSteps' result for a program with `params` parameters. */
-export const stepStride = (params: number): number => STEP_FIELDS + 2 * params;
+/** Values per step in trainSteps' result for a program with `params` parameters and `heads` losses (3 values each when several). */
+export const stepStride = (params: number, heads = 1): number => STEP_FIELDS + 2 * params + (heads > 1 ? 3 * heads : 0);
 
-/** trainSteps' result (stepStride(params) values per step) as one StepResult per step, viewing `values`. */
-export function decodeSteps(values: Float64Array, params: number): StepResult[] {
-  const stride = stepStride(params);
+/** trainSteps' result (stepStride values per step) as one StepResult per step, viewing `values`. */
+export function decodeSteps(values: Float64Array, params: number, heads = 1): StepResult[] {
+  const stride = stepStride(params, heads);
   const steps: StepResult[] = [];
   for (let at = 0; at + stride <= values.length; at += stride) {
+    const h = at + STEP_FIELDS + 2 * params;
     steps.push({
       loss: values[at], correct: values[at + 1], count: values[at + 2], gradNorm: values[at + 3], nonFinite: values[at + 4],
       gradSquares: values.subarray(at + STEP_FIELDS, at + STEP_FIELDS + params),
-      weightSquares: values.subarray(at + STEP_FIELDS + params, at + stride),
+      weightSquares: values.subarray(at + STEP_FIELDS + params, at + STEP_FIELDS + 2 * params),
+      ...(heads > 1 ? { heads: Array.from({ length: heads }, (_, k) => ({ loss: values[h + 3 * k], correct: values[h + 3 * k + 1], count: values[h + 3 * k + 2] })) } : {}),
     });
   }
   return steps;
@@ -79,7 +85,7 @@ export interface NativeDataset {
 
 export interface NativeProgram {
   /** lossTensor: what the loss reads when not the output (the logits before a sigmoid or softmax output). */
-  compile(loss: string, optimizer: OptimizerSpec, lossTensor?: number): void;
+  compile(loss: string | { loss: string; tensor: number; weight: number }[], optimizer: OptimizerSpec, lossTensor?: number): void;
   /** One flag per parameter (model order): false freezes it (no gradient computed, no update). */
   setTrainable(flags: boolean[]): void;
   parameters(): { name: string; shape: number[] }[];
@@ -92,7 +98,8 @@ export interface NativeProgram {
   /** Consecutive steps over rows in batches of batchSize, in one call, one learning rate per step: stepStride(P) values per step; stops after a non-finite step. */
   trainSteps(data: NativeDataset, rows: Int32Array, batchSize: number, learningRates: Float64Array, seed: number, microBatch?: number): Promise<Float64Array>;
   evaluate(data: NativeDataset, rows: Int32Array, batchSize: number): Promise<StepResult>;
-  predict(data: NativeDataset, batchSize: number): Float32Array;
+  /** One output: its values [rows, elements]; several: one array per output. */
+  predict(data: NativeDataset, batchSize: number): Float32Array | Float32Array[];
   computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;
   inputGradient(count: number): Float32Array;
   /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */

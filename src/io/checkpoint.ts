@@ -29,9 +29,9 @@ export interface CheckpointManifest {
     name: string;
     seed: number;
     layers: { className: string; config: Record<string, unknown> }[];
-    graph?: { inputs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[]; nodes: { layer: string; inputs: string[] }[]; output: string };
+    graph?: { inputs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[]; nodes: { layer: string; inputs: string[] }[]; outputs: string[] };
   };
-  compile?: { loss: string; fromLogits?: boolean; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
+  compile?: { loss: string; fromLogits?: boolean; outputs?: { name: string; loss: string; fromLogits?: boolean; weight: number; metrics: string[] }[]; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
   training?: {
     /** Where fit() stood: epoch and step to run next, seed, batch size... (null before any fit). */
     position: Record<string, unknown> | null;
@@ -69,12 +69,14 @@ const manifestSchema = z.object({
     graph: z.strictObject({
       inputs: z.array(z.strictObject({ name: z.string().min(1), shape: z.array(z.number().int().min(1)).min(1), dtype: z.enum(['float32', 'int32']) })).min(1),
       nodes: z.array(z.strictObject({ layer: z.string().min(1), inputs: z.array(z.string().min(1)).min(1) })).min(1),
-      output: z.string().min(1),
+      outputs: z.array(z.string().min(1)).min(1),
     }).optional(),
   }),
   compile: z.object({
     loss: z.string(),
     fromLogits: z.boolean().optional(),
+    // A model with several outputs: each one's loss, weight and metrics.
+    outputs: z.array(z.strictObject({ name: z.string().min(1), loss: z.string(), fromLogits: z.boolean().optional(), weight: z.number().min(0).refine(Number.isFinite, 'must be finite'), metrics: z.array(z.string()) })).min(2).optional(),
     metrics: z.array(z.string()),
     optimizer: z.record(z.string(), z.unknown()),
     clipNorm: z.number().min(0).refine(Number.isFinite, 'must be finite'),

@@ -1,6 +1,16 @@
 // Checks on the data handed to fit/evaluate/predict, done once per call in
 // TypeScript so every problem is reported with the argument, row and column.
 import type { LabelSpec, LossName } from './losses.js';
+
+/** What the targets must be: one loss's labels, or for a model with several outputs each one's (packed side by side into `labels`). */
+export interface TargetSpec {
+  loss: LossName;
+  labels: LabelSpec;
+  heads?: { name: string; loss: LossName; labels: LabelSpec }[];
+}
+
+/** What fit and evaluate take as y: a tensor, or for several outputs an array in output order or an object by output name. */
+export type TargetData = Tensor | Tensor[] | Record<string, Tensor>;
 import { Tensor } from '../tensor.js';
 import { sameShape, shapeString } from '../validate.js';
 
@@ -106,28 +116,28 @@ export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   return new Tensor(t.data.subarray(start * per, end * per), [end - start, ...t.shape.slice(1)], t.dtype);
 }
 
-/** Several inputs, checked each against its part, then packed side by side row by row. */
-function packInputs(x: unknown, argument: string, parts: NonNullable<ModelInput['parts']>): Tensor {
-  const names = parts.map((p) => p.name).join(', ');
-  let list: unknown[];
-  if (x instanceof Tensor || typeof x !== 'object' || x === null)
-    throw new TypeError(`${argument}: the model has ${parts.length} inputs (${names}); pass an array of tensors in that order, or an object { ${names} }`);
-  if (Array.isArray(x)) {
-    if (x.length !== parts.length) throw new TypeError(`${argument}: the model has ${parts.length} inputs (${names}), got an array of ${x.length}`);
-    list = x;
-  } else {
-    const record = x as Record<string, unknown>;
-    const unknown = Object.keys(record).filter((k) => !parts.some((p) => p.name === k));
-    if (unknown.length) throw new TypeError(`${argument}: the model has no input named ${unknown.map((k) => `'${k}'`).join(', ')}; its inputs are ${names}`);
-    const missing = parts.filter((p) => record[p.name] === undefined);
-    if (missing.length) throw new TypeError(`${argument}: no data for input ${missing.map((p) => `'${p.name}'`).join(', ')}; the model's inputs are ${names}`);
-    list = parts.map((p) => record[p.name]);
+/**
+ * Data for several named parts (a model's inputs, or its outputs' targets), given as an array in
+ * their order or an object by name: the values in order, each with the argument name its errors use.
+ */
+function byOrderOrName(value: unknown, argument: string, names: string[], what: { plural: string; pass: string; noData: string }): { value: unknown; where: string }[] {
+  const list = names.join(', ');
+  if (value instanceof Tensor || typeof value !== 'object' || value === null)
+    throw new TypeError(`${argument}: the model has ${names.length} ${what.plural} (${list}); pass ${what.pass} as an array in that order, or an object { ${list} }`);
+  if (Array.isArray(value)) {
+    if (value.length !== names.length) throw new TypeError(`${argument}: the model has ${names.length} ${what.plural} (${list}), got an array of ${value.length}`);
+    return value.map((v, k) => ({ value: v, where: `${argument}[${k}] (${what.plural.slice(0, -1)} '${names[k]}')` }));
   }
-  const tensors = list.map((t, k) => checkFeatures(t, Array.isArray(x) ? `${argument}[${k}] (input '${parts[k].name}')` : `${argument}.${parts[k].name}`, { ...parts[k], parts: undefined }));
-  const rows = rowsOf(tensors[0]);
-  tensors.forEach((t, k) => {
-    if (rowsOf(t) !== rows) throw new TypeError(`${argument}: input '${parts[0].name}' has ${rows} samples but '${parts[k].name}' has ${rowsOf(t)}; they must match row for row`);
-  });
+  const record = value as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((k) => !names.includes(k));
+  if (unknown.length) throw new TypeError(`${argument}: the model has no ${what.plural.slice(0, -1)} named ${unknown.map((k) => `'${k}'`).join(', ')}; its ${what.plural} are ${list}`);
+  const missing = names.filter((n) => record[n] === undefined);
+  if (missing.length) throw new TypeError(`${argument}: no ${what.noData} for ${what.plural.slice(0, -1)} ${missing.map((n) => `'${n}'`).join(', ')}; the model's ${what.plural} are ${list}`);
+  return names.map((n) => ({ value: record[n], where: `${argument}.${n}` }));
+}
+
+/** Checked tensors of `rows` rows side by side, row by row, as 4-byte words (int32 values as their bits). */
+function packRows(tensors: Tensor[], rows: number): Tensor {
   const widths = tensors.map((t) => t.size / rows);
   const total = widths.reduce((a, b) => a + b, 0);
   const buffer = new ArrayBuffer(rows * total * 4);
@@ -139,4 +149,27 @@ function packInputs(x: unknown, argument: string, parts: NonNullable<ModelInput[
     offset += w;
   });
   return new Tensor(floats, [rows, total], 'float32');
+}
+
+/** Several inputs, checked each against its part, then packed side by side row by row. */
+function packInputs(x: unknown, argument: string, parts: NonNullable<ModelInput['parts']>): Tensor {
+  const items = byOrderOrName(x, argument, parts.map((p) => p.name), { plural: 'inputs', pass: 'their tensors', noData: 'data' });
+  const tensors = items.map((item, k) => checkFeatures(item.value, item.where, { ...parts[k], parts: undefined }));
+  const rows = rowsOf(tensors[0]);
+  tensors.forEach((t, k) => {
+    if (rowsOf(t) !== rows) throw new TypeError(`${argument}: input '${parts[0].name}' has ${rows} samples but '${parts[k].name}' has ${rowsOf(t)}; they must match row for row`);
+  });
+  return packRows(tensors, rows);
+}
+
+/**
+ * The targets, checked: one loss's labels as checkLabels checks them, or for several outputs each
+ * against its loss, then packed side by side row by row (int32 class ids as their bits) into the
+ * one label tensor the native data set holds.
+ */
+export function checkTargets(y: unknown, argument: string, rows: number, spec: TargetSpec, xArgument = 'x'): Tensor {
+  if (!spec.heads) return checkLabels(Array.isArray(y) && y.length === 1 ? y[0] : y, argument, rows, spec.loss, spec.labels, xArgument);
+  const heads = spec.heads;
+  const items = byOrderOrName(y, argument, heads.map((h) => h.name), { plural: 'outputs', pass: 'their targets', noData: 'targets' });
+  return packRows(items.map((item, k) => checkLabels(item.value, item.where, rows, heads[k].loss, heads[k].labels, xArgument)), rows);
 }

@@ -2,13 +2,13 @@
 // compile() attaches the loss and optimizer; fit/evaluate/predict run natively.
 import { type Callback } from '../train/callbacks.js';
 import { History } from '../train/history.js';
-import { checkFeatures, checkLabels, type InputData, type ModelInput, rowsOf } from './inputs.js';
+import { checkFeatures, checkTargets, type InputData, type ModelInput, rowsOf, type TargetData } from './inputs.js';
 import { input, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { Embedding, Layer, layerFromConfig } from '../layers/index.js';
-import { type CompiledModel, type FitData, fitLoop, type FitOptions, type TrainingPosition } from '../train/loop.js';
+import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
 import { Dataset } from '../data/dataset.js';
-import { getLoss, labelSpec, type Loss, type LossName, lossTensor, nativeLossName } from './losses.js';
+import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, lossTensor, nativeLossName } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
 import type { NativeProgram, NodeSpec, ProgramSpec } from '../backend/native.js';
 import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from '../backend/device.js';
@@ -21,10 +21,16 @@ import { VERSION } from '../version.js';
 
 export interface CompileOptions {
   optimizer: Optimizer | 'sgd' | 'adam' | 'adamw';
-  /** A loss name, or losses.<name>({ fromLogits }) (see losses.ts for what each expects). */
-  loss: LossName | Loss;
-  /** ['accuracy'] adds accuracy (and valAccuracy) to the history. */
-  metrics?: string[];
+  /**
+   * A loss name, or losses.<name>({ fromLogits }) (see losses.ts for what each expects). A model
+   * with several outputs takes one per output (an array in output order, or an object by output
+   * name), or one for all.
+   */
+  loss: LossName | Loss | (LossName | Loss)[] | Record<string, LossName | Loss>;
+  /** Several outputs: each loss's weight in the total (Keras' lossWeights), by order or name; default 1. */
+  lossWeights?: number[] | Record<string, number>;
+  /** ['accuracy'] adds accuracy (and valAccuracy) to the history; for several outputs, for each (or an object by output name). */
+  metrics?: string[] | Record<string, string[]>;
   /** Scale the gradients so their global L2 norm is at most this (torch.nn.utils.clip_grad_norm_). */
   clipNorm?: number;
   /** Clamp every gradient element to [-clipValue, clipValue]. */
@@ -57,9 +63,13 @@ interface Built {
   layerShapes: number[][];
   /** Every use of a layer, in graph order: the tensors it reads and writes, and its output shape. */
   uses: { layer: string; inputs: number[]; output: number; shape: number[] }[];
+  /** The first output's per-sample shape. */
   outputShape: number[];
-  /** The output layer, its last activation, and the tensor before that activation (the logits) when it is sigmoid or softmax. */
-  output: { layer: string; activation?: string; logitsTensor?: number };
+  /**
+   * Each output: its name (the layer that makes it), shape, tensor, the layer's last activation,
+   * and the tensor before that activation (the logits) when it is sigmoid or softmax.
+   */
+  outputs: { name: string; shape: number[]; tensor: number; layer: string; activation?: string; logitsTensor?: number }[];
   weights: { name: string; shape: number[]; layer: string }[];
 }
 
@@ -84,7 +94,7 @@ let modelCount = 0;
 export interface Topology {
   inputs: { name: string; shape: number[]; dtype: DType; ref: object; label?: () => string }[];
   applications: { layer: Layer; inputs: object[]; output: object }[];
-  output: object;
+  outputs: object[];
 }
 
 /**
@@ -171,12 +181,14 @@ export abstract class Model {
     }
 
     // Shapes, weights and nodes, one layer use at a time. A layer used again (shared) makes no
-    // new weights: its nodes use those of its first use's nodes.
-    const outputLayer = topo.applications[topo.applications.length - 1].layer;
-    const probabilityOutput = outputLayer.outputActivation === 'sigmoid' || outputLayer.outputActivation === 'softmax';
+    // new weights: its nodes use those of its first use's nodes. An output whose layer ends in
+    // sigmoid or softmax gets that activation as a node of its own, so a loss can read the logits.
+    const outputApps = new Set(topo.outputs);
+    const probability = (l: Layer) => l.outputActivation === 'sigmoid' || l.outputActivation === 'softmax';
     const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
     const firstUse = new Map<Layer, { node: number; count: number; shape: number[] }>();
     const uses: Built['uses'] = [];
+    const logits = new Map<object, number>();
     for (const app of topo.applications) {
       const { layer } = app;
       const ins = app.inputs.map((r) => tensors.get(r)!);
@@ -188,17 +200,25 @@ export abstract class Model {
         for (const w of weights) checkElements(w.shape, `layer '${layer.name}': ${w.suffix}`);
         initial.push(...weights.map((spec) => ({ spec, layer: layer.name! })));
       }
-      const made = layer.toNodes(ins.map((t) => t.id), nodes.length + 1, { separateActivation: app.output === topo.output && probabilityOutput });
+      const separate = outputApps.has(app.output) && probability(layer);
+      const made = layer.toNodes(ins.map((t) => t.id), nodes.length + 1, { separateActivation: separate });
       if (first) made.forEach((n, k) => k < first.count && (n.shareParamsWith = first.node + k));
       else firstUse.set(layer, { node: nodes.length, count: made.length, shape });
       nodes.push(...made);
+      if (separate) logits.set(app.output, nodes[nodes.length - 1].inputs[0]);
       tensors.set(app.output, { id: nodes.length, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
       uses.push({ layer: layer.name!, inputs: ins.map((t) => t.id), output: nodes.length, shape });
     }
-    const outputShape = tensors.get(topo.output)!.shape;
+    const producer = new Map(topo.applications.map((a) => [a.output, a.layer]));
+    const outputs = topo.outputs.map((ref) => {
+      const layer = producer.get(ref)!;
+      const { id, shape } = tensors.get(ref)!;
+      return { name: layer.name!, layer: layer.name!, shape, tensor: id, activation: layer.outputActivation, ...(logits.has(ref) ? { logitsTensor: logits.get(ref)! } : {}) };
+    });
+    const outputShape = outputs[0].shape;
 
     // Built on the CPU; compile() moves the program to the device it asks for.
-    const spec: ProgramSpec = { inputShape: input.shape, inputDtype: input.dtype, nodes };
+    const spec: ProgramSpec = { inputShape: input.shape, inputDtype: input.dtype, nodes, outputs: outputs.map((o) => o.tensor) };
     const program = cpuDevice.program(spec);
     const params = program.parameters();
     if (params.length !== initial.length)
@@ -223,11 +243,7 @@ export abstract class Model {
       layerShapes: this.layers.map((l) => firstUse.get(l)!.shape),
       uses,
       outputShape,
-      output: {
-        layer: outputLayer.name!,
-        activation: outputLayer.outputActivation,
-        ...(probabilityOutput ? { logitsTensor: nodes[nodes.length - 1].inputs[0] } : {}),
-      },
+      outputs,
       weights: params.map((p, i) => ({ name: p.name, shape: p.shape, layer: initial[i].layer })),
     };
     return this.built;
@@ -250,7 +266,7 @@ export abstract class Model {
     return {
       inputs: [{ name: 'input', shape: [...built.input.shape], dtype: built.input.dtype }],
       nodes: this.layers.map((l, i) => ({ layer: l.name!, inputs: [i === 0 ? 'input' : this.layers[i - 1].name!] })),
-      output: this.layers[this.layers.length - 1].name!,
+      outputs: [this.layers[this.layers.length - 1].name!],
     };
   }
 
@@ -268,27 +284,56 @@ export abstract class Model {
 
   compile(options: CompileOptions): void {
     if (typeof options !== 'object' || options === null) throw new TypeError('compile: expected { optimizer, loss, metrics? }');
-    checkKeys(options, 'compile', ['optimizer', 'loss', 'metrics', 'clipNorm', 'clipValue', 'device', 'precision']);
+    checkKeys(options, 'compile', ['optimizer', 'loss', 'lossWeights', 'metrics', 'clipNorm', 'clipValue', 'device', 'precision']);
     const clipNorm = options.clipNorm === undefined ? 0 : checkNumber(options.clipNorm, 'compile: clipNorm', { min: 0, minExclusive: true });
     const clipValue = options.clipValue === undefined ? 0 : checkNumber(options.clipValue, 'compile: clipValue', { min: 0, minExclusive: true });
     this.assertIdle('compile');
     const optimizer = getOptimizer(options.optimizer);
-    const loss = getLoss(options.loss, 'compile: loss');
-    const metrics = options.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new TypeError("compile: metrics must be an array such as ['accuracy']");
-    for (const m of metrics) checkOneOf(m, 'compile: metrics[]', ['accuracy', 'acc']);
+    const built = this.build();
+    const outs = built.outputs;
+    // Per output: its loss, weight and metrics (one value given for all, an array by order, or an object by name).
+    const perOutput = <T>(value: unknown, what: string, fallback: T, single: (v: unknown) => boolean, read: (v: unknown, where: string) => T): T[] => {
+      if (value === undefined) return outs.map(() => fallback);
+      if (single(value)) return outs.map((_, k) => read(value, `compile: ${what}`));
+      if (Array.isArray(value)) {
+        if (value.length !== outs.length) throw new TypeError(`compile: ${what} has ${value.length} entries for the model's ${outs.length} outputs (${outs.map((o) => o.name).join(', ')})`);
+        return value.map((v, k) => read(v, `compile: ${what}[${k}]`));
+      }
+      const record = value as Record<string, unknown>;
+      const unknown = Object.keys(record).filter((k) => !outs.some((o) => o.name === k));
+      if (unknown.length) throw new TypeError(`compile: ${what} names ${unknown.map((k) => `'${k}'`).join(', ')}, not an output; the outputs are ${outs.map((o) => o.name).join(', ')}`);
+      return outs.map((o) => (record[o.name] === undefined ? (what === 'loss' ? read(undefined, `compile: ${what}.${o.name}`) : fallback) : read(record[o.name], `compile: ${what}.${o.name}`)));
+    };
+    const isLoss = (v: unknown) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v) && 'name' in v);
+    const lossList = perOutput<Loss>(options.loss, 'loss', undefined as never, isLoss, (v, where) => getLoss(v, where));
+    const weights = outs.length > 1 ? perOutput(options.lossWeights, 'lossWeights', 1, (v) => typeof v === 'number', (v, where) => checkNumber(v, where, { min: 0 })) : [1];
+    if (outs.length === 1 && options.lossWeights !== undefined) throw new TypeError('compile: lossWeights applies to models with several outputs');
+    const metricLists = perOutput<string[]>(options.metrics, 'metrics', [], (v) => Array.isArray(v) && (v.length === 0 || typeof v[0] === 'string'), (v, where) => {
+      if (!Array.isArray(v)) throw new TypeError(`${where} must be an array such as ['accuracy']`);
+      for (const m of v) checkOneOf(m, `${where}[]`, ['accuracy', 'acc']);
+      return v.length ? ['accuracy'] : [];
+    });
     const precision = checkPrecision(options.precision ?? 'float32');
     const { device, note } = resolveDevice(options.device ?? 'auto', precision);
-    const built = this.build();
+    // A sigmoid or softmax output pairs with its cross-entropy: the loss reads the logits before it.
+    const tensorsRead = outs.map((o, k) => lossTensor(lossList[k], o) ?? o.tensor);
+    const labelSpecs = outs.map((o, k) => labelSpec(lossList[k].name, o.shape));
     this.moveTo(device);
     this.deviceNote = note;
-    const labels = labelSpec(loss.name, built.outputShape);
-    // A sigmoid or softmax output pairs with its cross-entropy: the loss reads the logits before it.
     // Frozen layers (trainable = false) as they stand now: no gradient, no update.
     const trainable = new Map(this.layers.map((l) => [l.name!, l.trainable]));
     built.program.setTrainable(built.weights.map((w) => trainable.get(w.layer) !== false));
-    built.program.compile(nativeLossName(loss.name), optimizer.toNative(), lossTensor(loss, built.output));
-    this.compiled = { optimizer, loss: loss.name, ...(loss.fromLogits !== undefined ? { fromLogits: loss.fromLogits } : {}), metrics: metrics.length ? ['accuracy'] : [], labels, clipNorm, clipValue };
+    const loss = lossList[0];
+    const fromLogits = (l: Loss) => (l.fromLogits !== undefined ? { fromLogits: l.fromLogits } : {});
+    if (outs.length === 1) {
+      built.program.compile(nativeLossName(loss.name), optimizer.toNative(), tensorsRead[0]);
+      this.compiled = { optimizer, loss: loss.name, ...fromLogits(loss), metrics: metricLists[0], labels: labelSpecs[0], clipNorm, clipValue };
+      return;
+    }
+    built.program.compile(outs.map((_, k) => ({ loss: nativeLossName(lossList[k].name), tensor: tensorsRead[k], weight: weights[k] })), optimizer.toNative());
+    const heads = outs.map((o, k) => ({ name: o.name, loss: lossList[k].name, ...fromLogits(lossList[k]), labels: labelSpecs[k], metrics: metricLists[k], weight: weights[k] }));
+    const packed: LabelSpec = { dtype: 'float32', elements: labelSpecs.reduce((n, l) => n + l.elements, 0) };
+    this.compiled = { optimizer, loss: loss.name, metrics: [], labels: packed, clipNorm, clipValue, heads };
   }
 
   /** Where the model runs: 'cpu' or 'cuda:<index>' (chosen by compile's device option). */
@@ -324,18 +369,19 @@ export abstract class Model {
    * Trains the model: fit(x, y, options) on tensors, or fit(dataset, options) on a Dataset
    * (data.fromTensors, or data.fromBatches for streamed batches).
    */
-  async fit(x: InputData, y: Tensor, options?: FitOptions): Promise<History>;
+  async fit(x: InputData, y: TargetData, options?: FitOptions): Promise<History>;
   async fit(dataset: Dataset, options?: FitOptions): Promise<History>;
-  async fit(first: InputData | Dataset, second?: Tensor | FitOptions, third?: FitOptions): Promise<History> {
+  async fit(first: InputData | Dataset, second?: TargetData | FitOptions, third?: FitOptions): Promise<History> {
     let data: FitData;
     let options: FitOptions;
     if (first instanceof Dataset) {
-      if (second instanceof Tensor) throw new TypeError('fit: with a Dataset the labels come from the dataset; call fit(dataset, options)');
+      if (second instanceof Tensor || Array.isArray(second)) throw new TypeError('fit: with a Dataset the labels come from the dataset; call fit(dataset, options)');
       data = first.tensors ?? { stream: first };
-      options = second ?? {};
+      options = (second as FitOptions | undefined) ?? {};
     } else {
-      if (!(second instanceof Tensor)) throw new TypeError(`fit: expected fit(x, y, options) with x and y Tensors, or fit(dataset, options); got y = ${describe(second)}`);
-      data = { x: first, y: second };
+      const targets = second instanceof Tensor || Array.isArray(second) || (this.build().outputs.length > 1 && typeof second === 'object' && second !== null);
+      if (!targets) throw new TypeError(`fit: expected fit(x, y, options) with x and y Tensors, or fit(dataset, options); got y = ${describe(second)}`);
+      data = { x: first, y: second as TargetData };
       options = third ?? {};
     }
     return this.fitData(data, options);
@@ -389,13 +435,13 @@ export abstract class Model {
   }
 
   /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
-  async evaluate(data: InputData, y: Tensor, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
+  async evaluate(data: InputData, targets: TargetData, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number } & Record<string, number>> {
     const compiled = this.requireCompiled('evaluate');
     checkKeys(options, 'evaluate', ['batchSize']);
     const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
     const x = checkFeatures(data, 'x', built.input);
-    checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
+    const y = checkTargets(targets, 'y', rowsOf(x), compiled);
     this.assertIdle('evaluate');
     this.busyWith = 'evaluate()';
     const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
@@ -407,23 +453,35 @@ export abstract class Model {
       set.dispose();
       this.busyWith = undefined;
     }
+    if (compiled.heads) return Object.assign({ loss: r.loss }, ...compiled.heads.map((h, k) => headLogs(h, r.heads?.[k])));
     return compiled.metrics.includes('accuracy') ? { loss: r.loss, accuracy: r.correct / r.count } : { loss: r.loss };
   }
 
-  /** Outputs for every sample, [n, ...outputShape], in inference mode (dropout off). Synchronous, as tfjs. */
+  /**
+   * Outputs for every sample, [n, ...outputShape], in inference mode (dropout off). Synchronous, as
+   * tfjs. A model with several outputs: see predictOutputs.
+   */
   predict(data: InputData, options: { batchSize?: number } = {}): Tensor {
+    const names = this.build().outputs.map((o) => o.name);
+    if (names.length > 1) throw new TypeError(`predict: model '${this.name}' has ${names.length} outputs (${names.join(', ')}); predictOutputs(x) returns one tensor per output`);
+    return this.predictOutputs(data, options)[0];
+  }
+
+  /** Every output for every sample, one tensor per output in output order, in inference mode. */
+  predictOutputs(data: InputData, options: { batchSize?: number } = {}): Tensor[] {
     checkKeys(options, 'predict', ['batchSize']);
     const batchSize = checkInteger(options.batchSize ?? 32, 'predict: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
     const x = checkFeatures(data, 'x', built.input);
     const set = built.device.dataset(x.data, x.shape.slice(1));
-    let out: Float32Array;
+    let out: Float32Array | Float32Array[];
     try {
       out = built.program.predict(set, batchSize);
     } finally {
       set.dispose();
     }
-    return new Tensor(out, [rowsOf(x), ...built.outputShape], 'float32');
+    const arrays = Array.isArray(out) ? out : [out];
+    return arrays.map((a, k) => new Tensor(a, [rowsOf(x), ...built.outputs[k].shape], 'float32'));
   }
 
   // ---- weights ----
@@ -536,8 +594,12 @@ export abstract class Model {
     };
     const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
     if (this.compiled) {
-      const { loss, fromLogits, metrics, optimizer, clipNorm, clipValue } = this.compiled;
-      manifest.compile = { loss, ...(fromLogits !== undefined ? { fromLogits } : {}), metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue };
+      const { loss, fromLogits, metrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
+      manifest.compile = {
+        loss, ...(fromLogits !== undefined ? { fromLogits } : {}),
+        ...(heads ? { outputs: heads.map(({ name, loss, fromLogits, weight, metrics }) => ({ name, loss, ...(fromLogits !== undefined ? { fromLogits } : {}), weight, metrics })) } : {}),
+        metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue,
+      };
       const slots = program.optimizerSlots();
       manifest.training = {
         position: this.position ? { ...this.position } : null,
@@ -670,10 +732,12 @@ export async function loadModel(dir: string): Promise<Model> {
     model = config.graph
       ? modelFromGraph(layerList, config.graph as GraphConfig, { name: config.name, seed: config.seed })
       : new Sequential(layerList, { name: config.name, seed: config.seed });
+    const lossOf = (name: string, fromLogits: boolean | undefined) => (fromLogits === undefined ? (name as LossName) : { name: name as LossName, fromLogits });
     if (compile)
       model.compile({
-        loss: compile.fromLogits === undefined ? (compile.loss as LossName) : { name: compile.loss as LossName, fromLogits: compile.fromLogits },
-        metrics: compile.metrics,
+        ...(compile.outputs
+          ? { loss: compile.outputs.map((o) => lossOf(o.loss, o.fromLogits)), lossWeights: compile.outputs.map((o) => o.weight), metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics])) }
+          : { loss: lossOf(compile.loss, compile.fromLogits), metrics: compile.metrics }),
         optimizer: optimizerFromConfig(compile.optimizer, `${where} compile.optimizer`),
         ...(compile.clipNorm > 0 ? { clipNorm: compile.clipNorm } : {}),
         ...(compile.clipValue > 0 ? { clipValue: compile.clipValue } : {}),
@@ -717,7 +781,7 @@ export class Sequential extends Model {
     return {
       inputs: [{ name: 'input', shape: first.inputShape, dtype: first.inputDtype, ref: input, label: () => `layer '${first.name}': inputShape` }],
       applications: this.layers.map((layer, i) => ({ layer, inputs: [i === 0 ? input : outputs[i - 1]], output: outputs[i] })),
-      output: outputs[outputs.length - 1],
+      outputs: [outputs[outputs.length - 1]],
     };
   }
 }
@@ -727,13 +791,14 @@ export interface GraphConfig {
   inputs: { name: string; shape: number[]; dtype: DType }[];
   /** Each use of a layer, in order: the layer's name and what it reads (an input's name, 'layer' for a layer's first use's output, 'layer#2' for its second's, ...). */
   nodes: { layer: string; inputs: string[] }[];
-  output: string;
+  /** The model's outputs, in order (one, or one per loss). */
+  outputs: string[];
 }
 
 export interface ModelArgs {
   /** The model's inputs: input({ shape, dtype, name }) results, in the order fit/predict take data. */
   inputs: SymbolicTensor | SymbolicTensor[];
-  /** The output: a layer's apply() result. */
+  /** The output (a layer's apply() result), or several: a loss each, as compile({ loss: [...] }) says. */
   outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
   /** Seed for the initial weights; random when omitted. */
@@ -745,7 +810,7 @@ export class FunctionalModel extends Model {
   readonly layers: Layer[];
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
-  private readonly graph: { inputs: SymbolicTensor[]; applications: { layer: Layer; inputs: SymbolicTensor[]; output: SymbolicTensor }[]; output: SymbolicTensor };
+  private readonly graph: { inputs: SymbolicTensor[]; applications: { layer: Layer; inputs: SymbolicTensor[]; output: SymbolicTensor }[]; outputs: SymbolicTensor[] };
 
   constructor(args: ModelArgs) {
     if (typeof args !== 'object' || args === null) throw new TypeError('model: expected { inputs, outputs, name?, seed? }');
@@ -761,8 +826,10 @@ export class FunctionalModel extends Model {
     };
     this.inputs = list(args.inputs, 'inputs');
     this.outputs = list(args.outputs, 'outputs');
-    if (this.outputs.length > 1)
-      throw new TypeError(`model: gradloop models have one output for now, got ${this.outputs.length}; join them with layers.concatenate() into one output, or build a model per output`);
+    this.outputs.forEach((t, k) => {
+      if ('input' in t.source) throw new TypeError(`model: outputs${this.outputs.length > 1 ? `[${k}]` : ''} is ${t.sourceLabel} itself; apply at least one layer`);
+      if (this.outputs.indexOf(t) !== k) throw new TypeError(`model: ${t.sourceLabel} is listed twice in outputs`);
+    });
     this.inputs.forEach((t, k) => {
       if (!('input' in t.source)) throw new TypeError(`model: inputs[${k}] comes from ${t.sourceLabel}; inputs must be input({ shape }) results`);
       if (this.inputs.indexOf(t) !== k) throw new TypeError(`model: ${t.sourceLabel} is listed twice in inputs`);
@@ -783,20 +850,18 @@ export class FunctionalModel extends Model {
       for (const i of t.source.inputs) visit(i);
       applications.push({ layer: t.source.layer, inputs: t.source.inputs, output: t });
     };
-    const output = this.outputs[0];
-    visit(output);
-    if (applications.length === 0) throw new TypeError('model: the output is an input itself; apply at least one layer');
+    for (const output of this.outputs) visit(output);
     const unused = this.inputs.filter((t) => !seen.has(t));
     if (unused.length) throw new TypeError(`model: ${unused.map((t) => t.sourceLabel).join(', ')} ${unused.length > 1 ? 'are' : 'is'} not connected to the output`);
     this.layers = [...new Set(applications.map((a) => a.layer))];
-    this.graph = { inputs: this.inputs, applications, output };
+    this.graph = { inputs: this.inputs, applications, outputs: this.outputs };
   }
 
   protected topology(): Topology {
     return {
       inputs: this.graph.inputs.map((t) => ({ name: (t.source as { input: string }).input, shape: t.shape, dtype: t.dtype, ref: t })),
       applications: this.graph.applications,
-      output: this.graph.output,
+      outputs: this.graph.outputs,
     };
   }
 
@@ -805,7 +870,7 @@ export class FunctionalModel extends Model {
     return {
       inputs: this.graph.inputs.map((t) => ({ name: ref(t), shape: t.shape, dtype: t.dtype })),
       nodes: this.graph.applications.map((a) => ({ layer: a.layer.name!, inputs: a.inputs.map(ref) })),
-      output: ref(this.graph.output),
+      outputs: this.graph.outputs.map(ref),
     };
   }
 }
@@ -837,9 +902,12 @@ function modelFromGraph(layerList: Layer[], graph: GraphConfig, options: { name:
     usesOf.set(node.layer, use);
     tensors.set(use === 1 ? node.layer : `${node.layer}#${use}`, layer.apply(ins.length === 1 ? ins[0] : ins));
   }
-  const output = tensors.get(graph.output);
-  if (!output) throw new TypeError(`graph output '${graph.output}' is produced by no node`);
-  return new FunctionalModel({ inputs, outputs: output, ...options });
+  const outputs = graph.outputs.map((name) => {
+    const t = tensors.get(name);
+    if (!t) throw new TypeError(`graph output '${name}' is produced by no node`);
+    return t;
+  });
+  return new FunctionalModel({ inputs, outputs: outputs.length === 1 ? outputs[0] : outputs, ...options });
 }
 
 /** Creates a model from a list of layers, as tf.sequential({ layers }) / keras.Sequential([...]). */

@@ -80,7 +80,10 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
   const outputs = checkOneOf(options.outputs ?? 'logits', 'exportOnnx: outputs', ['logits', 'probabilities'] as const);
   const wiring = model.wiring;
   const byName = new Map(model.layers.map((l) => [l.name!, l]));
-  const outputLayer = byName.get(wiring.nodes[wiring.nodes.length - 1].layer)!;
+  const several = wiring.outputs.length > 1;
+  if (several && outputs === 'probabilities')
+    throw new TypeError(`exportOnnx: outputs 'probabilities' adds a head to a model's one output; this model has ${wiring.outputs.length} (${wiring.outputs.join(', ')}): give the layers that should output probabilities activation 'sigmoid' or 'softmax'`);
+  const outputLayer = byName.get(wiring.outputs[0].split('#')[0])!;
   const head = chooseHead(model, outputLayer, outputs);
 
   const tokenIds = checkOneOf(options.tokenIds ?? 'int32', 'exportOnnx: tokenIds', ['int32', 'int64'] as const);
@@ -111,13 +114,16 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
     const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
     tensors.set(use === 1 ? node.layer : `${node.layer}#${use}`, { name: x, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
   }
-  x = tensors.get(wiring.output)!.name;
-  if (head !== 'none') x = activation(g, x, head, 'head', 0);
-
-  const outputName = outputs === 'probabilities' ? 'probabilities' : 'logits';
-  const last = g.nodes[g.nodes.length - 1];
-  if (last && last.output![0] === x) last.output = [outputName];
-  else g.node('Identity', [x], 'output'), (g.nodes[g.nodes.length - 1].output = [outputName]);
+  // One output: 'logits' (or 'probabilities', with a head). Several: each under its output's name.
+  const outputNames = several ? wiring.outputs : [outputs === 'probabilities' ? 'probabilities' : 'logits'];
+  const outputShapes = wiring.outputs.map((ref) => tensors.get(ref)!.shape);
+  wiring.outputs.forEach((ref, k) => {
+    x = tensors.get(ref)!.name;
+    if (!several && head !== 'none') x = activation(g, x, head, 'head', 0);
+    const producer = g.nodes.find((n) => n.output![0] === x);
+    if (!several && producer && producer === g.nodes[g.nodes.length - 1]) producer.output = [outputNames[k]];
+    else g.node('Identity', [x], `output_${k}`), (g.nodes[g.nodes.length - 1].output = [outputNames[k]]);
+  });
 
   const { INT32, INT64, FLOAT } = onnx.TensorProto.DataType;
   const elemType = (dtype: DType) => (dtype === 'float32' ? FLOAT : tokenIds === 'int64' ? INT64 : INT32);
@@ -130,7 +136,7 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
       ? { 'gradloop.input_shape': JSON.stringify(['batch', ...single.shape]), 'gradloop.input_dtype': single.dtype === 'float32' ? 'float32' : tokenIds }
       : { 'gradloop.inputs': JSON.stringify(wiring.inputs.map((i) => ({ name: i.name, shape: ['batch', ...i.shape], dtype: i.dtype === 'float32' ? 'float32' : tokenIds }))) }),
     ...(model.getConfig().graph ? { 'gradloop.graph': JSON.stringify(model.getConfig().graph) } : {}),
-    'gradloop.output_shape': JSON.stringify(['batch', ...model.outputShape]),
+    ...(several ? { 'gradloop.outputs': JSON.stringify(outputNames.map((name, k) => ({ name, shape: ['batch', ...outputShapes[k]] }))) } : { 'gradloop.output_shape': JSON.stringify(['batch', ...model.outputShape]) }),
     ...(model.compileConfig
       ? { 'gradloop.loss': model.compileConfig.loss, 'gradloop.optimizer': JSON.stringify(model.compileConfig.optimizer.getConfig()) }
       : {}),
@@ -149,7 +155,7 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
       node: g.nodes,
       initializer: g.initializers,
       input: wiring.inputs.map((i) => valueInfo(i.name, elemType(i.dtype), ['batch', ...i.shape])),
-      output: [valueInfo(outputName, onnx.TensorProto.DataType.FLOAT, ['batch', ...model.outputShape])],
+      output: outputNames.map((name, k) => valueInfo(name, onnx.TensorProto.DataType.FLOAT, ['batch', ...outputShapes[k]])),
     },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   });

@@ -31,7 +31,7 @@ export interface OnnxReport {
   atol: number;
   rtol: number;
   /** The element furthest outside the tolerance (or the largest difference when all pass). */
-  worst: { row: number; column: number; expected: number; actual: number } | null;
+  worst: { row: number; column: number; expected: number; actual: number; output?: string } | null;
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -92,12 +92,14 @@ export async function verifyOnnx(model: Model, file: string | Uint8Array, x: Inp
   const ops = [...new Set((proto.graph?.node ?? []).map((n) => n.opType!))];
   const head = (proto.metadataProps ?? []).find((p) => p.key === HEAD_KEY)?.value ?? 'none';
   const inputName = session.inputNames.join(', ');
-  const outputName = session.outputNames[0];
+  const outputName = session.outputNames.join(', ');
 
-  const expectedRaw = model.predict(x).data as Float32Array;
-  const cols = model.outputShape.reduce((a, b) => a * b, 1);
-  const expected = head === 'softmax' ? softmaxRows(expectedRaw, model.outputShape[model.outputShape.length - 1])
-    : head === 'sigmoid' ? expectedRaw.map((v) => 1 / (1 + Math.exp(-v))) : expectedRaw;
+  // gradloop's outputs (the head exportOnnx appended, applied here too), one per ONNX output.
+  const predicted = model.predictOutputs(x);
+  const expectedAll = predicted.map((p) => {
+    const raw = p.data as Float32Array;
+    return head === 'softmax' ? softmaxRows(raw, p.shape[p.shape.length - 1]) : head === 'sigmoid' ? raw.map((v) => 1 / (1 + Math.exp(-v))) : raw;
+  });
   const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
   (proto.graph?.input ?? []).forEach((declared, k) => {
     const t = tensors[inputs.findIndex((i) => i.name === declared.name)] ?? tensors[k];
@@ -106,34 +108,40 @@ export async function verifyOnnx(model: Model, file: string | Uint8Array, x: Inp
       : new ort.Tensor(t.dtype === 'int32' ? 'int32' : 'float32', t.data, t.shape);
   });
   const result = await session.run(feeds);
-  const actual = result[outputName].data as Float32Array;
+  const actualAll = session.outputNames.map((name) => result[name].data as Float32Array);
   await session.release();
 
+  // Every output, element by element; argmax agreement over every (row, output) pair.
   const rows = tensors[0].shape[0];
-  let maxAbsDiff = 0, maxRelDiff = 0, agree = 0, worstExcess = -Infinity;
+  let maxAbsDiff = 0, maxRelDiff = 0, agree = 0, worstExcess = -Infinity, sizesMatch = actualAll.length === expectedAll.length;
   let worst: OnnxReport['worst'] = null;
-  for (let r = 0; r < rows; r++) {
-    let eBest = 0, aBest = 0;
-    for (let c = 0; c < cols; c++) {
-      const i = r * cols + c;
-      const e = expected[i], a = actual[i];
-      const diff = Math.abs(a - e);
-      maxAbsDiff = Math.max(maxAbsDiff, diff);
-      maxRelDiff = Math.max(maxRelDiff, diff / Math.max(Math.abs(e), Number.MIN_VALUE));
-      const excess = diff - (atol + rtol * Math.abs(e));
-      if (excess > worstExcess || Number.isNaN(diff)) {
-        worstExcess = Number.isNaN(diff) ? Infinity : excess;
-        worst = { row: r, column: c, expected: e, actual: a };
+  expectedAll.forEach((expected, k) => {
+    const actual = actualAll[k] ?? new Float32Array(0);
+    const cols = expected.length / rows;
+    sizesMatch &&= actual.length === expected.length;
+    for (let r = 0; r < rows; r++) {
+      let eBest = 0, aBest = 0;
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        const e = expected[i], a = actual[i];
+        const diff = Math.abs(a - e);
+        maxAbsDiff = Math.max(maxAbsDiff, diff);
+        maxRelDiff = Math.max(maxRelDiff, diff / Math.max(Math.abs(e), Number.MIN_VALUE));
+        const excess = diff - (atol + rtol * Math.abs(e));
+        if (excess > worstExcess || Number.isNaN(diff)) {
+          worstExcess = Number.isNaN(diff) ? Infinity : excess;
+          worst = { row: r, column: c, expected: e, actual: a, ...(expectedAll.length > 1 ? { output: session.outputNames[k] } : {}) };
+        }
+        if (e > expected[r * cols + eBest]) eBest = c;
+        if (a > actual[r * cols + aBest]) aBest = c;
       }
-      if (e > expected[r * cols + eBest]) eBest = c;
-      if (a > actual[r * cols + aBest]) aBest = c;
+      if (eBest === aBest) agree++;
     }
-    if (eBest === aBest) agree++;
-  }
+  });
   return {
-    passed: worstExcess <= 0 && actual.length === expected.length,
+    passed: worstExcess <= 0 && sizesMatch,
     maxAbsDiff, maxRelDiff,
-    argmaxAgreement: agree / rows,
+    argmaxAgreement: agree / (rows * expectedAll.length),
     rows, opset, ops, inputName, outputName, atol, rtol, worst,
   };
 }

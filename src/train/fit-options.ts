@@ -1,7 +1,7 @@
 // fit()'s options, checked, and the data they describe: tensors in memory (with the validation
 // rows split off) or a streamed Dataset. Everything here runs before any native work.
 import type { Dataset } from '../data/dataset.js';
-import { checkFeatures, type InputData, checkLabels, type ModelInput, rowsOf, sliceRows } from '../model/inputs.js';
+import { checkFeatures, checkTargets, type InputData, type TargetData, checkLabels, type ModelInput, rowsOf, sliceRows } from '../model/inputs.js';
 import type { LabelSpec, LossName } from '../model/losses.js';
 import { freshSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -11,7 +11,7 @@ import { type Callback, CallbackList } from './callbacks.js';
 export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom'];
 
 /** What fit() trains on: tensors in memory, or a streamed Dataset of batches. */
-export type FitData = { x: InputData; y: Tensor } | { stream: Dataset };
+export type FitData = { x: InputData; y: TargetData } | { stream: Dataset };
 
 /** fit()'s options, checked, with their defaults. */
 export interface FitSettings {
@@ -66,16 +66,15 @@ export function splitFitData(data: FitData, input: ModelInput, compiled: { loss:
     if (settings.accumulateSteps > 1) throw new TypeError('fit: accumulateSteps needs the data in memory; with streamed batches, make the source yield larger batches');
     x = y = new Tensor(new Float32Array(0), [0], 'float32'); // unused
   } else {
-    y = (data as { y: Tensor }).y;
     x = checkFeatures((data as { x: InputData }).x, 'x', input); // several inputs: packed into one tensor here
-    checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
+    y = checkTargets((data as { y: TargetData }).y, 'y', rowsOf(x), compiled); // several outputs: likewise
   }
   const sets: FitSets = { stream, trainX: x, trainY: y };
   if (options.validationData !== undefined) {
     const vd = options.validationData;
     if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError('fit: validationData must be [xVal, yVal]');
     sets.valX = checkFeatures(vd[0], 'validationData[0]', input);
-    sets.valY = checkLabels(vd[1], 'validationData[1]', rowsOf(sets.valX), compiled.loss, compiled.labels, 'validationData[0]');
+    sets.valY = checkTargets(vd[1], 'validationData[1]', rowsOf(sets.valX), compiled, 'validationData[0]');
   } else if (options.validationSplit !== undefined && !stream) {
     const total = rowsOf(x);
     const split = checkNumber(options.validationSplit, 'fit: validationSplit', { min: 0, max: 1, maxExclusive: true });
@@ -109,7 +108,7 @@ export interface FitOptions {
   /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
   /** Explicit validation set [x, y]; overrides validationSplit. */
-  validationData?: [Tensor, Tensor];
+  validationData?: [InputData, TargetData];
   /** Batch size for validation (default: batchSize). */
   validationBatchSize?: number;
   /** Reshuffle the training samples every epoch (default true). Streamed batches come in the source's order. */

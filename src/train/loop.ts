@@ -5,7 +5,7 @@
 import type { CallbackList, Logs, TrainingModel } from './callbacks.js';
 import type { Dataset } from '../data/dataset.js';
 import { History } from './history.js';
-import { checkFeatures, checkLabels, type ModelInput, rowsOf } from '../model/inputs.js';
+import { checkFeatures, checkTargets, type ModelInput, rowsOf } from '../model/inputs.js';
 import type { LabelSpec, LossName } from '../model/losses.js';
 import { GradientHealth } from './gradient-health.js';
 import type { Device } from '../backend/device.js';
@@ -29,6 +29,11 @@ export interface CompiledModel {
   labels: LabelSpec;
   clipNorm: number;
   clipValue: number;
+  /**
+   * A model with several outputs: each one's name, loss, labels, metrics and weight in the total;
+   * `labels` is then their packed form and `metrics` empty (the history has them per output).
+   */
+  heads?: { name: string; loss: LossName; fromLogits?: boolean; labels: LabelSpec; metrics: string[]; weight: number }[];
 }
 
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */
@@ -64,7 +69,16 @@ class EpochStats {
   lastRate = NaN;
   readonly started = performance.now();
 
+  /** Several outputs: each one's loss sum, correct count and count over the epoch. */
+  heads: { lossSum: number; correct: number; counted: number }[] = [];
+
   add(r: StepResult, size: number): void {
+    r.heads?.forEach((h, k) => {
+      const sums = (this.heads[k] ??= { lossSum: 0, correct: 0, counted: 0 });
+      sums.lossSum += h.loss * size;
+      sums.correct += h.correct;
+      sums.counted += h.count;
+    });
     this.lossSum += r.loss * size;
     this.seen += size;
     this.correct += r.correct;
@@ -75,11 +89,18 @@ class EpochStats {
   }
 
   /** Keras reports the sample-weighted mean of the batch losses seen during the epoch. */
-  logs(withAccuracy: boolean): Logs {
+  logs(withAccuracy: boolean, heads?: CompiledModel['heads']): Logs {
     const logs: Logs = { loss: this.lossSum / this.seen };
     if (withAccuracy) logs.accuracy = this.correct / this.counted;
+    heads?.forEach((h, k) => Object.assign(logs, headLogs(h, this.heads[k] ? { loss: this.heads[k].lossSum / this.seen, correct: this.heads[k].correct, count: this.heads[k].counted } : undefined)));
     return logs;
   }
+}
+
+/** One output's entries in the logs, named as Keras names them: label_loss, label_accuracy (prefix: 'val_'). */
+export function headLogs(head: NonNullable<CompiledModel['heads']>[number], r: { loss: number; correct: number; count: number } | undefined, prefix = ''): Logs {
+  if (!r) return {};
+  return { [`${prefix}${head.name}_loss`]: r.loss, ...(head.metrics.includes('accuracy') ? { [`${prefix}${head.name}_accuracy`]: r.correct / r.count } : {}) };
 }
 
 class FitRun {
@@ -164,8 +185,8 @@ class FitRun {
       if (this.model.stopTraining) break;
       const where = `fit: streamed batch ${index - 1} of epoch ${epoch + 1}`;
       const x = checkFeatures(batch.x, `${where}: x`, input);
-      checkLabels(batch.y, `${where}: y`, rowsOf(x), this.compiled.loss, this.compiled.labels, `${where}: x`);
-      await this.oneStep(this.data.batch(x, batch.y), epoch, step, stats);
+      const y = checkTargets(batch.y, `${where}: y`, rowsOf(x), this.compiled, `${where}: x`);
+      await this.oneStep(this.data.batch(x, y), epoch, step, stats);
       step++;
     }
     if (!this.model.stopTraining) this.stepsPerEpoch = step;
@@ -229,7 +250,7 @@ class FitRun {
     } finally {
       piece.release();
     }
-    const results = decodeSteps(values, this.parameterNames.length); // fewer than k when a step was not finite
+    const results = decodeSteps(values, this.parameterNames.length, this.compiled.heads?.length ?? 1); // fewer than k when a step was not finite
     const perStep = (performance.now() - t0) / results.length;
     this.chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(perStep, 1e-3))));
     results.forEach((r, i) => this.record(r, Math.min(this.rowsPerStep, n - (start + i * this.rowsPerStep)), epoch, step + i, stats));
@@ -262,12 +283,13 @@ class FitRun {
   }
 
   private async endEpoch(epoch: number, step: number, stats: EpochStats): Promise<void> {
-    const logs = stats.logs(this.withAccuracy);
+    const logs = stats.logs(this.withAccuracy, this.compiled.heads);
     const validation = this.data.validation;
     if (validation) {
       const v = await this.built.program.evaluate(validation.data, validation.rows, this.settings.validationBatchSize);
       logs.valLoss = v.loss;
       if (this.withAccuracy) logs.valAccuracy = v.correct / v.count;
+      this.compiled.heads?.forEach((h, k) => Object.assign(logs, headLogs(h, v.heads?.[k], 'val_')));
     }
     if (Number.isFinite(stats.lastRate)) logs.learningRate = stats.lastRate; // the rate of the epoch's last step
     if (stats.steps > 0) {

@@ -2,7 +2,7 @@
 // while the rate grows exponentially from minRate to maxRate, record the smoothed loss per
 // rate, stop when the loss blows up, and suggest the rate where the loss fell fastest.
 // The model's weights, optimizer state and counters are put back afterwards.
-import { checkFeatures, checkLabels, type InputData, rowsOf } from '../model/inputs.js';
+import { checkFeatures, checkTargets, type InputData, rowsOf, type TargetData } from '../model/inputs.js';
 import type { Model } from '../model/model.js';
 import { decodeSteps } from '../backend/native.js';
 import { freshSeed, Random } from '../random.js';
@@ -38,7 +38,7 @@ export interface LearningRateFinding {
   stoppedEarly: boolean;
 }
 
-export async function findLearningRate(model: Model, data: InputData, y: Tensor, options: FindLearningRateOptions = {}): Promise<LearningRateFinding> {
+export async function findLearningRate(model: Model, data: InputData, y: TargetData, options: FindLearningRateOptions = {}): Promise<LearningRateFinding> {
   checkKeys(options, 'findLearningRate', ['minRate', 'maxRate', 'steps', 'batchSize', 'smoothing', 'divergeFactor', 'seed']);
   const minRate = checkNumber(options.minRate ?? 1e-7, 'findLearningRate: minRate', { min: 0, minExclusive: true });
   const maxRate = checkNumber(options.maxRate ?? 10, 'findLearningRate: maxRate', { min: minRate, minExclusive: true });
@@ -50,9 +50,9 @@ export async function findLearningRate(model: Model, data: InputData, y: Tensor,
 
   const { built, compiled } = model._training('findLearningRate');
   const x = checkFeatures(data, 'x', built.input);
-  checkLabels(y, 'y', rowsOf(x), compiled.loss, compiled.labels);
+  const labels = checkTargets(y, 'y', rowsOf(x), compiled);
   const program = built.program;
-  const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+  const set = built.device.dataset(x.data, x.shape.slice(1), labels.data, labels.shape.slice(1));
 
   // Everything the test changes, to put back.
   const weights = built.weights.map((_, i) => program.getParameter(i));
@@ -84,7 +84,7 @@ export async function findLearningRate(model: Model, data: InputData, y: Tensor,
       const chunkRates = Float64Array.from({ length: k }, (_, i) => rateOf(step + i));
       const rows = order.subarray(step * batchSize, (step + k) * batchSize);
       const results = await program.trainSteps(set, rows, batchSize, chunkRates, seed);
-      for (const [i, { loss, nonFinite }] of decodeSteps(results, built.weights.length).entries()) {
+      for (const [i, { loss, nonFinite }] of decodeSteps(results, built.weights.length, compiled.heads?.length ?? 1).entries()) {
         const t = step + i;
         if (!Number.isFinite(loss) || nonFinite !== -2) {
           stoppedEarly = true;

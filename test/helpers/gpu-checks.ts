@@ -118,24 +118,25 @@ export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
   ...cases.filter(([, c]) => !c.skipGpu).map(fromOpCase).map(opCheck),
   ...MODEL_CASES.map(opCheck),
   {
-    name: 'a graph with two inputs (int32 ids and float32 features, packed in one data set) and a shared layer matches the CPU',
+    name: 'a graph with two inputs (int32 ids and float32 features), a shared layer and two outputs (a loss each, labels packed in one data set) matches the CPU',
     async run() {
       const rows = 96;
       const ids = tensor(Int32Array.from({ length: rows * 6 }, (_, i) => (i * 7919) % 40), [rows, 6], 'int32');
       const num = randomTensor([rows, 5], 3);
-      const y = tensor(Int32Array.from({ length: rows }, (_, i) => (i * 31) % 4), [rows], 'int32');
+      const y = [tensor(Int32Array.from({ length: rows }, (_, i) => (i * 31) % 4), [rows], 'int32'), randomTensor([rows, 2], 7)];
       const make = (device: string) => {
         const tokens = input({ shape: [6], dtype: 'int32', name: 'tokens' }), numeric = input({ shape: [5], name: 'numeric' });
         const t = layers.flatten().apply(layers.embedding({ inputDim: 40, outputDim: 4 }).apply(tokens));
         const shared = layers.dense({ units: 29, activation: 'tanh' });
         const h = shared.apply(layers.concatenate().apply([t, numeric]));
-        const out = layers.dense({ units: 4 }).apply(layers.add().apply([h, layers.dense({ units: 29, activation: 'relu' }).apply(h)]));
-        const m = model({ inputs: [tokens, numeric], outputs: out, seed: 11 });
-        m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmaxCrossEntropy', device: device as 'cpu' });
+        const r = layers.add().apply([h, layers.dense({ units: 29, activation: 'relu' }).apply(h)]);
+        const m = model({ inputs: [tokens, numeric], outputs: [layers.dense({ units: 4 }).apply(r), layers.dense({ units: 2 }).apply(r)], seed: 11 });
+        m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: ['softmaxCrossEntropy', 'mse'], lossWeights: [1, 0.5], device: device as 'cpu' });
         return m;
       };
       const [cpu, gpu] = [make('cpu'), make('cuda')];
-      const forward = relativeError(gpu.predict([ids, num]).data, cpu.predict([ids, num]).data);
+      const [pg, pc] = [gpu.predictOutputs([ids, num]), cpu.predictOutputs([ids, num])];
+      const forward = Math.max(...pg.map((t, k) => relativeError(t.data, pc[k].data)));
       assert.ok(forward <= 1e-4, `forward: relative error ${forward}`);
       const [hc, hg] = [await cpu.fit([ids, num], y, { epochs: 2, batchSize: 32, seed: 9, verbose: 0 }), await gpu.fit([ids, num], y, { epochs: 2, batchSize: 32, seed: 9, verbose: 0 })];
       const loss = Math.abs(hg.history.loss[1] - hc.history.loss[1]) / hc.history.loss[1];
