@@ -122,6 +122,8 @@ interface Rows {
 }
 
 /** Reads a CSV file into { x, y, featureNames, classes }. */
+export async function fromCsv(path: string, options: CsvOptions & { label: string | number }): Promise<CsvData & { y: Tensor; labelName: string }>;
+export async function fromCsv(path: string, options?: CsvOptions): Promise<CsvData>;
 export async function fromCsv(path: string, options: CsvOptions = {}): Promise<CsvData> {
   const { header, missing } = checkCsvOptions(path, options);
   const where = `fromCsv: '${path}'`;
