@@ -55,13 +55,26 @@ describe('gradloop train', () => {
 
   it('trains, prints the epochs and where everything went', () => {
     expect(train.code, train.stderr).toBe(0);
-    expect(train.stdout).toContain('data: 300 rows of blobs.csv (2 features); 225 for training, 75 held out; standardized on the training rows');
-    expect(train.stdout).toMatch(/^Epoch 12\/12 - 15\/15 - /m);
-    expect(train.stdout).toMatch(/held-out loss [\d.]+, accuracy (9\d|100)\.\d\d%/);
-    expect(train.stdout).toMatch(/ONNX check on 75 held-out samples in onnxruntime: PASSED/);
+    expect(train.stdout).toContain('data: 300 rows of blobs.csv (2 features); 202 for training, 23 for validation, 75 held out for the final test; standardized on the training rows');
+    expect(train.stdout).toMatch(/^Epoch 12\/12 - 13\/13 - /m);
+    expect(train.stdout).toMatch(/test \(75 rows never used in training or to choose the model\): loss [\d.]+, accuracy (9\d|100)\.\d\d%/);
+    expect(train.stdout).toMatch(/ONNX check on 75 test samples in onnxruntime: PASSED/);
     expect(train.stdout).toContain('wrote out/blobs/');
     for (const f of ['checkpoint', 'model.onnx', 'curves.png', 'report.html', 'history.json']) expect(train.stdout).toContain(`out/blobs/${f}`);
   });
+
+  it('validates on rows of its own and tests once on the held-out rows, labelled as such', () => {
+    const history = JSON.parse(readFileSync(path.join(run, 'history.json'), 'utf8'));
+    expect(history.history.valLoss).toHaveLength(12);
+    expect(Object.keys(history.evaluation).sort()).toEqual(['testAccuracy', 'testLoss']);
+    expect(history.evaluation.testLoss).not.toBe(history.history.valLoss.at(-1)); // other rows
+    expect(readFileSync(path.join(run, 'report.html'), 'utf8')).toMatch(/testAccuracy/);
+    const noValidation = { ...config, name: 'noval', data: { ...config.data, validationSize: 0 }, fit: { ...config.fit, earlyStopping: { patience: 2 } } };
+    writeFileSync(path.join(dir, 'noval.json'), JSON.stringify(noValidation));
+    const r = cli('train', '--config', 'noval.json');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/fit\.earlyStopping needs validation rows; set data\.validationSize above 0 \(the test rows are never used to choose when to stop\)/);
+  }, 60_000);
 
   it('writes the checkpoint, ONNX model, curves, report, history and preprocessing', async () => {
     for (const f of ['checkpoint/model.json', 'model.onnx', 'curves.png', 'curves.svg', 'report.html', 'history.json', 'preprocessing.json', 'run.json'])

@@ -108,8 +108,8 @@ model.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'softm
     const config = { name: 'tiny', data: { source: 'mnist', testSize: 0.2, seed: 1 }, model: { layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 10 }] }, compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] }, fit: { epochs: 2, batchSize: 64, seed: 1 } };
     writeFileSync(path.join(project, 'run.json'), JSON.stringify(config));
     const trained = run(gradloop, ['train', '--config', 'run.json'], { cwd: project, env });
-    expect(trained).toMatch(/held-out loss [\d.]+, accuracy (8|9)\d\.\d\d%/);
-    expect(trained).toMatch(/ONNX check on 1000 held-out samples in onnxruntime: PASSED/);
+    expect(trained).toMatch(/test \(2000 rows never used in training or to choose the model\): loss [\d.]+, accuracy (8|9)\d\.\d\d%/);
+    expect(trained).toMatch(/ONNX check on 1000 test samples in onnxruntime: PASSED/);
     for (const f of ['checkpoint/model.json', 'model.onnx', 'curves.png', 'report.html']) expect(existsSync(path.join(project, 'runs/tiny', f)), f).toBe(true);
   }, 600_000);
 

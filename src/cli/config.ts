@@ -37,8 +37,10 @@ const learningRate = z.union([z.number().positive(), schedule], {
 
 // How the rows are split and prepared, whatever the source.
 const split = {
-  /** Held out for validation after each epoch and the final evaluation. */
+  /** Held out for the final test only: evaluated once, after training, never used to choose anything. */
   testSize: fraction.default(0.2),
+  /** Of the training part, held out for validation after each epoch (early stopping, the best checkpoint); 0: none. */
+  validationSize: z.number().min(0).lt(1).default(0.1),
   stratify: z.boolean().default(false),
   seed: z.number().int().nonnegative().default(0),
   preprocess: z.enum(['none', 'standardize', 'normalize']).default('none'),

@@ -42,7 +42,7 @@ async function loadData(config: RunConfig, baseDir: string) {
     return { x, y, featureNames: undefined, classes, labelName: undefined, what: `the ${x.shape[0]} bundled MNIST digits` };
   }
   if (source.source === 'csv') {
-    const { source: _, path: file, testSize: _t, stratify: _s, seed: _r, preprocess: _p, ...options } = source;
+    const { source: _, path: file, testSize: _t, validationSize: _v, stratify: _s, seed: _r, preprocess: _p, ...options } = source;
     const csv = await data.fromCsv(path.resolve(baseDir, file), options);
     if (!csv.y) throw new ConfigError(`data.source.label: the CSV has no label column`);
     const skipped = csv.skippedRows ? `, ${csv.skippedRows} rows skipped for missing values` : '';
@@ -105,15 +105,27 @@ export async function train(configFile: string, log: (line: string) => void = co
 
   // ---- data ----
   const loaded = await loadData(config, baseDir);
-  const split = data.trainTestSplit(loaded.x, loaded.y, { testSize: config.data.testSize, stratify: config.data.stratify, seed: config.data.seed });
+  // Three parts: the test rows, held out for one evaluation after training; of the rest, the
+  // validation rows that early stopping and the best checkpoint look at; the training rows.
+  const { testSize, validationSize, stratify, seed } = config.data;
+  const split = data.trainTestSplit(loaded.x, loaded.y, { testSize, stratify, seed });
+  let { xTrain, yTrain } = split;
+  let xVal: Tensor | undefined, yVal: Tensor | undefined;
+  if (validationSize > 0) {
+    const inner = data.trainTestSplit(xTrain, yTrain, { testSize: validationSize, stratify, seed: seed + 1 });
+    ({ xTrain, yTrain, xTest: xVal, yTest: yVal } = inner);
+  }
+  if (config.fit.earlyStopping && !xVal)
+    throw new TypeError(`${configFile}: fit.earlyStopping needs validation rows; set data.validationSize above 0 (the test rows are never used to choose when to stop)`);
   let scaler: Scaler | undefined;
-  let { xTrain, xTest } = split;
+  let xTest = split.xTest;
   if (config.data.preprocess !== 'none') {
     scaler = config.data.preprocess === 'standardize' ? data.standardize(xTrain) : data.normalize(xTrain);
     xTrain = scaler.transform(xTrain);
     xTest = scaler.transform(xTest);
+    if (xVal) xVal = scaler.transform(xVal);
   }
-  log(`data: ${loaded.what}; ${xTrain.shape[0]} for training, ${xTest.shape[0]} held out${scaler ? `; ${scaler.kind}d on the training rows` : ''}\n`);
+  log(`data: ${loaded.what}; ${xTrain.shape[0]} for training, ${xVal ? `${xVal.shape[0]} for validation, ` : ''}${xTest.shape[0]} held out for the final test${scaler ? `; ${scaler.kind}d on the training rows` : ''}\n`);
 
   // ---- model ----
   const features = xTrain.size / xTrain.shape[0];
@@ -126,12 +138,13 @@ export async function train(configFile: string, log: (line: string) => void = co
   const { earlyStopping, ...fitOptions } = config.fit;
   const cbs: Callback[] = earlyStopping ? [monitors.earlyStopping(earlyStopping)] : [];
   const started = performance.now();
-  const history = await model.fit(xTrain, split.yTrain, { ...fitOptions, validationData: [xTest, split.yTest], callbacks: cbs, verbose: 1 });
+  const history = await model.fit(xTrain, yTrain, { ...fitOptions, ...(xVal && yVal ? { validationData: [xVal, yVal] as [Tensor, Tensor] } : {}), callbacks: cbs, verbose: 1 });
   const seconds = (performance.now() - started) / 1000;
+  // The test rows, once: nothing above looked at them.
   const result = await model.evaluate(xTest, split.yTest, { batchSize: 256 });
   const evaluation: Record<string, number> = { testLoss: result.loss };
   if (result.accuracy !== undefined) evaluation.testAccuracy = result.accuracy;
-  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; held-out loss ${result.loss.toFixed(4)}` + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : ''));
+  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; test (${xTest.shape[0]} rows never used in training or to choose the model): loss ${result.loss.toFixed(4)}` + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : ''));
 
   // ---- outputs ----
   const runDir = path.resolve(config.output, config.name);
@@ -158,7 +171,7 @@ export async function train(configFile: string, log: (line: string) => void = co
   const sample = new Tensor(xTest.data.slice(0, rows * features), [rows, features], 'float32');
   try {
     onnx = { ...(await verifyOnnx(model, files.onnx, sample)), path: 'model.onnx' };
-    log(`ONNX check on ${onnx.rows} held-out samples in onnxruntime: ${onnx.passed ? 'PASSED' : 'FAILED'}, max abs diff ${onnx.maxAbsDiff.toExponential(2)}`);
+    log(`ONNX check on ${onnx.rows} test samples in onnxruntime: ${onnx.passed ? 'PASSED' : 'FAILED'}, max abs diff ${onnx.maxAbsDiff.toExponential(2)}`);
   } catch (e) {
     log(`ONNX check skipped: ${(e as Error).message}`);
   }
