@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../src/cli/config.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dir = path.join(root, '.readme-blocks'); // gitignored; inside the repository so node_modules resolve
@@ -103,7 +104,7 @@ describe('README code blocks', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     for (const b of blocks) writeFileSync(b.file, moduleOf(b));
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { noEmit: true }, include: ['./*.ts', '../src/types'] }));
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { noEmit: true }, include: ['./*.ts', '../src/types', '../examples'] }));
   });
 
   it('the README has its code blocks, each with a known context', () => {
@@ -111,7 +112,14 @@ describe('README code blocks', () => {
     for (const b of blocks) if (b.context) expect(Object.keys(CONTEXTS), `README line ${b.line}`).toContain(b.context);
   });
 
-  it('every block type-checks under the strict settings', () => {
+  it('the run config it shows is a valid run config', () => {
+    const text = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const configs = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(configs.length).toBeGreaterThanOrEqual(1);
+    for (const c of configs) expect(() => parseRunConfig(JSON.parse(c), 'README.md')).not.toThrow();
+  });
+
+  it('every block (and examples/) type-checks under the strict settings', () => {
     let output = '';
     try {
       execFileSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
