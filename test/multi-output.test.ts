@@ -5,12 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { input, layers, loadModel, losses, model, optimizers, tensor, type Tensor, verifyOnnx } from '../src/index.js';
+import { data, input, layers, loadModel, losses, model, optimizers, tensor, type Tensor, verifyOnnx } from '../src/index.js';
 import { onnx } from '../src/onnx/proto.js';
 import { float32Tolerance } from './helpers/tolerance.js';
 import { Random } from '../src/random.js';
 
-function data(rows: number, seed: number): { x: Tensor; cls: Tensor; reg: Tensor; flag: Tensor } {
+function dataset(rows: number, seed: number): { x: Tensor; cls: Tensor; reg: Tensor; flag: Tensor } {
   const r = new Random(seed);
   const x = Float32Array.from({ length: rows * 6 }, () => r.normal());
   const cls = Int32Array.from({ length: rows }, (_, i) => (x[i * 6] > 0.5 ? 2 : x[i * 6] > -0.5 ? 1 : 0));
@@ -30,7 +30,7 @@ function twoHeads(seed = 3, withFlag = false) {
 }
 
 describe('several outputs', () => {
-  const train = data(512, 1), val = data(128, 2);
+  const train = dataset(512, 1), val = dataset(128, 2);
 
   it('a loss each, weighted; history per output as Keras names it; the total is the weighted sum', async () => {
     const m = twoHeads();
@@ -112,5 +112,20 @@ describe('several outputs', () => {
       expect(report.outputName).toBe('cls, reg');
     }
     await expect(m.exportOnnx({ outputs: 'probabilities' })).rejects.toThrow(/outputs 'probabilities' adds a head to a model's one output; this model has 2 \(cls, reg\)/);
+  });
+
+  it('streamed batches (data.fromBatches) and data.fromTensors take inputs and targets as arrays or objects too', async () => {
+    const make = () => { const m = twoHeads(4); m.compile({ optimizer: 'sgd', loss: ['softmaxCrossEntropy', 'mse'] }); return m; };
+    const [a, b, c] = [make(), make(), make()];
+    const ha = await a.fit(train.x, [train.cls, train.reg], { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 });
+    const rows = (k: number) => ({ start: k * 64, end: (k + 1) * 64 });
+    const slice = (t: Tensor, k: number) => tensor(t.data.slice(rows(k).start * (t.size / 512), rows(k).end * (t.size / 512)) as Float32Array, [64, ...t.shape.slice(1)], t.dtype);
+    const stream = data.fromBatches(function* () {
+      for (let k = 0; k < 8; k++) yield { x: slice(train.x, k), y: { cls: slice(train.cls, k), reg: slice(train.reg, k) } };
+    });
+    const hb = await b.fit(stream, { epochs: 1, verbose: 0 });
+    expect(hb.history.loss).toEqual(ha.history.loss);
+    const hc = await c.fit(data.fromTensors(train.x, [train.cls, train.reg]), { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 });
+    expect(hc.history.loss).toEqual(ha.history.loss);
   });
 });

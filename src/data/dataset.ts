@@ -4,8 +4,20 @@
 import { Tensor } from '../tensor.js';
 import { checkInteger, describe } from '../validate.js';
 
-/** One streamed batch: features and labels with the same number of rows ({ xs, ys } as tfjs also works). */
-export type Batch = { x: Tensor; y: Tensor } | { xs: Tensor; ys: Tensor };
+/**
+ * One streamed batch: features and labels with the same number of rows ({ xs, ys } as tfjs also
+ * works). For a model with several inputs or outputs, x or y is an array (in their order) or an
+ * object by name, as fit takes them.
+ */
+export type Batch = { x: BatchData; y: BatchData } | { xs: BatchData; ys: BatchData };
+type BatchData = Tensor | Tensor[] | Record<string, Tensor>;
+
+/** Rows of a tensor, or of the first tensor of an array or object of them; undefined when it is none of those. */
+function rowsOf(v: unknown): number | undefined {
+  const first = v instanceof Tensor ? v : Array.isArray(v) ? v[0] : typeof v === 'object' && v !== null ? Object.values(v)[0] : undefined;
+  const all = v instanceof Tensor ? [v] : Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.values(v) : [];
+  return first instanceof Tensor && all.every((t) => t instanceof Tensor) ? first.shape[0] : undefined;
+}
 type BatchIterable = AsyncIterable<Batch> | Iterable<Batch>;
 /** A function returning a fresh iterable per epoch (an async generator function, say), or an iterable. */
 export type BatchSource = (() => BatchIterable) | BatchIterable;
@@ -18,14 +30,15 @@ export interface BatchesOptions {
 export class Dataset {
   private constructor(
     /** Set for an in-memory data set. */
-    readonly tensors: { x: Tensor; y: Tensor } | undefined,
+    readonly tensors: { x: BatchData; y: BatchData } | undefined,
     private readonly source: BatchSource | undefined,
     readonly batchesPerEpoch: number | undefined,
   ) {}
 
   /** An in-memory data set; fit() uses it as fit(x, y). */
-  static fromTensors(x: Tensor, y: Tensor): Dataset {
-    if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new TypeError('Dataset.fromTensors: x and y must be Tensors');
+  static fromTensors(x: BatchData, y: BatchData): Dataset {
+    if (rowsOf(x) === undefined || rowsOf(y) === undefined)
+      throw new TypeError('Dataset.fromTensors: x and y must be Tensors (or, for several inputs or outputs, arrays or objects of them)');
     return new Dataset({ x, y }, undefined, undefined);
   }
 
@@ -46,7 +59,7 @@ export class Dataset {
   }
 
   /** One epoch's batches, checked to be { x, y } pairs of Tensors with matching rows. */
-  async *epoch(epoch: number): AsyncGenerator<{ x: Tensor; y: Tensor }> {
+  async *epoch(epoch: number): AsyncGenerator<{ x: BatchData; y: BatchData }> {
     if (!this.source) throw new Error('Dataset: epoch() is for streamed data sets');
     const made = typeof this.source === 'function' ? this.source() : this.source;
     const iterable = made as BatchIterable;
@@ -54,14 +67,15 @@ export class Dataset {
       throw new TypeError(`Dataset: the batch source function returned ${describe(made)}, not an iterable of { x, y } batches`);
     let index = 0;
     for await (const batch of iterable as AsyncIterable<Batch>) {
-      const b = batch as Partial<{ x: Tensor; y: Tensor; xs: Tensor; ys: Tensor }>;
+      const b = batch as Partial<{ x: BatchData; y: BatchData; xs: BatchData; ys: BatchData }>;
       const x = b?.x ?? b?.xs, y = b?.y ?? b?.ys;
-      if (!(x instanceof Tensor) || !(y instanceof Tensor))
-        throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} must be { x: Tensor, y: Tensor } (or { xs, ys }), got ${describe(batch)}`);
-      if (x.shape[0] !== y.shape[0])
-        throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} has ${x.shape[0]} rows of x but ${y.shape[0]} of y; they must match row for row`);
+      const xRows = rowsOf(x), yRows = rowsOf(y);
+      if (xRows === undefined || yRows === undefined)
+        throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} must be { x: Tensor, y: Tensor } (or { xs, ys }; arrays or objects of Tensors for several inputs or outputs), got ${describe(batch)}`);
+      if (xRows !== yRows)
+        throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} has ${xRows} rows of x but ${yRows} of y; they must match row for row`);
       index++;
-      yield { x, y };
+      yield { x: x!, y: y! };
       // Stop before pulling another batch: an endless source makes nothing it will not train on.
       if (this.batchesPerEpoch !== undefined && index >= this.batchesPerEpoch) break;
     }
