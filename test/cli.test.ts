@@ -151,7 +151,7 @@ describe('gradloop info, --help and config errors', () => {
   });
 
   it('a bad config is one message per problem, naming the key, the expectation and the value', () => {
-    const bad = { ...config, name: 'has space', data: { ...config.data, testSize: 1.5 }, model: { layers: [{ type: 'dense', units: 0 }, { type: 'conv2d' }] }, fit: { epochs: 2, batchsize: 8 } };
+    const bad = { ...config, name: 'has space', data: { ...config.data, testSize: 1.5 }, model: { layers: [{ type: 'dense', units: 0 }, { type: 'conv3d' }] }, fit: { epochs: 2, batchsize: 8 } };
     writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(bad));
     const r = cli('train', '--config', 'bad.json');
     expect(r.code).toBe(1);
@@ -161,7 +161,7 @@ describe('gradloop info, --help and config errors', () => {
     expect(r.stderr).toContain('data.testSize: expected number to be <1, got 1.5');
     // A layer's options are checked by the layer itself: the API's message, under the config's key.
     expect(r.stderr).toContain('model.layers[0]: dense: units must be an integer >= 1, got 0\n');
-    expect(r.stderr).toMatch(/model\.layers\[1\]\.type: expected 'activation' \| 'relu' \| .*'dense' \| 'dropout' \| 'embedding' \| 'flatten'.*, got "conv2d"/);
+    expect(r.stderr).toMatch(/model\.layers\[1\]\.type: expected 'activation' \| 'relu' \| .*'dense' \| 'dropout' \| 'embedding' \| 'flatten'.*, got "conv3d"/);
     expect(r.stderr).toContain("fit: unknown key 'batchsize'");
     writeFileSync(path.join(dir, 'broken.json'), '{ "name": ');
     expect(cli('train', '--config', 'broken.json').stderr).toMatch(/broken\.json is not valid JSON/);

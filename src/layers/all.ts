@@ -1,10 +1,12 @@
 // Every layer file, one line each: the list a new layer adds itself to. Importing a file registers
 // its layer types (registry.ts); index.ts builds layers.* from their factories.
 export * as activations from './activations.js';
+export * as conv2d from './conv2d.js';
 export * as dense from './dense.js';
 export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
+export * as maxPooling2d from './max-pooling2d.js';
 export * as merge from './merge.js';
 export * as permute from './permute.js';
 export * as repeatVector from './repeat-vector.js';

@@ -1,28 +1,18 @@
 // dense: y = activation(x · kernel + bias) over the last axis.
 // kernel [inputs, units], bias [units]; bias and activation run fused after the matrix product.
-import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import type { Initializer } from './initializers.js';
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
-import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
-import { checkInteger, checkNumber, checkOneOf, shapeString } from '../validate.js';
-import { ACTIVATIONS, type ActivationName } from './activations.js';
+import type { Regularizer } from './regularizers.js';
+import { kernelAndBiasConfig, type KernelAndBiasOptions, readKernelAndBias } from './weights-config.js';
+import { checkInteger, shapeString } from '../validate.js';
+import type { ActivationName } from './activations.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
 import { activation, type GraphBuilder, type LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 
-export interface DenseOptions extends BaseLayerOptions {
+export interface DenseOptions extends BaseLayerOptions, KernelAndBiasOptions {
   units: number;
-  /** Applied after the bias; default 'linear' (none). */
-  activation?: ActivationName;
-  /** Negative slope when activation is 'leakyRelu' (default 0.3). */
-  alpha?: number;
-  useBias?: boolean;
-  kernelInitializer?: InitializerName | Initializer;
-  biasInitializer?: InitializerName | Initializer;
-  /** Penalty on the kernel added to the loss: regularizers.l2(0.01) or 'l2'. */
-  kernelRegularizer?: Regularizer | 'l2';
-  /** Penalty on the bias added to the loss. */
-  biasRegularizer?: Regularizer | 'l2';
   /** Shorthand for inputShape: [inputDim]. */
   inputDim?: number;
 }
@@ -43,14 +33,8 @@ export class Dense extends Layer {
       options = { ...options, inputShape: [checkInteger(options.inputDim, 'dense: inputDim', 1)] };
     super(options, ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'inputDim'], 'dense');
     this.units = checkInteger(options.units, 'dense: units', 1);
-    this.activation = checkOneOf(options.activation ?? 'linear', 'dense: activation', ACTIVATIONS);
-    this.alpha = checkNumber(options.alpha ?? 0.3, 'dense: alpha', { min: 0 });
-    if (options.useBias !== undefined && typeof options.useBias !== 'boolean') throw new TypeError('dense: useBias must be a boolean');
-    this.useBias = options.useBias ?? true;
-    this.kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorotUniform', 'dense: kernelInitializer');
-    this.biasInitializer = getInitializer(options.biasInitializer ?? 'zeros', 'dense: biasInitializer');
-    this.kernelRegularizer = getRegularizer(options.kernelRegularizer, 'dense: kernelRegularizer');
-    this.biasRegularizer = getRegularizer(options.biasRegularizer, 'dense: biasRegularizer');
+    ({ activation: this.activation, alpha: this.alpha, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = readKernelAndBias(options, 'dense'));
   }
 
   computeOutputShape(input: number[], dtype: DType): number[] {
@@ -104,11 +88,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation,
       useBias: this.useBias,
-      kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.getConfig() },
-      biasInitializer: { name: this.biasInitializer.name, config: this.biasInitializer.getConfig() },
-      ...(this.alpha !== 0.3 ? { alpha: this.alpha } : {}),
-      ...(this.kernelRegularizer ? { kernelRegularizer: regularizerConfig(this.kernelRegularizer) } : {}),
-      ...(this.biasRegularizer ? { biasRegularizer: regularizerConfig(this.biasRegularizer) } : {}),
+      ...kernelAndBiasConfig(this),
     };
   }
 }

@@ -3,10 +3,12 @@
 import * as all from './all.js';
 
 export { Activation, type ActivationName, type ActivationOptions } from './activations.js';
+export { Conv2d, type Conv2dOptions } from './conv2d.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
+export { MaxPooling2d, type MaxPooling2dOptions } from './max-pooling2d.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
 export { Permute, type PermuteOptions } from './permute.js';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';

@@ -1,0 +1,118 @@
+// conv2d: a 2-D convolution over channels-last samples [h, w, c] (Keras' Conv2D): filters of
+// kh x kw x c, strides, dilation, 'valid' or 'same' zero padding, bias and activation fused as in
+// dense. Forward is im2col, then one matrix product (the backend's gemm) for the whole batch;
+// backward is the product's two gradients and col2im.
+//   scratch per sample: [0, P*K) the column matrix (kept from forward for the kernel's gradient,
+//   then reused for the columns' gradient), [P*K, P*K + P*F) dZ, then the pre-activation for gelu.
+#include <algorithm>
+
+#include "../../core/op.h"
+#include "../activation/kernels.h"
+#include "../dense/kernels.h"
+#include "kernels.h"
+
+namespace gradloop {
+namespace {
+
+class Conv2d final : public Op {
+ public:
+  explicit Conv2d(const NodeSpec& spec)
+      : Op(spec),
+        filters_(spec.integer("filters", 1, kMaxElements)),
+        same_(spec.string("padding", "valid") == "same"),
+        useBias_(spec.number("useBias", 1) != 0),
+        act_(activationFromName(spec.string("activation", "linear"))),
+        alpha_(static_cast<float>(spec.number("alpha", 0.3))),
+        kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
+        biasL2_(static_cast<float>(spec.number("biasL2", 0))) {
+    g_.kh = spec.integer("kernelHeight", 1, 4096);
+    g_.kw = spec.integer("kernelWidth", 1, 4096);
+    g_.sh = spec.integer("strideHeight", 1, 4096);
+    g_.sw = spec.integer("strideWidth", 1, 4096);
+    g_.dh = spec.integer("dilationHeight", 1, 4096);
+    g_.dw = spec.integer("dilationWidth", 1, 4096);
+  }
+  const char* type() const override { return "conv2d"; }
+
+  Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
+    if (types[0] != DType::Float32 || in[0].size() != 3)
+      throw TypeError("layer '" + name_ + "': conv2d expects float32 samples [height, width, channels], got " + shapeToString(in[0]));
+    g_.h = in[0][0], g_.w = in[0][1], g_.c = in[0][2];
+    const int64_t spanH = g_.dh * (g_.kh - 1) + 1, spanW = g_.dw * (g_.kw - 1) + 1;
+    if (same_) {  // TensorFlow's 'same': ceil(size / stride) positions, the extra padding at the end
+      g_.oh = (g_.h + g_.sh - 1) / g_.sh, g_.ow = (g_.w + g_.sw - 1) / g_.sw;
+      g_.padTop = std::max<int64_t>(0, (g_.oh - 1) * g_.sh + spanH - g_.h) / 2;
+      g_.padLeft = std::max<int64_t>(0, (g_.ow - 1) * g_.sw + spanW - g_.w) / 2;
+    } else {
+      if (spanH > g_.h || spanW > g_.w)
+        throw TypeError("layer '" + name_ + "': a " + std::to_string(spanH) + "x" + std::to_string(spanW) +
+                        " window does not fit in input " + shapeToString(in[0]) + "; use padding 'same' or a smaller kernelSize");
+      g_.oh = (g_.h - spanH) / g_.sh + 1, g_.ow = (g_.w - spanW) / g_.sw + 1;
+      g_.padTop = g_.padLeft = 0;
+    }
+    const std::string what = "layer '" + name_ + "': ";
+    numElements({g_.positions(), g_.window()}, what + "the column matrix of one sample");
+    numElements({g_.kh, g_.kw, g_.c, filters_}, what + "kernel");
+    return {g_.oh, g_.ow, filters_};
+  }
+
+  std::vector<ParamInfo> params() const override {
+    std::vector<ParamInfo> p{{"kernel", {g_.kh, g_.kw, g_.c, filters_}, kernelL2_}};
+    if (useBias_) p.push_back({"bias", {filters_}, biasL2_});
+    return p;
+  }
+
+  int64_t scratchPerSample() const override {
+    const int64_t cols = g_.positions() * g_.window(), outs = g_.positions() * filters_;
+    return cols + outs + (activationNeedsInput(act_) ? outs : 0);
+  }
+
+  void forward(const OpRun& r) override {
+    const int64_t rows = r.batch * g_.positions(), K = g_.window();
+    float* col = r.scratch;
+    kernelsOf<Conv2dKernels>(r.backend).im2col(r.backend, r.inputs[0]->f(), col, r.batch, g_);
+    float* y = r.output->f();
+    r.backend.gemm(false, false, rows, filters_, K, 1.0f, col, K, r.params[0], filters_, 0.0f, y, filters_);
+    if (useBias_ || act_ != Activation::Linear)
+      kernelsOf<DenseKernels>(r.backend).biasActivationForward(r.backend, y, activationNeedsInput(act_) ? preact(r) : nullptr,
+                                                               useBias_ ? r.params[1] : nullptr, rows, filters_, act_, alpha_);
+  }
+
+  void backward(const OpRun& r) override {
+    const int64_t rows = r.batch * g_.positions(), K = g_.window();
+    float* col = r.scratch;
+    const float* dz = r.output->grad;
+    if (act_ != Activation::Linear) {
+      float* buffer = r.scratch + rows * K;
+      kernelsOf<ActivationKernels>(r.backend).backward(r.backend, activationNeedsInput(act_) ? preact(r) : nullptr,
+                                                       r.output->f(), r.output->grad, buffer, rows * filters_, act_, alpha_, false);
+      dz = buffer;
+    }
+    if (useBias_ && r.paramGrads[1])  // null: frozen
+      kernelsOf<DenseKernels>(r.backend).biasBackward(r.backend, dz, r.paramGrads[1], rows, filters_, r.accumulateParamGrad);
+    // dKernel[K, F] = col^T · dz, while col still holds the forward's columns.
+    if (r.paramGrads[0])
+      r.backend.gemm(true, false, K, filters_, rows, 1.0f, col, K, dz, filters_, r.accumulateParamGrad ? 1.0f : 0.0f,
+                     r.paramGrads[0], filters_);
+    // dcol[rows, K] = dz · kernel^T (over the columns, no longer needed), then back to the input's shape.
+    if (float* dx = r.inputs[0]->grad) {
+      r.backend.gemm(false, true, rows, K, filters_, 1.0f, dz, filters_, r.params[0], filters_, 0.0f, col, K);
+      kernelsOf<Conv2dKernels>(r.backend).col2im(r.backend, col, dx, r.batch, g_, r.accumulateInputGrad[0]);
+    }
+  }
+
+ private:
+  float* preact(const OpRun& r) const { return r.scratch + r.batch * g_.positions() * (g_.window() + filters_); }
+
+  int64_t filters_;
+  bool same_, useBias_;
+  Activation act_;
+  float alpha_, kernelL2_, biasL2_;
+  ConvGeometry g_{};
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_conv2d(const NodeSpec& spec) { return std::make_unique<Conv2d>(spec); }
+
+}  // namespace gradloop

@@ -1,0 +1,56 @@
+// conv2d: channels-last convolutions against a direct float64 convolution: 'valid' with relu,
+// 'same' with stride 2 and a non-square kernel, dilation 2, no bias.
+import { layers } from '../../src/index.js';
+import type { OpCase } from './case.js';
+
+type Vec = Float64Array;
+/** y[b, oy, ox, f] = act(bias[f] + sum over (i, j, c) of x[b, oy*s - pad + i*d, ox*s - pad + j*d, c] * k[i, j, c, f]). */
+function conv(x: Vec, batch: number, [h, w, c]: number[], k: Vec, bias: Vec | null, o: { kh: number; kw: number; f: number; s: [number, number]; d: [number, number]; same: boolean }, act: (v: number) => number = (v) => v): Vec {
+  const spanH = o.d[0] * (o.kh - 1) + 1, spanW = o.d[1] * (o.kw - 1) + 1;
+  const oh = o.same ? Math.ceil(h / o.s[0]) : Math.floor((h - spanH) / o.s[0]) + 1;
+  const ow = o.same ? Math.ceil(w / o.s[1]) : Math.floor((w - spanW) / o.s[1]) + 1;
+  const top = o.same ? Math.floor(Math.max(0, (oh - 1) * o.s[0] + spanH - h) / 2) : 0;
+  const left = o.same ? Math.floor(Math.max(0, (ow - 1) * o.s[1] + spanW - w) / 2) : 0;
+  const y = new Float64Array(batch * oh * ow * o.f);
+  for (let b = 0; b < batch; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let f = 0; f < o.f; f++) {
+          let s = bias ? bias[f] : 0;
+          for (let i = 0; i < o.kh; i++)
+            for (let j = 0; j < o.kw; j++) {
+              const yy = oy * o.s[0] - top + i * o.d[0], xx = ox * o.s[1] - left + j * o.d[1];
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+              for (let ch = 0; ch < c; ch++) s += x[((b * h + yy) * w + xx) * c + ch] * k[((i * o.kw + j) * c + ch) * o.f + f];
+            }
+          y[((b * oh + oy) * ow + ox) * o.f + f] = act(s);
+        }
+  return y;
+}
+
+export const cases: OpCase[] = [
+  {
+    name: "3x3 'valid' with relu, [5, 5, 2] to [3, 3, 4]",
+    layers: () => [layers.conv2d({ inputShape: [5, 5, 2], filters: 4, kernelSize: 3, activation: 'relu' })],
+    reference: ([k, b], { x, batch }) => conv(x, batch, [5, 5, 2], k, b, { kh: 3, kw: 3, f: 4, s: [1, 1], d: [1, 1], same: false }, (v) => Math.max(0, v)),
+    onnx: { ops: ['Transpose', 'Conv', 'Relu'], reduction: 18, depth: 1 },
+  },
+  {
+    name: "2x3 'same' with strides 2 and tanh, [5, 6, 3] to [3, 3, 2]",
+    layers: () => [layers.conv2d({ inputShape: [5, 6, 3], filters: 2, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' })],
+    reference: ([k, b], { x, batch }) => conv(x, batch, [5, 6, 3], k, b, { kh: 2, kw: 3, f: 2, s: [2, 2], d: [1, 1], same: true }, Math.tanh),
+    onnx: { ops: ['Conv', 'Tanh'], reduction: 18, depth: 1 },
+  },
+  {
+    name: "dilation 2 without bias, then a second conv2d ('same')",
+    layers: () => [
+      layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 2, dilationRate: 2, useBias: false }),
+      layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }),
+    ],
+    reference: ([k1, k2, b2], { x, batch }) => {
+      const h = conv(x, batch, [6, 6, 1], k1, null, { kh: 2, kw: 2, f: 3, s: [1, 1], d: [2, 2], same: false });
+      return conv(h, batch, [4, 4, 3], k2, b2, { kh: 3, kw: 3, f: 2, s: [1, 1], d: [1, 1], same: true });
+    },
+    onnx: { ops: ['Conv'], reduction: 27, depth: 2 },
+  },
+];
