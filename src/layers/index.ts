@@ -8,7 +8,7 @@ export { Dense, type DenseOptions } from './dense.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
-export { MaxPooling2d, type MaxPooling2dOptions } from './max-pooling2d.js';
+export { GlobalPooling2d, Pooling2d, type Pooling2dOptions } from './pooling2d.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
 export { Permute, type PermuteOptions } from './permute.js';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';

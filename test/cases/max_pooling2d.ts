@@ -2,25 +2,9 @@
 // weights through the chosen places), 2x2 'valid', and 3x3 with strides 2 and 'same' (windows overlap).
 import { layers } from '../../src/index.js';
 import type { OpCase } from './case.js';
+import * as ref from '../helpers/reference.js';
 
-function pool(x: Float64Array, batch: number, [h, w, c]: number[], [ph, pw]: number[], [sh, sw]: number[], same: boolean): Float64Array {
-  const oh = same ? Math.ceil(h / sh) : Math.floor((h - ph) / sh) + 1, ow = same ? Math.ceil(w / sw) : Math.floor((w - pw) / sw) + 1;
-  const top = same ? Math.floor(Math.max(0, (oh - 1) * sh + ph - h) / 2) : 0, left = same ? Math.floor(Math.max(0, (ow - 1) * sw + pw - w) / 2) : 0;
-  const y = new Float64Array(batch * oh * ow * c);
-  for (let b = 0; b < batch; b++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++)
-        for (let ch = 0; ch < c; ch++) {
-          let m = -Infinity;
-          for (let i = 0; i < ph; i++)
-            for (let j = 0; j < pw; j++) {
-              const yy = oy * sh - top + i, xx = ox * sw - left + j;
-              if (yy >= 0 && yy < h && xx >= 0 && xx < w) m = Math.max(m, x[((b * h + yy) * w + xx) * c + ch]);
-            }
-          y[((b * oh + oy) * ow + ox) * c + ch] = m;
-        }
-  return y;
-}
+const pool = (x: Float64Array, batch: number, shape: number[], size: number[], strides: number[], same: boolean) => ref.pool2d(x, batch, shape, size, strides, same, 'max');
 // A 1x1 convolution (per-pixel channel mix), so the pooled values carry weights.
 function mix(x: Float64Array, batch: number, pixels: number, cin: number, k: Float64Array, b: Float64Array, cout: number): Float64Array {
   const y = new Float64Array(batch * pixels * cout);

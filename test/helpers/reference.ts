@@ -119,3 +119,28 @@ export function dropoutScale(n: number, rate: number, fitSeed: number, layerSeed
   const stream = (BigInt(forward) << 16n) | BigInt(node);
   return Float64Array.from({ length: n }, (_, i) => (uniformAt(seed, stream, BigInt(i)) >= rate ? 1 / (1 - rate) : 0));
 }
+
+/**
+ * 2-D pooling over channels-last samples [h, w, c]: each window's maximum or mean over the input
+ * positions it covers ('same': TensorFlow's padding, which is never a maximum nor counted in a mean).
+ */
+export function pool2d(x: Vec, batch: number, [h, w, c]: number[], [ph, pw]: number[], [sh, sw]: number[], same: boolean, reduce: 'max' | 'mean'): Vec {
+  const oh = same ? Math.ceil(h / sh) : Math.floor((h - ph) / sh) + 1, ow = same ? Math.ceil(w / sw) : Math.floor((w - pw) / sw) + 1;
+  const top = same ? Math.floor(Math.max(0, (oh - 1) * sh + ph - h) / 2) : 0, left = same ? Math.floor(Math.max(0, (ow - 1) * sw + pw - w) / 2) : 0;
+  const y = new Float64Array(batch * oh * ow * c);
+  for (let b = 0; b < batch; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let ch = 0; ch < c; ch++) {
+          let m = -Infinity, s = 0, n = 0;
+          for (let i = 0; i < ph; i++)
+            for (let j = 0; j < pw; j++) {
+              const yy = oy * sh - top + i, xx = ox * sw - left + j;
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+              const v = x[((b * h + yy) * w + xx) * c + ch];
+              m = Math.max(m, v), s += v, n++;
+            }
+          y[((b * oh + oy) * ow + ox) * c + ch] = reduce === 'max' ? m : s / n;
+        }
+  return y;
+}

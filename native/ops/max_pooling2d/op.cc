@@ -1,8 +1,7 @@
 // max_pooling2d: the maximum of each pool window over channels-last samples (Keras'
 // MaxPooling2D). Forward keeps where each maximum was (scratch, as int32); backward sends dy there.
-#include <algorithm>
-
 #include "../../core/op.h"
+#include "geometry.h"
 #include "kernels.h"
 
 namespace gradloop {
@@ -10,29 +9,11 @@ namespace {
 
 class MaxPooling2d final : public Op {
  public:
-  explicit MaxPooling2d(const NodeSpec& spec) : Op(spec), same_(spec.string("padding", "valid") == "same") {
-    g_.ph = spec.integer("poolHeight", 1, 4096);
-    g_.pw = spec.integer("poolWidth", 1, 4096);
-    g_.sh = spec.integer("strideHeight", 1, 4096);
-    g_.sw = spec.integer("strideWidth", 1, 4096);
-  }
+  explicit MaxPooling2d(const NodeSpec& spec) : Op(spec), same_(spec.string("padding", "valid") == "same"), g_(poolGeometry(spec)) {}
   const char* type() const override { return "max_pooling2d"; }
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
-    if (types[0] != DType::Float32 || in[0].size() != 3)
-      throw TypeError("layer '" + name_ + "': maxPooling2d expects float32 samples [height, width, channels], got " + shapeToString(in[0]));
-    g_.h = in[0][0], g_.w = in[0][1], g_.c = in[0][2];
-    if (same_) {
-      g_.oh = (g_.h + g_.sh - 1) / g_.sh, g_.ow = (g_.w + g_.sw - 1) / g_.sw;
-      g_.padTop = std::max<int64_t>(0, (g_.oh - 1) * g_.sh + g_.ph - g_.h) / 2;
-      g_.padLeft = std::max<int64_t>(0, (g_.ow - 1) * g_.sw + g_.pw - g_.w) / 2;
-    } else {
-      if (g_.ph > g_.h || g_.pw > g_.w)
-        throw TypeError("layer '" + name_ + "': a " + std::to_string(g_.ph) + "x" + std::to_string(g_.pw) + " pool does not fit in input " +
-                        shapeToString(in[0]) + "; use padding 'same' or a smaller poolSize");
-      g_.oh = (g_.h - g_.ph) / g_.sh + 1, g_.ow = (g_.w - g_.pw) / g_.sw + 1;
-      g_.padTop = g_.padLeft = 0;
-    }
+    poolShape(g_, in[0], types[0], same_, name_, "maxPooling2d");
     return {g_.oh, g_.ow, g_.c};
   }
 
@@ -50,7 +31,7 @@ class MaxPooling2d final : public Op {
  private:
   static int32_t* where(const OpRun& r) { return reinterpret_cast<int32_t*>(r.scratch); }
   bool same_;
-  PoolGeometry g_{};
+  PoolGeometry g_;
 };
 
 }  // namespace

@@ -1,0 +1,54 @@
+// The avg_pooling2d kernels on the CPU.
+#include <cstring>
+
+#include "functions.h"
+#include "kernels.h"
+
+namespace gradloop {
+namespace {
+
+void forward(Backend&, const float* x, float* y, int64_t batch, const PoolGeometry& g) {
+  const int64_t O = g.outputs(), I = g.inputs();
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        int64_t y0, y1, x0, x1;
+        avgpool::window(g, oy, ox, &y0, &y1, &x0, &x1);
+        const float inv = 1.0f / static_cast<float>((y1 - y0) * (x1 - x0));
+        float* out = y + b * O + (oy * g.ow + ox) * g.c;
+        for (int64_t ch = 0; ch < g.c; ++ch) out[ch] = 0;
+        for (int64_t yy = y0; yy < y1; ++yy)
+          for (int64_t xx = x0; xx < x1; ++xx) {
+            const float* in = x + b * I + (yy * g.w + xx) * g.c;
+            for (int64_t ch = 0; ch < g.c; ++ch) out[ch] += in[ch];
+          }
+        for (int64_t ch = 0; ch < g.c; ++ch) out[ch] *= inv;
+      }
+}
+
+void backward(Backend&, const float* dy, float* dx, int64_t batch, const PoolGeometry& g, bool accumulate) {
+  const int64_t O = g.outputs(), I = g.inputs();
+  if (!accumulate) std::memset(dx, 0, static_cast<size_t>(batch * I) * sizeof(float));
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        int64_t y0, y1, x0, x1;
+        avgpool::window(g, oy, ox, &y0, &y1, &x0, &x1);
+        const float inv = 1.0f / static_cast<float>((y1 - y0) * (x1 - x0));
+        const float* grad = dy + b * O + (oy * g.ow + ox) * g.c;
+        for (int64_t yy = y0; yy < y1; ++yy)
+          for (int64_t xx = x0; xx < x1; ++xx) {
+            float* d = dx + b * I + (yy * g.w + xx) * g.c;
+            for (int64_t ch = 0; ch < g.c; ++ch) d[ch] += grad[ch] * inv;
+          }
+      }
+}
+
+}  // namespace
+
+const void* avg_pooling2dCpuKernels() {
+  static const AvgPooling2dKernels kernels{forward, backward};
+  return &kernels;
+}
+
+}  // namespace gradloop
