@@ -32,4 +32,15 @@ export const cases: OpCase[] = [
     reference: (_p, { x, batch }) => globalMax(x, batch, [3, 4, 5]),
     onnx: { ops: ['GlobalMaxPool', 'Flatten'], reduction: 1, depth: 1 },
   },
+  {
+    name: "averagePooling1d ('same') and globalAveragePooling1d after a conv1d",
+    layers: () => [layers.conv1d({ inputShape: [6, 2], filters: 3, kernelSize: 1 }), layers.averagePooling1d({ poolSize: 4, strides: 3, padding: 'same' }), layers.globalAveragePooling1d()],
+    reference: ([k, b], { x, batch }) => {
+      const mixed = new Float64Array(batch * 6 * 3);
+      for (let p = 0; p < batch * 6; p++) for (let o = 0; o < 3; o++) mixed[p * 3 + o] = b[o] + x[p * 2] * k[o] + x[p * 2 + 1] * k[3 + o];
+      const pooled = avg(mixed, batch, [1, 6, 3], [1, 4], [1, 3], true); // [1, 2, 3]
+      return avg(pooled, batch, [1, 2, 3], [1, 2], [1, 2], false);
+    },
+    onnx: { ops: ['Conv', 'AveragePool', 'GlobalAveragePool'], reduction: 4, depth: 2 },
+  },
 ];

@@ -53,4 +53,10 @@ export const cases: OpCase[] = [
     },
     onnx: { ops: ['Conv'], reduction: 27, depth: 2 },
   },
+  {
+    name: "conv1d ('same', strides 2, relu; a conv2d of height 1 with Keras' kernel [k, c, filters]), [7, 3] to [4, 2]",
+    layers: () => [layers.conv1d({ inputShape: [7, 3], filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })],
+    reference: ([k, b], { x, batch }) => conv(x, batch, [1, 7, 3], k, b, { kh: 1, kw: 3, f: 2, s: [1, 2], d: [1, 1], same: true }, (v) => Math.max(0, v)),
+    onnx: { ops: ['Reshape', 'Conv', 'Relu'], reduction: 9, depth: 1 },
+  },
 ];

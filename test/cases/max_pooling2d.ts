@@ -30,4 +30,13 @@ export const cases: OpCase[] = [
     reference: (_p, { x, batch }) => pool(x, batch, [5, 5, 2], [3, 3], [2, 2], true),
     onnx: { ops: ['MaxPool'], reduction: 1, depth: 1 },
   },
+  {
+    name: 'maxPooling1d (size 3, strides 2) and globalMaxPooling1d: pooling of height 1',
+    layers: () => [layers.maxPooling1d({ inputShape: [9, 2], poolSize: 3, strides: 2 }), layers.globalMaxPooling1d()],
+    reference: (_p, { x, batch }) => {
+      const pooled = pool(x, batch, [1, 9, 2], [1, 3], [1, 2], false); // [1, 4, 2]
+      return pool(pooled, batch, [1, 4, 2], [1, 4], [1, 4], false);
+    },
+    onnx: { ops: ['MaxPool', 'GlobalMaxPool'], reduction: 1, depth: 1 },
+  },
 ];

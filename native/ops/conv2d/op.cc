@@ -24,7 +24,8 @@ class Conv2d final : public Op {
         act_(activationFromName(spec.string("activation", "linear"))),
         alpha_(static_cast<float>(spec.number("alpha", 0.3))),
         kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
-        biasL2_(static_cast<float>(spec.number("biasL2", 0))) {
+        biasL2_(static_cast<float>(spec.number("biasL2", 0))),
+        kernel1d_(spec.number("kernelRank", 4) == 3) {
     g_.kh = spec.integer("kernelHeight", 1, 4096);
     g_.kw = spec.integer("kernelWidth", 1, 4096);
     g_.sh = spec.integer("strideHeight", 1, 4096);
@@ -57,7 +58,8 @@ class Conv2d final : public Op {
   }
 
   std::vector<ParamInfo> params() const override {
-    std::vector<ParamInfo> p{{"kernel", {g_.kh, g_.kw, g_.c, filters_}, kernelL2_}};
+    // conv1d runs as a conv2d of height 1 and keeps Keras' 1-D kernel shape [kw, c, filters] (same layout).
+    std::vector<ParamInfo> p{{"kernel", kernel1d_ ? Shape{g_.kw, g_.c, filters_} : Shape{g_.kh, g_.kw, g_.c, filters_}, kernelL2_}};
     if (useBias_) p.push_back({"bias", {filters_}, biasL2_});
     return p;
   }
@@ -108,6 +110,7 @@ class Conv2d final : public Op {
   bool same_, useBias_;
   Activation act_;
   float alpha_, kernelL2_, biasL2_;
+  bool kernel1d_;
   ConvGeometry g_{};
 };
 
