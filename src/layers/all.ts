@@ -8,6 +8,7 @@ export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
 export * as merge from './merge.js';
+export * as paddingAndUpsampling from './padding-and-upsampling.js';
 export * as permute from './permute.js';
 export * as pooling2d from './pooling2d.js';
 export * as repeatVector from './repeat-vector.js';

@@ -11,6 +11,7 @@ export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
 export { GlobalPooling2d, Pooling2d, type Pooling2dOptions } from './pooling2d.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
+export { UpSampling2d, type UpSampling2dOptions, ZeroPadding2d, type ZeroPadding2dOptions } from './padding-and-upsampling.js';
 export { Permute, type PermuteOptions } from './permute.js';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';
 export { Reshape, type ReshapeOptions } from './reshape.js';

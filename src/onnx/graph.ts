@@ -44,6 +44,11 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A small float32 initializer of one dimension (Resize's scales); returns its name. */
+  floatConstant(name: string, values: number[]): string {
+    return this.constant(name, [values.length], Float32Array.from(values));
+  }
+
   /** A float32 initializer (weights as raw little-endian bytes); returns its name. */
   constant(name: string, dims: number[], values: Float32Array): string {
     if (this.initializers.some((t) => t.name === name)) return name; // a shared layer's weights, used again
