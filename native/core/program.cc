@@ -142,6 +142,7 @@ void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& o
   auto optimizer = std::make_unique<Optimizer>(optimizerSpec);
   if (heads.empty()) throw TypeError("compile: a loss is needed");
   std::vector<int64_t> offsets;
+  std::vector<LossShape> shapes;
   int64_t words = 0;
   for (size_t h = 0; h < heads.size(); ++h) {  // everything validated before anything changes
     const int t = heads[h].tensor;
@@ -151,10 +152,14 @@ void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& o
       if (heads[j].tensor == t) throw TypeError("compile: two losses read tensor " + std::to_string(t) + "; give each output one loss");
     if (!(heads[h].weight >= 0) || !std::isfinite(heads[h].weight)) throw RangeError("compile: a loss weight must be finite and >= 0");
     offsets.push_back(words);
-    words += lossShape(heads[h].kind, tensors_[t].shape).labelElements;
+    shapes.push_back(lossShape(heads[h].kind, tensors_[t].shape));
+    words += shapes.back().labelElements;
   }
   heads_ = heads;
   headLabelOffset_ = offsets;
+  headLabelShape_ = shapes;
+  // One loss: its labels as they are; several: their values side by side as 4-byte words.
+  labelShape_ = heads.size() == 1 ? shapes[0] : LossShape{DType::Float32, words, 0};
   planGradients();  // each loss writes its tensor's gradient
   optimizer_ = std::move(optimizer);
   capacity_ = 0;  // label buffers depend on the loss
@@ -255,8 +260,8 @@ void Program::allocateActivations(int64_t batch) {
   }
   if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);
   if (optimizer_ && heads_.size() > 1)
-    for (const LossHead& h : heads_)
-      headLabels_.emplace_back(backend_, static_cast<size_t>(batch * lossShape(h.kind, tensors_[h.tensor].shape).labelElements) * 4);
+    for (const LossShape& shape : headLabelShape_)
+      headLabels_.emplace_back(backend_, static_cast<size_t>(batch * shape.labelElements) * 4);
 }
 
 void Program::checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const {
@@ -270,7 +275,7 @@ void Program::checkDataset(const Dataset& data, bool needLabels, const std::stri
   if (!needLabels) return;
   if (!optimizer_) throw TypeError("model: call compile() before training or evaluating");
   if (!data.hasLabels()) throw TypeError(argument + ": labels are required");
-  LossShape ls = labelShape();
+  const LossShape& ls = labelShape();
   if (data.y().dtype != ls.labelType || numElements(data.y().shape) != ls.labelElements)
     throw TypeError(argument + ": " + (heads_.size() == 1 ? "loss '" + std::string(lossName(heads_[0].kind)) + "'" : "the model's losses") + " expect" + (heads_.size() == 1 ? "s " : " ") +
                     (ls.labelType == DType::Int32 ? "int32 class indices" : "float32 targets") + " with " +
@@ -294,19 +299,13 @@ void Program::gather(const Dataset& data, const int32_t* rows, int64_t count) {
     const int64_t words = labelShape().labelElements;
     if (heads_.size() > 1)
       for (size_t h = 0; h < heads_.size(); ++h) {
-        const int64_t n = lossShape(heads_[h].kind, tensors_[heads_[h].tensor].shape).labelElements;
+        const int64_t n = headLabelShape_[h].labelElements;
         backend_.copyBlocks(headLabels_[h].get(), n, static_cast<const char*>(labels_.get()) + headLabelOffset_[h] * 4, words,
                             count, n, false);
       }
   }
 }
 
-LossShape Program::labelShape() const {
-  if (heads_.size() == 1) return lossShape(heads_[0].kind, tensors_[heads_[0].tensor].shape);
-  int64_t words = 0;
-  for (const LossHead& h : heads_) words += lossShape(h.kind, tensors_[h.tensor].shape).labelElements;
-  return {DType::Float32, words, 0};
-}
 
 void Program::forward(int64_t batch, bool training, uint64_t seed) {
   if (training) ++forwardCount_;
@@ -365,7 +364,7 @@ StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const 
       const double l = statsHost_[at] / batches[m].divisors[h];
       loss[h] += batches.size() == 1 ? l : l * batches[m].share;
       correct[h] += c;
-      units[h] += batches[m].rows * lossShape(heads_[h].kind, tensors_[heads_[h].tensor].shape).accuracyUnitsPerRow;
+      units[h] += batches[m].rows * headLabelShape_[h].accuracyUnitsPerRow;
     }
   for (size_t h = 0; h < H; ++h) total.loss += H == 1 ? loss[h] : heads_[h].weight * loss[h];
   total.correct = correct[0];

@@ -97,8 +97,8 @@ class Program {
     compile({{loss, lossTensor < 0 ? outputs_[0] : lossTensor, 1}}, optimizer);
   }
   // What a data set's labels must look like: one loss's, or for several their values side by
-  // side as 4-byte words (float32 targets, or int32 class ids as their bits).
-  LossShape labelShape() const;
+  // side as 4-byte words (float32 targets, or int32 class ids as their bits). Set by compile.
+  const LossShape& labelShape() const { return labelShape_; }
   size_t headCount() const { return heads_.size(); }
   void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
   // Which parameters train (one flag each, model order). A frozen one gets no gradient (its ops
@@ -198,6 +198,8 @@ class Program {
   std::vector<int> outputs_;
   std::vector<LossHead> heads_;            // empty until compile
   std::vector<int64_t> headLabelOffset_;   // each loss's first label word in a packed row
+  std::vector<LossShape> headLabelShape_;  // each loss's labels (worked out once, at compile)
+  LossShape labelShape_{DType::Float32, 0, 0};
   std::vector<DeviceBuffer> headLabels_;   // several losses: each one's labels, unpacked per step
   const void* headLabelsAt(size_t h) const { return heads_.size() == 1 ? labels_.get() : headLabels_[h].get(); }
   DeviceBuffer paramSlab_, gradSlab_, stateSlab_;

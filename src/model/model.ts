@@ -61,10 +61,6 @@ interface Built {
   inputNames: string[];
   /** Per-sample output shape of each layer (of its first use). */
   layerShapes: number[][];
-  /** Every use of a layer, in graph order: the tensors it reads and writes, and its output shape. */
-  uses: { layer: string; inputs: number[]; output: number; shape: number[] }[];
-  /** The first output's per-sample shape. */
-  outputShape: number[];
   /**
    * Each output: its name (the layer that makes it), shape, tensor, the layer's last activation,
    * and the tensor before that activation (the logits) when it is sigmoid or softmax.
@@ -187,7 +183,6 @@ export abstract class Model {
     const probability = (l: Layer) => l.outputActivation === 'sigmoid' || l.outputActivation === 'softmax';
     const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
     const firstUse = new Map<Layer, { node: number; count: number; shape: number[] }>();
-    const uses: Built['uses'] = [];
     const logits = new Map<object, number>();
     for (const app of topo.applications) {
       const { layer } = app;
@@ -207,7 +202,6 @@ export abstract class Model {
       nodes.push(...made);
       if (separate) logits.set(app.output, nodes[nodes.length - 1].inputs[0]);
       tensors.set(app.output, { id: nodes.length, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
-      uses.push({ layer: layer.name!, inputs: ins.map((t) => t.id), output: nodes.length, shape });
     }
     const producer = new Map(topo.applications.map((a) => [a.output, a.layer]));
     const outputs = topo.outputs.map((ref) => {
@@ -215,8 +209,6 @@ export abstract class Model {
       const { id, shape } = tensors.get(ref)!;
       return { name: layer.name!, layer: layer.name!, shape, tensor: id, activation: layer.outputActivation, ...(logits.has(ref) ? { logitsTensor: logits.get(ref)! } : {}) };
     });
-    const outputShape = outputs[0].shape;
-
     // Built on the CPU; compile() moves the program to the device it asks for.
     const spec: ProgramSpec = { inputShape: input.shape, inputDtype: input.dtype, nodes, outputs: outputs.map((o) => o.tensor) };
     const program = cpuDevice.program(spec);
@@ -241,8 +233,6 @@ export abstract class Model {
       input,
       inputNames: topo.inputs.map((i) => i.name),
       layerShapes: this.layers.map((l) => firstUse.get(l)!.shape),
-      uses,
-      outputShape,
       outputs,
       weights: params.map((p, i) => ({ name: p.name, shape: p.shape, layer: initial[i].layer })),
     };
@@ -277,7 +267,7 @@ export abstract class Model {
   }
   /** Per-sample output shape, e.g. [10]. */
   get outputShape(): number[] {
-    return [...this.build().outputShape];
+    return [...this.build().outputs[0].shape];
   }
 
   // ---- compile / fit / evaluate / predict ----

@@ -15,7 +15,6 @@ export interface OnnxSource {
   readonly layers: Layer[];
   /** Inputs, each use of a layer, the output (model.ts GraphConfig). */
   readonly wiring: GraphConfig;
-  readonly outputShape: number[];
   readonly layerOutputShapes: number[][];
   readonly compileConfig: { loss: LossName; optimizer: Optimizer; metrics: string[] } | undefined;
   readonly trainingSummary: { epochs: number; batchSize: number; samples: number; final: Record<string, number> } | undefined;
@@ -42,7 +41,6 @@ export interface ExportOnnxOptions {
 }
 
 export const DEFAULT_OPSET = 17;
-export const INPUT_NAME = 'input';
 /** Metadata key naming the head exportOnnx appended ('none', 'softmax' or 'sigmoid'), read back by verifyOnnx. */
 export const HEAD_KEY = 'gradloop.output_head';
 
@@ -136,7 +134,7 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
       ? { 'gradloop.input_shape': JSON.stringify(['batch', ...single.shape]), 'gradloop.input_dtype': single.dtype === 'float32' ? 'float32' : tokenIds }
       : { 'gradloop.inputs': JSON.stringify(wiring.inputs.map((i) => ({ name: i.name, shape: ['batch', ...i.shape], dtype: i.dtype === 'float32' ? 'float32' : tokenIds }))) }),
     ...(model.getConfig().graph ? { 'gradloop.graph': JSON.stringify(model.getConfig().graph) } : {}),
-    ...(several ? { 'gradloop.outputs': JSON.stringify(outputNames.map((name, k) => ({ name, shape: ['batch', ...outputShapes[k]] }))) } : { 'gradloop.output_shape': JSON.stringify(['batch', ...model.outputShape]) }),
+    ...(several ? { 'gradloop.outputs': JSON.stringify(outputNames.map((name, k) => ({ name, shape: ['batch', ...outputShapes[k]] }))) } : { 'gradloop.output_shape': JSON.stringify(['batch', ...outputShapes[0]]) }),
     ...(model.compileConfig
       ? { 'gradloop.loss': model.compileConfig.loss, 'gradloop.optimizer': JSON.stringify(model.compileConfig.optimizer.getConfig()) }
       : {}),

@@ -1,5 +1,6 @@
-// Where column entry (position p, window entry k) reads the input, for the CPU and the GPU alike:
-// the input element's offset in the sample, or -1 for the zero padding.
+// Where column entry (position p, window entry k) reads the input, one value at a time, as the GPU
+// kernels need it (the CPU copies whole runs of channels instead): the input element's offset in
+// the sample, or -1 for the zero padding.
 #pragma once
 #include "../../core/host_device.h"
 #include "kernels.h"
