@@ -214,6 +214,7 @@ Napi::Value ProgramWrap::Parameters(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("name", params[i].name);
     o.Set("shape", fromShape(env, params[i].shape));
+    o.Set("trainable", params[i].learnable);  // false: updated by its op (batch norm's moving statistics)
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

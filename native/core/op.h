@@ -34,6 +34,9 @@ struct ParamInfo {
   std::string suffix;  // "kernel", "bias", "embeddings"
   Shape shape;
   float l2 = 0;        // L2 penalty factor (Keras' regularizers.l2): loss += l2 * sum(w^2)
+  // false: state the op itself updates in its forward pass, never a gradient or the optimizer
+  // (batch normalization's moving statistics, Keras' non-trainable weights).
+  bool trainable = true;
 };
 
 // One tensor as an op sees it during a step: `batch` samples of `shape` each.
@@ -79,6 +82,9 @@ class Op {
   virtual DType outputType(const std::vector<DType>& /*inputTypes*/) const { return DType::Float32; }
   virtual std::vector<ParamInfo> params() const { return {}; }
   virtual int64_t scratchPerSample() const { return 0; }
+  // The layer was frozen (layer.trainable = false) or thawed. Most ops only see null parameter
+  // gradients; batch normalization then also normalizes with its moving statistics, as Keras does.
+  virtual void setFrozen(bool /*frozen*/) {}
 
   virtual void forward(const OpRun& run) = 0;
   // Writes (or, when flagged, adds) gradients for every input with a non-null grad and every

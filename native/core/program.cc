@@ -92,7 +92,10 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
     if (!(infos[k].l2 >= 0) || !std::isfinite(infos[k].l2))
       throw RangeError("layer '" + nodes_[owner[k]].op->name() + "': the L2 regularization factor must be finite and >= 0");
     params_.push_back({nodes_[owner[k]].op->name() + "/" + infos[k].suffix, infos[k].shape, n,
-                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr}, infos[k].l2});
+                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr}, infos[k].l2,
+                       infos[k].trainable, infos[k].trainable});
+    if (!infos[k].trainable && infos[k].l2 != 0)
+      throw RangeError("layer '" + nodes_[owner[k]].op->name() + "': " + infos[k].suffix + " is not trained; it takes no regularizer");
     regularized_ = regularized_ || infos[k].l2 > 0;
     offset += alignUp(n);
   }
@@ -134,7 +137,12 @@ void Program::setTrainable(const std::vector<bool>& trainable) {
   if (trainable.size() != params_.size())
     throw TypeError("setTrainable: the model has " + std::to_string(params_.size()) + " parameters, got " +
                     std::to_string(trainable.size()) + " flags");
-  for (size_t k = 0; k < params_.size(); ++k) params_[k].trainable = trainable[k];
+  for (size_t k = 0; k < params_.size(); ++k) params_[k].trainable = trainable[k] && params_[k].learnable;
+  for (auto& node : nodes_) {
+    bool any = false;
+    for (int p : node.params) any = any || trainable[p];
+    node.op->setFrozen(!node.params.empty() && !any);
+  }
   planGradients();
 }
 

@@ -33,6 +33,7 @@ struct Parameter {
   float* state[2];  // optimizer slots
   float l2;         // L2 penalty factor, 0 when the layer has no regularizer
   bool trainable = true;  // false: frozen (no gradient computed, no update)
+  bool learnable = true;  // false: updated by its op, never trained (ParamInfo::trainable)
 };
 
 // One loss of a compiled program: its kind, the tensor it reads, its weight in the total. A model
@@ -101,9 +102,11 @@ class Program {
   const LossShape& labelShape() const { return labelShape_; }
   size_t headCount() const { return heads_.size(); }
   void setGradientControl(const GradientControl& control) { gradientControl_ = control; }
-  // Which parameters train (one flag each, model order). A frozen one gets no gradient (its ops
-  // skip that work), no update and no optimizer state change; tensors that then need no
-  // gradient get none (activations are sized again at the next step).
+  // Which parameters train (one flag each, model order: its layer's trainable setting). A frozen
+  // one gets no gradient (its ops skip that work), no update and no optimizer state change;
+  // tensors that then need no gradient get none (activations are sized again at the next step).
+  // A parameter that is not learnable never trains; an op all of whose flags are false is frozen
+  // (Op::setFrozen).
   void setTrainable(const std::vector<bool>& trainable);
 
   // Throws a TypeError naming `argument` when the data set does not match the model.

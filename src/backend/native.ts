@@ -88,7 +88,8 @@ export interface NativeProgram {
   compile(loss: string | { loss: string; tensor: number; weight: number }[], optimizer: OptimizerSpec, lossTensor?: number): void;
   /** One flag per parameter (model order): false freezes it (no gradient computed, no update). */
   setTrainable(flags: boolean[]): void;
-  parameters(): { name: string; shape: number[] }[];
+  /** trainable false: a weight its op updates itself (batch normalization's moving statistics). */
+  parameters(): { name: string; shape: number[]; trainable: boolean }[];
   getParameter(index: number): Float32Array;
   setParameter(index: number, values: Float32Array): void;
   getGradient(index: number): Float32Array;

@@ -1,6 +1,7 @@
 // Every layer file, one line each: the list a new layer adds itself to. Importing a file registers
 // its layer types (registry.ts); index.ts builds layers.* from their factories.
 export * as activations from './activations.js';
+export * as batchNormalization from './batch-normalization.js';
 export * as conv1d from './conv1d.js';
 export * as conv2d from './conv2d.js';
 export * as dense from './dense.js';

@@ -8,11 +8,13 @@ import type { DType } from '../tensor.js';
 import { checkKeys, checkShape, describe, shapeString } from '../validate.js';
 
 export interface WeightSpec {
-  suffix: 'kernel' | 'bias' | 'embeddings';
+  suffix: 'kernel' | 'bias' | 'embeddings' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';
   shape: number[];
   initializer: Initializer;
   fanIn: number;
   fanOut: number;
+  /** false: a weight the layer updates itself, never trained (batch normalization's moving statistics). */
+  trainable?: false;
 }
 
 export interface BaseLayerOptions {

@@ -66,7 +66,8 @@ interface Built {
    * and the tensor before that activation (the logits) when it is sigmoid or softmax.
    */
   outputs: { name: string; shape: number[]; tensor: number; layer: string; activation?: string; logitsTensor?: number }[];
-  weights: { name: string; shape: number[]; layer: string }[];
+  /** trainable false: updated by its layer, never by the optimizer (batch normalization's moving statistics). */
+  weights: { name: string; shape: number[]; layer: string; trainable: boolean }[];
 }
 
 type Compiled = CompiledModel;
@@ -215,6 +216,9 @@ export abstract class Model {
     const params = program.parameters();
     if (params.length !== initial.length)
       throw new Error(`model '${this.name}': the native program has ${params.length} weights but the layers declare ${initial.length}`);
+    params.forEach((p, i) => {
+      if (p.trainable !== (initial[i].spec.trainable ?? true)) throw new Error(`model '${this.name}': weight '${p.name}' is ${p.trainable ? '' : 'not '}trainable natively, but its layer declares otherwise`);
+    });
     // Seeded initial weights: each weight draws from its own stream, so adding a layer does not reshuffle others.
     initial.forEach(({ spec }, i) => {
       const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -234,7 +238,7 @@ export abstract class Model {
       inputNames: topo.inputs.map((i) => i.name),
       layerShapes: this.layers.map((l) => firstUse.get(l)!.shape),
       outputs,
-      weights: params.map((p, i) => ({ name: p.name, shape: p.shape, layer: initial[i].layer })),
+      weights: params.map((p, i) => ({ name: p.name, shape: p.shape, layer: initial[i].layer, trainable: p.trainable })),
     };
     return this.built;
   }
@@ -523,7 +527,7 @@ export abstract class Model {
         type: layer.className,
         outputShape: built.layerShapes[i],
         params: built.weights.filter((w) => w.layer === layer.name).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
-        trainable: layer.trainable,
+        nonTrainableParams: built.weights.filter((w) => w.layer === layer.name && (!layer.trainable || !w.trainable)).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
         ...(graph ? { connectedTo: graph.nodes.filter((n) => n.layer === layer.name).map((n) => n.inputs.join(', ')).join('; ') } : {}),
       })),
     );

@@ -6,8 +6,8 @@ export interface SummaryRow {
   type: string;
   outputShape: number[];
   params: number;
-  /** false for a frozen layer (layer.trainable = false): its params count as non-trainable. */
-  trainable?: boolean;
+  /** Those of params that do not train: all of a frozen layer's, batch normalization's moving statistics. */
+  nonTrainableParams?: number;
   /** Graph models: what each use of the layer reads ("Connected to"). */
   connectedTo?: string;
 }
@@ -20,7 +20,7 @@ export function formatSummary(modelName: string, rows: SummaryRow[]): string {
   const line = (row: string[]) => row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) + '  ' : cell.padEnd(widths[c]))).join('').trimEnd();
   const rule = (ch: string) => ch.repeat(widths.reduce((a, b) => a + b, 0));
   const total = rows.reduce((n, r) => n + r.params, 0);
-  const frozen = rows.reduce((n, r) => n + (r.trainable === false ? r.params : 0), 0);
+  const frozen = rows.reduce((n, r) => n + (r.nonTrainableParams ?? 0), 0);
   return [
     `Model: "${modelName}"`,
     rule('_'),

@@ -5,7 +5,7 @@ import type { OpCase } from './case.js';
 
 type Vec = Float64Array;
 /** y[b, oy, ox, f] = act(bias[f] + sum over (i, j, c) of x[b, oy*s - pad + i*d, ox*s - pad + j*d, c] * k[i, j, c, f]). */
-function conv(x: Vec, batch: number, [h, w, c]: number[], k: Vec, bias: Vec | null, o: { kh: number; kw: number; f: number; s: [number, number]; d: [number, number]; same: boolean }, act: (v: number) => number = (v) => v): Vec {
+export function conv(x: Vec, batch: number, [h, w, c]: number[], k: Vec, bias: Vec | null, o: { kh: number; kw: number; f: number; s: [number, number]; d: [number, number]; same: boolean }, act: (v: number) => number = (v) => v): Vec {
   const spanH = o.d[0] * (o.kh - 1) + 1, spanW = o.d[1] * (o.kw - 1) + 1;
   const oh = o.same ? Math.ceil(h / o.s[0]) : Math.floor((h - spanH) / o.s[0]) + 1;
   const ow = o.same ? Math.ceil(w / o.s[1]) : Math.floor((w - spanW) / o.s[1]) + 1;

@@ -35,7 +35,9 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
   const perSample = c.inputShape.reduce((a, b) => a * b, 1);
 
   const params = program.parameters().map((p, i) => {
-    const values = Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, () => (rng.uniform() * 2 - 1) * 0.8);
+    // A variance (batch normalization's moving one) must be positive: drawn from [0.4, 2).
+    const draw = p.name.endsWith('/moving_variance') ? () => 0.4 + rng.uniform() * 1.6 : () => (rng.uniform() * 2 - 1) * 0.8;
+    const values = Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, draw);
     program.setParameter(i, values);
     return values;
   });
@@ -78,7 +80,8 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
     }
     expect(bad, bad.slice(0, 5).join('\n')).toEqual([]);
   };
-  program.parameters().forEach((p, i) => compare(p.name, program.getGradient(i), p64[i]));
+  // A weight that is not trained (batch normalization's moving statistics) has no gradient.
+  program.parameters().forEach((p, i) => p.trainable && compare(p.name, program.getGradient(i), p64[i]));
   if (c.inputDtype !== 'int32') compare('input', program.inputGradient(c.batch), x64);
   return { loss: result.loss, checked };
 }
