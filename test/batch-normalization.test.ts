@@ -15,7 +15,7 @@ const rows = 64;
 // Features far from zero mean and unit variance, so normalization changes them.
 const x = tensor(Float32Array.from({ length: rows * 4 }, (_, i) => 3 + (1 + (i % 4)) * r.normal()), [rows, 4]);
 const y = tensor(Int32Array.from({ length: rows }, (_, i) => (x.data[i * 4] + x.data[i * 4 + 1] > 7 ? 1 : 0)), [rows], 'int32');
-const f64 = (a: Float32Array) => Float64Array.from(a);
+const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 const byName = (m: Model, name: string) => m.getWeights().find((w) => w.name === name)!.data;
 
 function bnModel(options: Parameters<typeof layers.batchNormalization>[0] = {}) {
