@@ -4,6 +4,7 @@ export * as activations from './activations.js';
 export * as batchNormalization from './batch-normalization.js';
 export * as conv1d from './conv1d.js';
 export * as conv2d from './conv2d.js';
+export * as conv2dTranspose from './conv2d-transpose.js';
 export * as dense from './dense.js';
 export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';

@@ -62,6 +62,8 @@ export interface Conv1dOptions extends BaseLayerOptions, KernelAndBiasOptions {
   /** 'valid' (default) or 'same'. */
   padding?: 'valid' | 'same';
   dilationRate?: number;
+  /** Split the input channels and the filters into this many groups (default 1). */
+  groups?: number;
 }
 
 export class Conv1d extends HeightOne<Conv2d> {
@@ -69,7 +71,7 @@ export class Conv1d extends HeightOne<Conv2d> {
   protected readonly inner: Conv2d;
 
   constructor(options: Conv1dOptions) {
-    super(options, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'], 'conv1d');
+    super(options, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'groups', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'], 'conv1d');
     if (options.kernelSize === undefined) throw new TypeError('conv1d: kernelSize is required, e.g. 3');
     const k = checkInteger(options.kernelSize, 'conv1d: kernelSize', 1), s = checkInteger(options.strides ?? 1, 'conv1d: strides', 1);
     const d = checkInteger(options.dilationRate ?? 1, 'conv1d: dilationRate', 1);
@@ -90,7 +92,7 @@ export class Conv1d extends HeightOne<Conv2d> {
     const c = this.inner;
     return {
       ...super.getConfig(),
-      filters: c.filters, kernelSize: c.kernelSize[1], strides: c.strides[1], padding: c.padding, dilationRate: c.dilationRate[1],
+      filters: c.filters, kernelSize: c.kernelSize[1], strides: c.strides[1], padding: c.padding, dilationRate: c.dilationRate[1], ...(c.groups > 1 ? { groups: c.groups } : {}),
       activation: c.activation, useBias: c.useBias, ...kernelAndBiasConfig(c),
     };
   }

@@ -1,23 +1,18 @@
-// zeroPadding2d and upSampling2d over channels-last samples [height, width, channels] (Keras'
-// ZeroPadding2D and UpSampling2D with 'nearest'); native/ops/zero_padding2d, up_sampling2d.
+// zeroPadding2d and upSampling2d over images (Keras' ZeroPadding2D and UpSampling2D with
+// 'nearest'); native/ops/zero_padding2d, up_sampling2d. Channels last, or first through dataFormat.
 import type { NodeSpec } from '../backend/native.js';
-import type { DType } from '../tensor.js';
-import { checkInteger, checkOneOf, shapeString } from '../validate.js';
-import { type BaseLayerOptions, Layer } from './layer.js';
+import { checkInteger, checkOneOf } from '../validate.js';
+import { ImageLayer, type ImageLayerOptions } from './image-layer.js';
 import type { GraphBuilder } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 import { heightWidth } from './weights-config.js';
 
-const image = (label: string, input: number[], dtype: DType) => {
-  if (dtype !== 'float32' || input.length !== 3) throw new TypeError(`${label}: expects float32 samples [height, width, channels], got ${shapeString(input)}`);
-};
-
-export interface ZeroPadding2dOptions extends BaseLayerOptions {
+export interface ZeroPadding2dOptions extends ImageLayerOptions {
   /** As Keras: one number for every side, [rows, columns] (each both sides), or [[top, bottom], [left, right]]. Default 1. */
   padding?: number | [number, number] | [[number, number], [number, number]];
 }
 
-export class ZeroPadding2d extends Layer {
+export class ZeroPadding2d extends ImageLayer {
   readonly className = 'ZeroPadding2D';
   /** [[top, bottom], [left, right]] */
   readonly padding: [[number, number], [number, number]];
@@ -33,20 +28,19 @@ export class ZeroPadding2d extends Layer {
     else throw new TypeError('zeroPadding2d: padding must be a number, [rows, columns], or [[top, bottom], [left, right]]');
   }
 
-  computeOutputShape(input: number[], dtype: DType): number[] {
-    image(this.label, input, dtype);
+  protected imageOutputShape([h, w, c]: [number, number, number]): number[] {
     const [[t, b], [l, r]] = this.padding;
-    return [input[0] + t + b, input[1] + l + r, input[2]];
+    return [h + t + b, w + l + r, c];
   }
 
-  toNodes([input]: number[]): NodeSpec[] {
+  protected imageNodes(input: number): NodeSpec[] {
     const [[top, bottom], [left, right]] = this.padding;
     return [{ op: 'zero_padding2d', name: this.name!, inputs: [input], numbers: { top, bottom, left, right } }];
   }
 
-  toOnnx(g: GraphBuilder, x: string): string {
+  protected onnxNchw(g: GraphBuilder, x: string): string {
     const [[t, b], [l, r]] = this.padding;
-    return g.node('Pad', [x, g.int64Constant(`${this.name}/pads`, [0, t, l, 0, 0, b, r, 0])], this.name!); // constant mode, zeros
+    return g.node('Pad', [x, g.int64Constant(`${this.name}/pads`, [0, 0, t, l, 0, 0, b, r])], this.name!); // constant mode, zeros
   }
 
   getConfig(): Record<string, unknown> {
@@ -54,14 +48,14 @@ export class ZeroPadding2d extends Layer {
   }
 }
 
-export interface UpSampling2dOptions extends BaseLayerOptions {
+export interface UpSampling2dOptions extends ImageLayerOptions {
   /** Repeats of each row and column (default 2), or [rows, columns]. */
   size?: number | [number, number];
   /** Only 'nearest' for now. */
   interpolation?: 'nearest';
 }
 
-export class UpSampling2d extends Layer {
+export class UpSampling2d extends ImageLayer {
   readonly className = 'UpSampling2D';
   readonly size: [number, number];
 
@@ -71,17 +65,16 @@ export class UpSampling2d extends Layer {
     checkOneOf(options.interpolation ?? 'nearest', 'upSampling2d: interpolation', ['nearest'] as const);
   }
 
-  computeOutputShape(input: number[], dtype: DType): number[] {
-    image(this.label, input, dtype);
-    return [input[0] * this.size[0], input[1] * this.size[1], input[2]];
+  protected imageOutputShape([h, w, c]: [number, number, number]): number[] {
+    return [h * this.size[0], w * this.size[1], c];
   }
 
-  toNodes([input]: number[]): NodeSpec[] {
+  protected imageNodes(input: number): NodeSpec[] {
     return [{ op: 'up_sampling2d', name: this.name!, inputs: [input], numbers: { sizeHeight: this.size[0], sizeWidth: this.size[1] } }];
   }
 
-  toOnnx(g: GraphBuilder, x: string): string {
-    const scales = g.floatConstant(`${this.name}/scales`, [1, this.size[0], this.size[1], 1]);
+  protected onnxNchw(g: GraphBuilder, x: string): string {
+    const scales = g.floatConstant(`${this.name}/scales`, [1, 1, this.size[0], this.size[1]]);
     return g.node('Resize', [x, '', scales], this.name!, [{ name: 'mode', s: 'nearest' }, { name: 'nearest_mode', s: 'floor' }, { name: 'coordinate_transformation_mode', s: 'asymmetric' }]);
   }
 

@@ -1,24 +1,22 @@
-// Pooling over channels-last samples [height, width, channels] (Keras' names): maxPooling2d and
-// averagePooling2d (native/ops/max_pooling2d, avg_pooling2d), and globalMaxPooling2d and
-// globalAveragePooling2d, which are the same ops with one window the size of the input, then a
-// reshape to [channels].
+// Pooling over images (Keras' names): maxPooling2d and averagePooling2d (native/ops/max_pooling2d,
+// avg_pooling2d), and globalMaxPooling2d and globalAveragePooling2d, which are the same ops with
+// one window the size of the input, then a reshape to [channels]. Channels last, or first through
+// dataFormat (image-layer.ts).
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
-import { checkOneOf, shapeString } from '../validate.js';
-import { type BaseLayerOptions, Layer } from './layer.js';
+import { checkOneOf } from '../validate.js';
+import { ImageLayer, type ImageLayerOptions } from './image-layer.js';
 import type { GraphBuilder } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 import { heightWidth } from './weights-config.js';
 
-export interface Pooling2dOptions extends BaseLayerOptions {
+export interface Pooling2dOptions extends ImageLayerOptions {
   /** Window height and width, or one number for both (default 2). */
   poolSize?: number | [number, number];
   /** Step between windows (default: poolSize, non-overlapping windows). */
   strides?: number | [number, number];
   /** 'valid' (default) or 'same' (padding that never wins a maximum nor counts in a mean). */
   padding?: 'valid' | 'same';
-  /** Only 'channelsLast' for now. */
-  dataFormat?: 'channelsLast';
 }
 
 const KINDS = {
@@ -26,10 +24,8 @@ const KINDS = {
   average: { op: 'avg_pooling2d', onnx: 'AveragePool', global: 'GlobalAveragePool' },
 } as const;
 
-const isImage = (input: number[], dtype: DType) => dtype === 'float32' && input.length === 3;
-
 /** Window maxima or means. */
-export class Pooling2d extends Layer {
+export class Pooling2d extends ImageLayer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
@@ -41,37 +37,32 @@ export class Pooling2d extends Layer {
     options: Pooling2dOptions = {},
   ) {
     const label = `${kind}Pooling2d`;
-    super(options, ['poolSize', 'strides', 'padding', 'dataFormat'], label);
+    super(options, ['poolSize', 'strides', 'padding'], label);
     this.poolSize = heightWidth(options.poolSize ?? 2, `${label}: poolSize`);
     this.strides = options.strides === undefined ? this.poolSize : heightWidth(options.strides, `${label}: strides`);
     this.padding = checkOneOf(options.padding ?? 'valid', `${label}: padding`, ['valid', 'same'] as const);
-    checkOneOf(options.dataFormat ?? 'channelsLast', `${label}: dataFormat`, ['channelsLast'] as const);
   }
 
-  computeOutputShape(input: number[], dtype: DType): number[] {
-    if (!isImage(input, dtype)) throw new TypeError(`${this.label}: expects float32 samples [height, width, channels], got ${shapeString(input)}`);
-    const [h, w, c] = input, [ph, pw] = this.poolSize, [sh, sw] = this.strides;
+  protected imageOutputShape([h, w, c]: [number, number, number]): number[] {
+    const [ph, pw] = this.poolSize, [sh, sw] = this.strides;
     if (this.padding === 'same') {
       const oh = Math.ceil(h / sh), ow = Math.ceil(w / sw);
       const padH = Math.max(0, (oh - 1) * sh + ph - h), padW = Math.max(0, (ow - 1) * sw + pw - w);
       this.pads = [Math.floor(padH / 2), Math.floor(padW / 2), padH - Math.floor(padH / 2), padW - Math.floor(padW / 2)];
       return [oh, ow, c];
     }
-    if (ph > h || pw > w) throw new TypeError(`${this.label}: a ${ph}x${pw} pool does not fit in input ${shapeString(input)}; use padding: 'same' or a smaller poolSize`);
+    if (ph > h || pw > w) throw new TypeError(`${this.label}: a ${ph}x${pw} pool does not fit in input ${h}x${w}; use padding: 'same' or a smaller poolSize`);
     this.pads = [0, 0, 0, 0];
     return [Math.floor((h - ph) / sh) + 1, Math.floor((w - pw) / sw) + 1, c];
   }
 
-  toNodes([input]: number[]): NodeSpec[] {
+  protected imageNodes(input: number): NodeSpec[] {
     const [ph, pw] = this.poolSize, [sh, sw] = this.strides;
     return [{ op: KINDS[this.kind].op, name: this.name!, inputs: [input], numbers: { poolHeight: ph, poolWidth: pw, strideHeight: sh, strideWidth: sw }, strings: { padding: this.padding } }];
   }
 
-  toOnnx(g: GraphBuilder, x: string): string {
-    const scope = this.name!;
-    const nchw = g.node('Transpose', [x], scope, [{ name: 'perm', ints: [0, 3, 1, 2] }]);
-    const y = g.node(KINDS[this.kind].onnx, [nchw], scope, [{ name: 'kernel_shape', ints: this.poolSize }, { name: 'strides', ints: this.strides }, { name: 'pads', ints: this.pads }]);
-    return g.node('Transpose', [y], scope, [{ name: 'perm', ints: [0, 2, 3, 1] }]);
+  protected onnxNchw(g: GraphBuilder, x: string): string {
+    return g.node(KINDS[this.kind].onnx, [x], this.name!, [{ name: 'kernel_shape', ints: this.poolSize }, { name: 'strides', ints: this.strides }, { name: 'pads', ints: this.pads }]);
   }
 
   getConfig(): Record<string, unknown> {
@@ -80,27 +71,25 @@ export class Pooling2d extends Layer {
 }
 
 /** The maximum or mean of each channel over the whole sample: [height, width, channels] to [channels]. */
-export class GlobalPooling2d extends Layer {
+export class GlobalPooling2d extends ImageLayer {
   private size: [number, number] = [1, 1];
   private channels = 1;
 
   constructor(
     readonly kind: keyof typeof KINDS,
     readonly className: string,
-    options: BaseLayerOptions & { dataFormat?: 'channelsLast' } = {},
+    options: ImageLayerOptions = {},
   ) {
-    super(options, ['dataFormat'], `global${kind[0].toUpperCase()}${kind.slice(1)}Pooling2d`);
-    checkOneOf(options.dataFormat ?? 'channelsLast', `${this.className}: dataFormat`, ['channelsLast'] as const);
+    super(options, [], `global${kind[0].toUpperCase()}${kind.slice(1)}Pooling2d`);
   }
 
-  computeOutputShape(input: number[], dtype: DType): number[] {
-    if (!isImage(input, dtype)) throw new TypeError(`${this.label}: expects float32 samples [height, width, channels], got ${shapeString(input)}`);
-    this.size = [input[0], input[1]];
-    this.channels = input[2];
-    return [input[2]];
+  protected imageOutputShape([h, w, c]: [number, number, number]): number[] {
+    this.size = [h, w];
+    this.channels = c;
+    return [c];
   }
 
-  toNodes([input]: number[], firstOutput: number): NodeSpec[] {
+  protected imageNodes(input: number, firstOutput: number): NodeSpec[] {
     const [h, w] = this.size;
     return [
       { op: KINDS[this.kind].op, name: this.name!, inputs: [input], numbers: { poolHeight: h, poolWidth: w, strideHeight: h, strideWidth: w }, strings: { padding: 'valid' } },
@@ -108,16 +97,15 @@ export class GlobalPooling2d extends Layer {
     ];
   }
 
-  toOnnx(g: GraphBuilder, x: string): string {
+  protected onnxNchw(g: GraphBuilder, x: string): string {
     const scope = this.name!;
-    const nchw = g.node('Transpose', [x], scope, [{ name: 'perm', ints: [0, 3, 1, 2] }]);
-    return g.node('Flatten', [g.node(KINDS[this.kind].global, [nchw], scope)], scope, [{ name: 'axis', i: 1 }]);
+    return g.node('Flatten', [g.node(KINDS[this.kind].global, [x], scope)], scope, [{ name: 'axis', i: 1 }]);
   }
 }
 
 export const factories = defineLayers({
   maxPooling2d: { className: 'MaxPooling2D', create: (options: Pooling2dOptions = {}) => new Pooling2d('max', 'MaxPooling2D', options) },
   averagePooling2d: { className: 'AveragePooling2D', create: (options: Pooling2dOptions = {}) => new Pooling2d('average', 'AveragePooling2D', options) },
-  globalMaxPooling2d: { className: 'GlobalMaxPooling2D', create: (options: BaseLayerOptions = {}) => new GlobalPooling2d('max', 'GlobalMaxPooling2D', options) },
-  globalAveragePooling2d: { className: 'GlobalAveragePooling2D', create: (options: BaseLayerOptions = {}) => new GlobalPooling2d('average', 'GlobalAveragePooling2D', options) },
+  globalMaxPooling2d: { className: 'GlobalMaxPooling2D', create: (options: ImageLayerOptions = {}) => new GlobalPooling2d('max', 'GlobalMaxPooling2D', options) },
+  globalAveragePooling2d: { className: 'GlobalAveragePooling2D', create: (options: ImageLayerOptions = {}) => new GlobalPooling2d('average', 'GlobalAveragePooling2D', options) },
 });

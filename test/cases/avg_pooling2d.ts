@@ -2,6 +2,7 @@
 // and the global poolings built on it and on max_pooling2d (one window the size of the input).
 import { layers } from '../../src/index.js';
 import type { OpCase } from './case.js';
+import { toChannelsFirst } from './conv2d.js';
 import * as ref from '../helpers/reference.js';
 
 const avg = (x: Float64Array, batch: number, shape: number[], size: number[], strides: number[], same: boolean) => ref.pool2d(x, batch, shape, size, strides, same, 'mean');
@@ -42,5 +43,17 @@ export const cases: OpCase[] = [
       return avg(pooled, batch, [1, 2, 3], [1, 2], [1, 2], false);
     },
     onnx: { ops: ['Conv', 'AveragePool', 'GlobalAveragePool'], reduction: 4, depth: 2 },
+  },
+  {
+    name: "channelsFirst: 2x2 'same' average pooling of [2, 3, 3] to [2, 2, 2], then globalAveragePooling2d to [2]",
+    layers: () => [
+      layers.averagePooling2d({ inputShape: [2, 3, 3], padding: 'same', dataFormat: 'channelsFirst' }),
+      layers.globalAveragePooling2d({ dataFormat: 'channelsFirst' }),
+    ],
+    reference: (_p, { x, batch }) => {
+      const h = avg(toChannelsFirst(x, batch, [3, 3, 2], true), batch, [3, 3, 2], [2, 2], [2, 2], true);
+      return avg(h, batch, [2, 2, 2], [2, 2], [2, 2], false);
+    },
+    onnx: { ops: ['AveragePool', 'GlobalAveragePool'], reduction: 4, depth: 2 },
   },
 ];

@@ -2,6 +2,7 @@
 // weights through the chosen places), 2x2 'valid', and 3x3 with strides 2 and 'same' (windows overlap).
 import { layers } from '../../src/index.js';
 import type { OpCase } from './case.js';
+import { toChannelsFirst } from './conv2d.js';
 import * as ref from '../helpers/reference.js';
 
 const pool = (x: Float64Array, batch: number, shape: number[], size: number[], strides: number[], same: boolean) => ref.pool2d(x, batch, shape, size, strides, same, 'max');
@@ -38,5 +39,11 @@ export const cases: OpCase[] = [
       return pool(pooled, batch, [1, 4, 2], [1, 4], [1, 4], false);
     },
     onnx: { ops: ['MaxPool', 'GlobalMaxPool'], reduction: 1, depth: 1 },
+  },
+  {
+    name: "channelsFirst: 2x2 pooling with strides 1 of [2, 3, 4] to [2, 2, 3]",
+    layers: () => [layers.maxPooling2d({ inputShape: [2, 3, 4], poolSize: 2, strides: 1, dataFormat: 'channelsFirst' })],
+    reference: (_p, { x, batch }) => toChannelsFirst(pool(toChannelsFirst(x, batch, [3, 4, 2], true), batch, [3, 4, 2], [2, 2], [1, 1], false), batch, [2, 3, 2]),
+    onnx: { ops: ['MaxPool'], reduction: 1, depth: 1 },
   },
 ];

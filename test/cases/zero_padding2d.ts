@@ -1,6 +1,7 @@
 // zero_padding2d: a frame of zeros, uneven sides ([[1, 0], [2, 1]]) and the Keras shorthand.
 import { layers } from '../../src/index.js';
 import type { OpCase } from './case.js';
+import { toChannelsFirst } from './conv2d.js';
 
 function pad(x: Float64Array, batch: number, [h, w, c]: number[], [[t, b], [l, r]]: number[][]): Float64Array {
   const oh = h + t + b, ow = w + l + r;
@@ -36,5 +37,11 @@ export const cases: OpCase[] = [
       return y;
     },
     onnx: { ops: ['Pad', 'Conv'], reduction: 9, depth: 1 },
+  },
+  {
+    name: 'channelsFirst: zeroPadding2d [[0, 1], [1, 2]] of [2, 2, 3]',
+    layers: () => [layers.zeroPadding2d({ inputShape: [2, 2, 3], padding: [[0, 1], [1, 2]], dataFormat: 'channelsFirst' })],
+    reference: (_p, { x, batch }) => toChannelsFirst(pad(toChannelsFirst(x, batch, [2, 3, 2], true), batch, [2, 3, 2], [[0, 1], [1, 2]]), batch, [3, 6, 2]),
+    onnx: { ops: ['Pad'], reduction: 1, depth: 1 },
   },
 ];

@@ -17,11 +17,12 @@ __global__ void im2colKernel(const float* x, float* col, int64_t n, ConvGeometry
 }
 
 // Input element (y, x, ch) is read by window entry (i, j) of output position (oy, ox) when
-// y = oy*sh - padTop + i*dh and x = ox*sw - padLeft + j*dw.
+// y = oy*sh - padTop + i*dh and x = ox*sw - padLeft + j*dw. One thread per element of the group's
+// channels (c0 .. c0 + cg).
 __global__ void col2imKernel(const float* col, float* dx, int64_t n, ConvGeometry g, bool accumulate) {
   const int64_t P = g.positions(), K = g.window(), in = g.h * g.w * g.c;
   GRADLOOP_GRID_STRIDE(e, n) {
-    const int64_t b = e / in, s = e % in, ch = s % g.c, x = (s / g.c) % g.w, y = s / (g.c * g.w);
+    const int64_t b = e / (g.h * g.w * g.cg), s = e % (g.h * g.w * g.cg), ch = s % g.cg, x = (s / g.cg) % g.w, y = s / (g.cg * g.w);
     float sum = 0.0f;
     for (int64_t i = 0; i < g.kh; ++i) {
       const int64_t ty = y + g.padTop - i * g.dh;
@@ -33,10 +34,11 @@ __global__ void col2imKernel(const float* col, float* dx, int64_t n, ConvGeometr
         if (tx < 0 || tx % g.sw) continue;
         const int64_t ox = tx / g.sw;
         if (ox >= g.ow) continue;
-        sum += col[(b * P + oy * g.ow + ox) * K + (i * g.kw + j) * g.c + ch];
+        sum += col[(b * P + oy * g.ow + ox) * K + (i * g.kw + j) * g.cg + ch];
       }
     }
-    dx[e] = accumulate ? dx[e] + sum : sum;
+    float& d = dx[b * in + (y * g.w + x) * g.c + g.c0 + ch];
+    d = accumulate ? d + sum : sum;
   }
 }
 
@@ -47,7 +49,7 @@ void im2col(Backend& b, const float* x, float* col, int64_t batch, const ConvGeo
 }
 
 void col2im(Backend& b, const float* col, float* dx, int64_t batch, const ConvGeometry& g, bool accumulate) {
-  const int64_t n = batch * g.h * g.w * g.c;
+  const int64_t n = batch * g.h * g.w * g.cg;
   col2imKernel<<<cuda::blocksFor(n), cuda::kThreads, 0, cuda::launchOn(b)>>>(col, dx, n, g, accumulate);
   cuda::checkLaunch("col2im");
 }

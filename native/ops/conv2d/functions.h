@@ -9,10 +9,10 @@ namespace gradloop::conv2d {
 
 GRADLOOP_HOST_DEVICE inline int64_t source(const ConvGeometry& g, int64_t p, int64_t k) {
   const int64_t oy = p / g.ow, ox = p % g.ow;
-  const int64_t ch = k % g.c, j = (k / g.c) % g.kw, i = k / (g.c * g.kw);
+  const int64_t ch = k % g.cg, j = (k / g.cg) % g.kw, i = k / (g.cg * g.kw);
   const int64_t y = oy * g.sh - g.padTop + i * g.dh, x = ox * g.sw - g.padLeft + j * g.dw;
   if (y < 0 || y >= g.h || x < 0 || x >= g.w) return -1;
-  return (y * g.w + x) * g.c + ch;
+  return (y * g.w + x) * g.c + g.c0 + ch;
 }
 
 }  // namespace gradloop::conv2d

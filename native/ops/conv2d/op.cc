@@ -1,8 +1,11 @@
 // conv2d: a 2-D convolution over channels-last samples [h, w, c] (Keras' Conv2D): filters of
 // kh x kw x c, strides, dilation, 'valid' or 'same' zero padding, bias and activation fused as in
 // dense. Forward is im2col, then one matrix product (the backend's gemm) for the whole batch;
-// backward is the product's two gradients and col2im.
-//   scratch per sample: [0, P*K) the column matrix (kept from forward for the kernel's gradient,
+// backward is the product's two gradients and col2im. Grouped (groups > 1: each group of c/groups
+// input channels feeds its own filters/groups filters) and depthwise convolutions (Keras'
+// DepthwiseConv2D: groups = c, depthMultiplier filters each) run one product per group; the
+// kernel [kh, kw, c/groups, filters] is laid out as Keras' depthwise [kh, kw, c, multiplier].
+//   scratch per sample: [0, P*K) the column matrix (group by group) (kept from forward for the kernel's gradient,
 //   then reused for the columns' gradient), [P*K, P*K + P*F) dZ, then the pre-activation for gelu.
 #include <algorithm>
 
@@ -25,7 +28,9 @@ class Conv2d final : public Op {
         alpha_(static_cast<float>(spec.number("alpha", 0.3))),
         kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
         biasL2_(static_cast<float>(spec.number("biasL2", 0))),
-        kernel1d_(spec.number("kernelRank", 4) == 3) {
+        kernel1d_(spec.number("kernelRank", 4) == 3),
+        groups_(spec.integer("groups", 1, kMaxElements, 1)),
+        depthMultiplier_(spec.integer("depthMultiplier", 0, kMaxElements, 0)) {
     g_.kh = spec.integer("kernelHeight", 1, 4096);
     g_.kw = spec.integer("kernelWidth", 1, 4096);
     g_.sh = spec.integer("strideHeight", 1, 4096);
@@ -39,6 +44,11 @@ class Conv2d final : public Op {
     if (types[0] != DType::Float32 || in[0].size() != 3)
       throw TypeError("layer '" + name_ + "': conv2d expects float32 samples [height, width, channels], got " + shapeToString(in[0]));
     g_.h = in[0][0], g_.w = in[0][1], g_.c = in[0][2];
+    if (depthMultiplier_ > 0) groups_ = g_.c, filters_ = g_.c * depthMultiplier_;  // depthwise
+    if (g_.c % groups_ != 0 || filters_ % groups_ != 0)
+      throw TypeError("layer '" + name_ + "': groups " + std::to_string(groups_) + " must divide the input's " +
+                      std::to_string(g_.c) + " channels and the " + std::to_string(filters_) + " filters");
+    g_.cg = g_.c / groups_, g_.c0 = 0;
     const int64_t spanH = g_.dh * (g_.kh - 1) + 1, spanW = g_.dw * (g_.kw - 1) + 1;
     if (same_) {  // TensorFlow's 'same': ceil(size / stride) positions, the extra padding at the end
       g_.oh = (g_.h + g_.sh - 1) / g_.sh, g_.ow = (g_.w + g_.sw - 1) / g_.sw;
@@ -52,65 +62,81 @@ class Conv2d final : public Op {
       g_.padTop = g_.padLeft = 0;
     }
     const std::string what = "layer '" + name_ + "': ";
-    numElements({g_.positions(), g_.window()}, what + "the column matrix of one sample");
-    numElements({g_.kh, g_.kw, g_.c, filters_}, what + "kernel");
+    numElements({g_.positions(), g_.window(), groups_}, what + "the column matrix of one sample");
+    numElements({g_.kh, g_.kw, g_.cg, filters_}, what + "kernel");
     return {g_.oh, g_.ow, filters_};
   }
 
   std::vector<ParamInfo> params() const override {
-    // conv1d runs as a conv2d of height 1 and keeps Keras' 1-D kernel shape [kw, c, filters] (same layout).
-    std::vector<ParamInfo> p{{"kernel", kernel1d_ ? Shape{g_.kw, g_.c, filters_} : Shape{g_.kh, g_.kw, g_.c, filters_}, kernelL2_}};
+    // conv1d runs as a conv2d of height 1 and keeps Keras' 1-D kernel shape [kw, c, filters] (same
+    // layout); depthwise keeps Keras' [kh, kw, c, multiplier] (the layout of [kh, kw, 1, c * multiplier]).
+    Shape kernel = depthMultiplier_ > 0 ? Shape{g_.kh, g_.kw, g_.c, depthMultiplier_}
+                   : kernel1d_         ? Shape{g_.kw, g_.cg, filters_}
+                                       : Shape{g_.kh, g_.kw, g_.cg, filters_};
+    std::vector<ParamInfo> p{{"kernel", kernel, kernelL2_}};
     if (useBias_) p.push_back({"bias", {filters_}, biasL2_});
     return p;
   }
 
   int64_t scratchPerSample() const override {
-    const int64_t cols = g_.positions() * g_.window(), outs = g_.positions() * filters_;
+    const int64_t cols = g_.positions() * g_.window() * groups_, outs = g_.positions() * filters_;
     return cols + outs + (activationNeedsInput(act_) ? outs : 0);
   }
 
   void forward(const OpRun& r) override {
-    const int64_t rows = r.batch * g_.positions(), K = g_.window();
-    float* col = r.scratch;
-    kernelsOf<Conv2dKernels>(r.backend).im2col(r.backend, r.inputs[0]->f(), col, r.batch, g_);
+    const int64_t rows = r.batch * g_.positions(), K = g_.window(), Fg = filters_ / groups_;
     float* y = r.output->f();
-    r.backend.gemm(false, false, rows, filters_, K, 1.0f, col, K, r.params[0], filters_, 0.0f, y, filters_);
+    for (int64_t group = 0; group < groups_; ++group) {
+      float* col = columns(r, group);
+      kernelsOf<Conv2dKernels>(r.backend).im2col(r.backend, r.inputs[0]->f(), col, r.batch, inGroup(group));
+      r.backend.gemm(false, false, rows, Fg, K, 1.0f, col, K, r.params[0] + group * Fg, filters_, 0.0f, y + group * Fg, filters_);
+    }
     if (useBias_ || act_ != Activation::Linear)
       kernelsOf<DenseKernels>(r.backend).biasActivationForward(r.backend, y, activationNeedsInput(act_) ? preact(r) : nullptr,
                                                                useBias_ ? r.params[1] : nullptr, rows, filters_, act_, alpha_);
   }
 
   void backward(const OpRun& r) override {
-    const int64_t rows = r.batch * g_.positions(), K = g_.window();
-    float* col = r.scratch;
+    const int64_t rows = r.batch * g_.positions(), K = g_.window(), Fg = filters_ / groups_;
     const float* dz = r.output->grad;
     if (act_ != Activation::Linear) {
-      float* buffer = r.scratch + rows * K;
+      float* buffer = r.scratch + rows * K * groups_;
       kernelsOf<ActivationKernels>(r.backend).backward(r.backend, activationNeedsInput(act_) ? preact(r) : nullptr,
                                                        r.output->f(), r.output->grad, buffer, rows * filters_, act_, alpha_, false);
       dz = buffer;
     }
     if (useBias_ && r.paramGrads[1])  // null: frozen
       kernelsOf<DenseKernels>(r.backend).biasBackward(r.backend, dz, r.paramGrads[1], rows, filters_, r.accumulateParamGrad);
-    // dKernel[K, F] = col^T · dz, while col still holds the forward's columns.
-    if (r.paramGrads[0])
-      r.backend.gemm(true, false, K, filters_, rows, 1.0f, col, K, dz, filters_, r.accumulateParamGrad ? 1.0f : 0.0f,
-                     r.paramGrads[0], filters_);
-    // dcol[rows, K] = dz · kernel^T (over the columns, no longer needed), then back to the input's shape.
-    if (float* dx = r.inputs[0]->grad) {
-      r.backend.gemm(false, true, rows, K, filters_, 1.0f, dz, filters_, r.params[0], filters_, 0.0f, col, K);
-      kernelsOf<Conv2dKernels>(r.backend).col2im(r.backend, col, dx, r.batch, g_, r.accumulateInputGrad[0]);
+    for (int64_t group = 0; group < groups_; ++group) {
+      float* col = columns(r, group);
+      const float* dzGroup = dz + group * Fg;
+      // dKernel[K, Fg] = col^T · dz, while col still holds the forward's columns.
+      if (r.paramGrads[0])
+        r.backend.gemm(true, false, K, Fg, rows, 1.0f, col, K, dzGroup, filters_, r.accumulateParamGrad ? 1.0f : 0.0f,
+                       r.paramGrads[0] + group * Fg, filters_);
+      // dcol[rows, K] = dz · kernel^T (over the columns, no longer needed), then back to the input's shape.
+      if (float* dx = r.inputs[0]->grad) {
+        r.backend.gemm(false, true, rows, K, Fg, 1.0f, dzGroup, filters_, r.params[0] + group * Fg, filters_, 0.0f, col, K);
+        kernelsOf<Conv2dKernels>(r.backend).col2im(r.backend, col, dx, r.batch, inGroup(group), r.accumulateInputGrad[0]);
+      }
     }
   }
 
  private:
-  float* preact(const OpRun& r) const { return r.scratch + r.batch * g_.positions() * (g_.window() + filters_); }
+  float* preact(const OpRun& r) const { return r.scratch + r.batch * g_.positions() * (g_.window() * groups_ + filters_); }
+  float* columns(const OpRun& r, int64_t group) const { return r.scratch + group * r.batch * g_.positions() * g_.window(); }
+  ConvGeometry inGroup(int64_t group) const {
+    ConvGeometry g = g_;
+    g.c0 = group * g_.cg;
+    return g;
+  }
 
   int64_t filters_;
   bool same_, useBias_;
   Activation act_;
   float alpha_, kernelL2_, biasL2_;
   bool kernel1d_;
+  int64_t groups_, depthMultiplier_;  // depthMultiplier > 0: depthwise (groups = channels)
   ConvGeometry g_{};
 };
 
