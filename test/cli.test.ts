@@ -168,9 +168,16 @@ describe('gradloop info, --help and config errors', () => {
     expect(cli('train').stderr).toMatch(/required option '-c, --config <file>' not specified/);
   });
 
-  it('the example configs are valid', () => {
-    const file = path.join(root, 'examples/mnist.json');
-    expect(() => parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file)).not.toThrow();
+  it('the example configs are valid, and the CNN config builds the network of examples/mnist-cnn.ts', () => {
+    for (const name of ['mnist.json', 'mnist-cnn.json']) {
+      const file = path.join(root, 'examples', name);
+      expect(() => parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file)).not.toThrow();
+    }
+    const file = path.join(root, 'examples/mnist-cnn.json');
+    const run = parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file);
+    const m = sequential(buildLayers(run, 784), { seed: 3 });
+    expect(m.layers.map((l) => l.className)).toEqual(['Reshape', 'Conv2D', 'BatchNormalization', 'ReLU', 'MaxPooling2D', 'Conv2D', 'BatchNormalization', 'ReLU', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
+    expect(m.countParams()).toBe(35_114);
   });
 });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { findLearningRate, History, layers, optimizers, regularizers, sequential, tensor, type Tensor } from '../src/index.js';
 import { Random } from '../src/random.js';
+import { GradientHealth } from '../src/train/gradient-health.js';
 
 function blobs(rows: number, seed: number, features = 8): [Tensor, Tensor] {
   const r = new Random(seed);
@@ -93,6 +94,23 @@ describe('per-layer gradient and weight norms', () => {
     expect(exploding[0]).toMatchObject({ epoch: 0, step: 21 });
     expect(exploding[0].values.ratio).toBeGreaterThanOrEqual(100);
     expect(history.diagnose().map((f) => f.kind)).toContain('explodingGradients');
+  });
+});
+
+describe('the exploding-gradient warning reads the recent level, not the last step alone', () => {
+  const run = (norms: number[]) => {
+    const health = new GradientHealth(['dense/kernel']);
+    norms.forEach((n, k) => health.step(0, k, n, [n * n], [1]));
+    return health.pending.filter((w) => w.kind === 'exploding');
+  };
+  it('one nearly perfect batch (a tiny gradient) followed by ordinary ones is no explosion', () => {
+    expect(run([1, 1.2, 0.9, 1.1, 0.005, 1.2, 1])).toEqual([]); // 0.005 -> 1.2 was a false 240x alarm
+  });
+  it('a jump to 100x the recent level is one', () => {
+    const [w] = run([1, 1.2, 0.9, 1.1, 150]);
+    expect(w).toMatchObject({ epoch: 0, step: 4 });
+    expect(w.values.ratio).toBeGreaterThan(100);
+    expect(w.message).toMatch(/jumped to 150, 1\d\dx its recent level/);
   });
 });
 
