@@ -1,5 +1,8 @@
-// The batch normalization kernels on the CPU. The per-channel sums run in double, group by group
-// in order, so the result does not depend on threads; each pass streams the batch once.
+// The batch normalization kernels on the CPU. Per-channel sums add float partials over blocks of
+// kBlockGroups groups into double totals, block after block: a fixed order (the same bits for any
+// run), and inner loops over contiguous channels (channels last) or values (channels first) that
+// vectorise. Backward gathers both of its sums in one pass.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -9,31 +12,60 @@
 namespace gradloop {
 namespace {
 
-// sum[c] += f(value index, c) over every value of channel c, in memory order.
-template <typename F>
-void channelSums(const ChannelLayout& l, double* sum, F f) {
+constexpr int64_t kBlockGroups = 64;
+
+// sums[k][c] += f_k(at, c) over every value of channel c, for K sums at once.
+template <int K, typename F>
+void channelSums(const ChannelLayout& l, double* const (&sums)[K], F f) {
   const int64_t C = l.channels, I = l.inner;
-  for (int64_t g = 0; g < l.groups; ++g) {
-    const int64_t base = g * C * I;
-    if (I == 1) {
-      for (int64_t c = 0; c < C; ++c) sum[c] += f(base + c, c);  // channels last: contiguous channels
-    } else {
-      for (int64_t c = 0; c < C; ++c) {
-        double s = 0;
-        for (int64_t i = 0, at = base + c * I; i < I; ++i, ++at) s += f(at, c);
-        sum[c] += s;
+  std::vector<float> partial(static_cast<size_t>(K * C));
+  for (int64_t g0 = 0; g0 < l.groups; g0 += kBlockGroups) {
+    std::fill(partial.begin(), partial.end(), 0.0f);
+    const int64_t g1 = std::min(l.groups, g0 + kBlockGroups);
+    for (int64_t g = g0; g < g1; ++g) {
+      if (I == 1) {  // channels last: a row of C channels
+        const int64_t base = g * C;
+        for (int64_t c = 0; c < C; ++c) {
+          float v[K];
+          f(base + c, c, v);
+          for (int k = 0; k < K; ++k) partial[k * C + c] += v[k];
+        }
+      } else {
+        for (int64_t c = 0; c < C; ++c) {
+          float s[K] = {};
+          for (int64_t i = 0, at = (g * C + c) * I; i < I; ++i, ++at) {
+            float v[K];
+            f(at, c, v);
+            for (int k = 0; k < K; ++k) s[k] += v[k];
+          }
+          for (int k = 0; k < K; ++k) partial[k * C + c] += s[k];
+        }
       }
     }
+    for (int k = 0; k < K; ++k)
+      for (int64_t c = 0; c < C; ++c) sums[k][c] += partial[k * C + c];
   }
 }
 
-// out[at] = f(at, c) for every value.
-template <typename F>
-void eachValue(const ChannelLayout& l, F f) {
+// y[at] = x[at] * a[c] + b[c] over every value.
+void affine(const ChannelLayout& l, const float* x, float* y, const float* a, const float* b) {
   const int64_t C = l.channels, I = l.inner;
-  for (int64_t g = 0; g < l.groups; ++g)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t i = 0, at = (g * C + c) * I; i < I; ++i, ++at) f(at, c);
+  for (int64_t g = 0; g < l.groups; ++g) {
+    if (I == 1) {
+      const float* xr = x + g * C;
+      float* yr = y + g * C;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * a[c] + b[c];
+    } else {
+      for (int64_t c = 0; c < C; ++c) {
+        const float* xr = x + (g * C + c) * I;
+        float* yr = y + (g * C + c) * I;
+        const float ac = a[c], bc = b[c];
+#pragma omp simd
+        for (int64_t i = 0; i < I; ++i) yr[i] = xr[i] * ac + bc;
+      }
+    }
+  }
 }
 
 void batchStatistics(Backend&, const float* x, const ChannelLayout& l, float epsilon, float momentum, float* mean,
@@ -41,17 +73,21 @@ void batchStatistics(Backend&, const float* x, const ChannelLayout& l, float eps
   const int64_t C = l.channels;
   const double n = static_cast<double>(l.count());
   std::vector<double> mu(static_cast<size_t>(C), 0.0), var(static_cast<size_t>(C), 0.0);
-  channelSums(l, mu.data(), [&](int64_t at, int64_t) { return static_cast<double>(x[at]); });
-  for (int64_t c = 0; c < C; ++c) mu[c] /= n;
-  channelSums(l, var.data(), [&](int64_t at, int64_t c) {
-    const double d = x[at] - mu[c];
-    return d * d;
+  std::vector<float> muF(static_cast<size_t>(C));
+  double* const sumX[1] = {mu.data()};
+  channelSums(l, sumX, [&](int64_t at, int64_t, float* v) { v[0] = x[at]; });
+  for (int64_t c = 0; c < C; ++c) mu[c] /= n, muF[c] = static_cast<float>(mu[c]);
+  // Two passes: the squared deviations from the mean, not E[x^2] - E[x]^2, which cancels.
+  double* const sumSq[1] = {var.data()};
+  channelSums(l, sumSq, [&](int64_t at, int64_t c, float* v) {
+    const float d = x[at] - muF[c];
+    v[0] = d * d;
   });
   for (int64_t c = 0; c < C; ++c) {
     var[c] /= n;
-    mean[c] = static_cast<float>(mu[c]);
+    mean[c] = muF[c];
     invStd[c] = static_cast<float>(1.0 / std::sqrt(var[c] + epsilon));
-    movingMean[c] = momentum * movingMean[c] + (1 - momentum) * static_cast<float>(mu[c]);
+    movingMean[c] = momentum * movingMean[c] + (1 - momentum) * muF[c];
     movingVariance[c] = momentum * movingVariance[c] + (1 - momentum) * static_cast<float>(var[c]);
   }
 }
@@ -72,7 +108,7 @@ void normalize(Backend&, const float* x, float* y, const ChannelLayout& l, const
     a[c] = (gamma ? gamma[c] : 1.0f) * invStd[c];
     b[c] = (beta ? beta[c] : 0.0f) - mean[c] * a[c];
   }
-  eachValue(l, [&](int64_t at, int64_t c) { y[at] = x[at] * a[c] + b[c]; });
+  affine(l, x, y, a.data(), b.data());
 }
 
 void backward(Backend&, const float* x, const float* dy, const ChannelLayout& l, const float* mean, const float* invStd,
@@ -80,11 +116,11 @@ void backward(Backend&, const float* x, const float* dy, const ChannelLayout& l,
               float* dx, bool accumulateInput) {
   const int64_t C = l.channels;
   std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXhat(static_cast<size_t>(C), 0.0);
-  const bool needSums = dGamma || dBeta || (dx && batchStatistics);
-  if (needSums) {
-    channelSums(l, sumDy.data(), [&](int64_t at, int64_t) { return static_cast<double>(dy[at]); });
-    channelSums(l, sumDyXhat.data(), [&](int64_t at, int64_t c) {
-      return static_cast<double>(dy[at]) * ((x[at] - mean[c]) * invStd[c]);
+  if (dGamma || dBeta || (dx && batchStatistics)) {
+    double* const sums[2] = {sumDy.data(), sumDyXhat.data()};
+    channelSums(l, sums, [&](int64_t at, int64_t c, float* v) {
+      v[0] = dy[at];
+      v[1] = dy[at] * ((x[at] - mean[c]) * invStd[c]);
     });
   }
   for (int64_t c = 0; c < C; ++c) {
@@ -92,18 +128,31 @@ void backward(Backend&, const float* x, const float* dy, const ChannelLayout& l,
     if (dBeta) dBeta[c] = static_cast<float>(sumDy[c] + (accumulateParams ? dBeta[c] : 0.0));
   }
   if (!dx) return;
-  // dx = k * (dy - meanDy - xhat * meanDyXhat) with k = gamma * invStd (batch statistics), or k * dy.
+  // dx = k * (dy - meanDy - xhat * meanDyXhat), k = gamma * invStd (batch statistics), or k * dy:
+  // as dx = dy * k + x * p + q per channel, p = -k * invStd * meanDyXhat, q = -k * (meanDy - mean * invStd * meanDyXhat).
   const double n = static_cast<double>(l.count());
-  std::vector<float> k(static_cast<size_t>(C)), meanDy(static_cast<size_t>(C), 0.0f), meanDyXhat(static_cast<size_t>(C), 0.0f);
+  std::vector<float> k(static_cast<size_t>(C)), p(static_cast<size_t>(C)), q(static_cast<size_t>(C));
   for (int64_t c = 0; c < C; ++c) {
     k[c] = (gamma ? gamma[c] : 1.0f) * invStd[c];
-    if (batchStatistics) meanDy[c] = static_cast<float>(sumDy[c] / n), meanDyXhat[c] = static_cast<float>(sumDyXhat[c] / n);
+    const float meanDy = batchStatistics ? static_cast<float>(sumDy[c] / n) : 0.0f;
+    const float meanDyXhat = batchStatistics ? static_cast<float>(sumDyXhat[c] / n) : 0.0f;
+    p[c] = -k[c] * invStd[c] * meanDyXhat;
+    q[c] = -k[c] * (meanDy - mean[c] * invStd[c] * meanDyXhat);
   }
-  eachValue(l, [&](int64_t at, int64_t c) {
-    const float xhat = (x[at] - mean[c]) * invStd[c];
-    const float g = k[c] * (dy[at] - meanDy[c] - xhat * meanDyXhat[c]);
-    dx[at] = accumulateInput ? dx[at] + g : g;
-  });
+  const int64_t I = l.inner;
+  for (int64_t g = 0; g < l.groups; ++g)
+    for (int64_t c0 = 0; c0 < (I == 1 ? 1 : C); ++c0) {
+      // One contiguous run: a row of channels (channels last) or one channel's inner values.
+      const int64_t begin = I == 1 ? g * C : (g * C + c0) * I, length = I == 1 ? C : I;
+      const float *xr = x + begin, *dyr = dy + begin;
+      float* dxr = dx + begin;
+#pragma omp simd
+      for (int64_t e = 0; e < length; ++e) {
+        const int64_t c = I == 1 ? e : c0;
+        const float v = dyr[e] * k[c] + xr[e] * p[c] + q[c];
+        dxr[e] = accumulateInput ? dxr[e] + v : v;
+      }
+    }
 }
 
 }  // namespace

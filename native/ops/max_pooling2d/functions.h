@@ -1,4 +1,5 @@
-// One output's window maximum and its place, for the CPU and the GPU alike.
+// One output's window maximum and its place, value by value: the GPU kernel's form (the CPU runs
+// whole runs of channels by the same rule).
 #pragma once
 #include "../../core/host_device.h"
 #include "kernels.h"
