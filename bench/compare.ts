@@ -11,7 +11,10 @@ import { backendInfo } from '../src/index.js';
 import { native } from '../src/backend/native.js';
 import { VERSION } from '../src/version.js';
 import { renderChart } from './chart.js';
-import { flopsPerSample, type Workload, WORKLOADS } from './workloads.js';
+import { flopsPerSample, type Workload, WORKLOADS as ALL_WORKLOADS } from './workloads.js';
+
+// Dense workloads on the CPU (the ceiling below models dense products): W1-W4.
+const WORKLOADS = ALL_WORKLOADS.filter((w) => !w.gpuOnly && !w.conv);
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

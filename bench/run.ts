@@ -52,13 +52,15 @@ for (const w of selected) {
   const { samplesPerSec, steps } = await measure(w, seconds, device as 'cpu');
   const gflops = (samplesPerSec * flopsPerSample(w)) / 1e9;
   // The sgemm rate at this workload's own largest forward product, for reference.
-  const [inputs, outputs] = w.dense.reduce((a, b) => (a[0] * a[1] >= b[0] * b[1] ? a : b));
-  const shapeCeiling = sgemm(w.batchSize, outputs, inputs, 0.5);
+  // (a convolution's: its largest im2col product over the batch)
+  const largestDense = () => w.dense.reduce((a, b) => (a[0] * a[1] >= b[0] * b[1] ? a : b));
+  const [m, outputs, inputs] = w.conv ? [w.conv.largest[0] * w.batchSize, w.conv.largest[1], w.conv.largest[2]] : [w.batchSize, largestDense()[1], largestDense()[0]];
+  const shapeCeiling = sgemm(m, outputs, inputs, 0.5);
   const line: Record<string, unknown> = {
     kind: 'workload', workload: w.name, device, description: w.description, batchSize: w.batchSize, steps,
     samplesPerSec: Math.round(samplesPerSec), gflops: +gflops.toFixed(1), tflops: +(gflops / 1000).toFixed(2),
     percentOfCeiling: +((100 * gflops) / ceiling).toFixed(1),
-    sgemmAtShape: { m: w.batchSize, n: outputs, k: inputs, gflops: +shapeCeiling.toFixed(1) },
+    sgemmAtShape: { m, n: outputs, k: inputs, gflops: +shapeCeiling.toFixed(1) },
     percentOfShapeSgemm: +((100 * gflops) / shapeCeiling).toFixed(1),
   };
   if (gpu) {

@@ -8,6 +8,12 @@ export interface Workload {
   batchSize: number;
   /** Dense layers as [inputs, outputs]: training FLOPs per sample = 6 * sum(in * out). */
   dense: [number, number][];
+  /**
+   * A convolutional workload: its forward multiply-adds per sample (training FLOPs = 6x) and its
+   * largest forward product as im2col makes it, [rows per sample, filters, window]. bench:compare
+   * (whose ceiling models dense products) leaves it out; bench/run.ts and the GPU kit run it.
+   */
+  conv?: { macsPerSample: number; largest: [number, number, number] };
   /** Only in GPU runs by default (a step is seconds of work on a CPU). */
   gpuOnly?: boolean;
   /** Steps per timed epoch (default 64); fewer for workloads whose data set would be large. */
@@ -80,6 +86,23 @@ export const WORKLOADS: Workload[] = [
     name: 'W5', description: 'MLP 4096-4096-4096-4096-10 relu, adam, batch 1024 (GPU)', batchSize: 1024, gpuOnly: true, stepsPerEpoch: 8,
     dense: pairs([4096, 4096, 4096, 4096, 10]), build: mlp([4096, 4096, 4096, 4096, 10], 'adam'), data: (n) => floatData(n, 4096, 10),
   },
+  {
+    // examples/mnist-cnn.ts's network and batch: conv 3x3 32 (no bias), batch norm, relu, max pool,
+    // conv 3x3 64, batch norm, relu, max pool, dropout, dense 10. Forward multiply-adds per sample:
+    // 26*26*32*9 + 11*11*64*288 + 1600*10.
+    name: 'W8', description: 'MNIST CNN: conv 32-bn-relu-pool, conv 64-bn-relu-pool, dropout, dense 10; adam, batch 32', batchSize: 32,
+    dense: [], conv: { macsPerSample: 26 * 26 * 32 * 9 + 11 * 11 * 64 * 288 + 1600 * 10, largest: [121, 64, 288] },
+    build: (device: DeviceRequest = 'cpu') => {
+      const block = (filters: number) => [layers.conv2d({ filters, kernelSize: 3, useBias: false }), layers.batchNormalization(), layers.relu(), layers.maxPooling2d({ poolSize: 2 })];
+      const model = sequential([
+        layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }), ...block(32), ...block(64),
+        layers.flatten(), layers.dropout({ rate: 0.5 }), layers.dense({ units: 10 }),
+      ], { seed: 1 });
+      model.compile({ optimizer: optimizers.adam({ learningRate: 1e-3 }), loss: 'softmaxCrossEntropy', device });
+      return model;
+    },
+    data: (n) => floatData(n, 784, 10),
+  },
 ];
 
-export const flopsPerSample = (w: Workload): number => 6 * w.dense.reduce((s, [i, o]) => s + i * o, 0);
+export const flopsPerSample = (w: Workload): number => 6 * (w.conv?.macsPerSample ?? w.dense.reduce((s, [i, o]) => s + i * o, 0));

@@ -23,12 +23,24 @@ WORKLOADS = {
     "W3": ([784, 1024, 1024, 1024, 10], "adam", 256),
     "W4": ("embedding", "adam", 256),
     "W5": ([4096, 4096, 4096, 4096, 10], "adam", 1024),
+    "W8": ("cnn", "adam", 32),
 }
+
+
+def mnist_cnn():
+    """bench/workloads.ts's W8 (examples/mnist-cnn.ts): Keras' batch-norm defaults in PyTorch's terms."""
+    def block(cin, cout):
+        return [nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01), nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), *block(1, 32), *block(32, 64), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
 
 
 def build(name, device="cpu"):
     sizes, opt, batch = WORKLOADS[name]
-    if sizes == "embedding":
+    if sizes == "cnn":
+        model = mnist_cnn()
+        x = torch.rand(batch * 64, 784)
+        y = torch.randint(0, 10, (batch * 64,))
+    elif sizes == "embedding":
         model = nn.Sequential(nn.Embedding(65, 32), nn.Flatten(), nn.Linear(256, 256), nn.Tanh(), nn.Linear(256, 65))
         x = torch.randint(0, 65, (batch * 64, 8))
         y = torch.randint(0, 65, (batch * 64,))
