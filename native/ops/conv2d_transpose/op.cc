@@ -11,8 +11,7 @@
 #include <algorithm>
 
 #include "../../core/op.h"
-#include "../activation/kernels.h"
-#include "../conv2d/kernels.h"
+#include "../conv2d/attributes.h"
 #include "../dense/kernels.h"
 
 namespace gradloop {
@@ -21,21 +20,7 @@ namespace {
 class Conv2dTranspose final : public Op {
  public:
   explicit Conv2dTranspose(const NodeSpec& spec)
-      : Op(spec),
-        filters_(spec.integer("filters", 1, kMaxElements)),
-        same_(spec.string("padding", "valid") == "same"),
-        useBias_(spec.number("useBias", 1) != 0),
-        act_(activationFromName(spec.string("activation", "linear"))),
-        alpha_(static_cast<float>(spec.number("alpha", 0.3))),
-        kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
-        biasL2_(static_cast<float>(spec.number("biasL2", 0))) {
-    g_.kh = spec.integer("kernelHeight", 1, 4096);
-    g_.kw = spec.integer("kernelWidth", 1, 4096);
-    g_.sh = spec.integer("strideHeight", 1, 4096);
-    g_.sw = spec.integer("strideWidth", 1, 4096);
-    g_.dh = spec.integer("dilationHeight", 1, 4096);
-    g_.dw = spec.integer("dilationWidth", 1, 4096);
-  }
+      : Op(spec), a_(spec, g_) {}
   const char* type() const override { return "conv2d_transpose"; }
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
@@ -47,26 +32,26 @@ class Conv2dTranspose final : public Op {
     const std::string what = "layer '" + name_ + "': ";
     const int64_t oh = checkedMultiply(h, g_.sh, what + "output height"), ow = checkedMultiply(w, g_.sw, what + "output width");
     // The convolution from the output back to the input: positions (h, w) over an image (oh, ow, filters).
-    g_.oh = h, g_.ow = w, g_.c = g_.cg = filters_, g_.c0 = 0;
-    g_.h = same_ ? oh : oh + std::max<int64_t>(spanH - g_.sh, 0);
-    g_.w = same_ ? ow : ow + std::max<int64_t>(spanW - g_.sw, 0);
-    g_.padTop = same_ ? std::max<int64_t>(0, (h - 1) * g_.sh + spanH - g_.h) / 2 : 0;
-    g_.padLeft = same_ ? std::max<int64_t>(0, (w - 1) * g_.sw + spanW - g_.w) / 2 : 0;
-    numElements({g_.h, g_.w, filters_}, what + "output");
+    g_.oh = h, g_.ow = w, g_.c = g_.cg = a_.filters, g_.c0 = 0;
+    g_.h = a_.same ? oh : oh + std::max<int64_t>(spanH - g_.sh, 0);
+    g_.w = a_.same ? ow : ow + std::max<int64_t>(spanW - g_.sw, 0);
+    g_.padTop = a_.same ? std::max<int64_t>(0, (h - 1) * g_.sh + spanH - g_.h) / 2 : 0;
+    g_.padLeft = a_.same ? std::max<int64_t>(0, (w - 1) * g_.sw + spanW - g_.w) / 2 : 0;
+    numElements({g_.h, g_.w, a_.filters}, what + "output");
     numElements({h * w, g_.window()}, what + "the column matrix of one sample");
-    numElements({g_.kh, g_.kw, filters_, channels_}, what + "kernel");
-    return {g_.h, g_.w, filters_};
+    numElements({g_.kh, g_.kw, a_.filters, channels_}, what + "kernel");
+    return {g_.h, g_.w, a_.filters};
   }
 
   std::vector<ParamInfo> params() const override {
-    std::vector<ParamInfo> p{{"kernel", {g_.kh, g_.kw, filters_, channels_}, kernelL2_}};
-    if (useBias_) p.push_back({"bias", {filters_}, biasL2_});
+    std::vector<ParamInfo> p{{"kernel", {g_.kh, g_.kw, a_.filters, channels_}, a_.kernelL2}};
+    if (a_.useBias) p.push_back({"bias", {a_.filters}, a_.biasL2});
     return p;
   }
 
   int64_t scratchPerSample() const override {
-    const int64_t outs = g_.h * g_.w * filters_;
-    return g_.positions() * g_.window() + outs + (activationNeedsInput(act_) ? outs : 0);
+    const int64_t outs = g_.h * g_.w * a_.filters;
+    return g_.positions() * g_.window() + outs + (activationNeedsInput(a_.act) ? outs : 0);
   }
 
   void forward(const OpRun& r) override {
@@ -76,23 +61,23 @@ class Conv2dTranspose final : public Op {
     r.backend.gemm(false, true, rows, K, channels_, 1.0f, r.inputs[0]->f(), channels_, r.params[0], channels_, 0.0f, col, K);
     float* y = r.output->f();
     kernelsOf<Conv2dKernels>(r.backend).col2im(r.backend, col, y, r.batch, g_, false);
-    if (useBias_ || act_ != Activation::Linear)
-      kernelsOf<DenseKernels>(r.backend).biasActivationForward(r.backend, y, activationNeedsInput(act_) ? preact(r) : nullptr,
-                                                               useBias_ ? r.params[1] : nullptr, outRows, filters_, act_, alpha_);
+    if (a_.useBias || a_.act != Activation::Linear)
+      kernelsOf<DenseKernels>(r.backend).biasActivationForward(r.backend, y, activationNeedsInput(a_.act) ? preact(r) : nullptr,
+                                                               a_.useBias ? r.params[1] : nullptr, outRows, a_.filters, a_.act, a_.alpha);
   }
 
   void backward(const OpRun& r) override {
     const int64_t rows = r.batch * g_.positions(), K = g_.window(), outRows = r.batch * g_.h * g_.w;
     float* col = r.scratch;
     const float* dz = r.output->grad;
-    if (act_ != Activation::Linear) {
+    if (a_.act != Activation::Linear) {
       float* buffer = r.scratch + rows * K;
-      kernelsOf<ActivationKernels>(r.backend).backward(r.backend, activationNeedsInput(act_) ? preact(r) : nullptr,
-                                                       r.output->f(), r.output->grad, buffer, outRows * filters_, act_, alpha_, false);
+      kernelsOf<ActivationKernels>(r.backend).backward(r.backend, activationNeedsInput(a_.act) ? preact(r) : nullptr,
+                                                       r.output->f(), r.output->grad, buffer, outRows * a_.filters, a_.act, a_.alpha, false);
       dz = buffer;
     }
-    if (useBias_ && r.paramGrads[1])  // null: frozen
-      kernelsOf<DenseKernels>(r.backend).biasBackward(r.backend, dz, r.paramGrads[1], outRows, filters_, r.accumulateParamGrad);
+    if (a_.useBias && r.paramGrads[1])  // null: frozen
+      kernelsOf<DenseKernels>(r.backend).biasBackward(r.backend, dz, r.paramGrads[1], outRows, a_.filters, r.accumulateParamGrad);
     // The gradient of each column entry is the output gradient where it landed: im2col of dz.
     kernelsOf<Conv2dKernels>(r.backend).im2col(r.backend, dz, col, r.batch, g_);
     // dKernel[K, channels] = dcol^T · x;  dx[rows, channels] = dcol · kernel.
@@ -105,13 +90,11 @@ class Conv2dTranspose final : public Op {
   }
 
  private:
-  float* preact(const OpRun& r) const { return r.scratch + r.batch * (g_.positions() * g_.window() + g_.h * g_.w * filters_); }
+  float* preact(const OpRun& r) const { return r.scratch + r.batch * (g_.positions() * g_.window() + g_.h * g_.w * a_.filters); }
 
-  int64_t filters_, channels_ = 1;
-  bool same_, useBias_;
-  Activation act_;
-  float alpha_, kernelL2_, biasL2_;
-  ConvGeometry g_{};
+  int64_t channels_ = 1;
+  ConvGeometry g_{};  // before a_: its constructor fills the window fields
+  ConvAttributes a_;
 };
 
 }  // namespace
