@@ -16,6 +16,8 @@ describe.each([...new Set(OP_CASES.map(([op]) => op))])('op %s', (op) => {
   it.each(OP_CASES.filter(([o]) => o === op).map(([, c]) => [c.name, c] as const))('%s', (_name, c) => {
     const { checked } = checkCase(c);
     expect(checked).toBeGreaterThan(0);
+    // Batch 1 too: batch statistics over one sample, windows and shifts of a single image.
+    expect(checkCase(c, 1).checked).toBeGreaterThan(0);
   });
 });
 
