@@ -9,6 +9,7 @@ export * as dense from './dense.js';
 export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
+export * as layerNormalization from './layer-normalization.js';
 export * as merge from './merge.js';
 export * as paddingAndUpsampling from './padding-and-upsampling.js';
 export * as permute from './permute.js';

@@ -11,6 +11,7 @@ export { Dense, type DenseOptions } from './dense.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
+export { LayerNormalization, type LayerNormalizationOptions } from './layer-normalization.js';
 export { GlobalPooling2d, Pooling2d, type Pooling2dOptions } from './pooling2d.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
 export { UpSampling2d, type UpSampling2dOptions, ZeroPadding2d, type ZeroPadding2dOptions } from './padding-and-upsampling.js';
