@@ -14,6 +14,7 @@ export * as merge from './merge.js';
 export * as paddingAndUpsampling from './padding-and-upsampling.js';
 export * as permute from './permute.js';
 export * as pooling2d from './pooling2d.js';
+export * as positionEmbedding from './position-embedding.js';
 export * as randomTranslation from './random-translation.js';
 export * as repeatVector from './repeat-vector.js';
 export * as reshape from './reshape.js';

@@ -16,6 +16,7 @@ export { GlobalPooling2d, Pooling2d, type Pooling2dOptions } from './pooling2d.j
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
 export { UpSampling2d, type UpSampling2dOptions, ZeroPadding2d, type ZeroPadding2dOptions } from './padding-and-upsampling.js';
 export { Permute, type PermuteOptions } from './permute.js';
+export { PositionEmbedding, type PositionEmbeddingOptions, TokenAndPositionEmbedding, type TokenAndPositionEmbeddingOptions } from './position-embedding.js';
 export { RandomTranslation, type RandomTranslationOptions, type FillMode } from './random-translation.js';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';
 export { Reshape, type ReshapeOptions } from './reshape.js';
