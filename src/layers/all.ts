@@ -11,6 +11,7 @@ export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
 export * as layerNormalization from './layer-normalization.js';
 export * as merge from './merge.js';
+export * as multiHeadAttention from './multi-head-attention.js';
 export * as paddingAndUpsampling from './padding-and-upsampling.js';
 export * as permute from './permute.js';
 export * as pooling2d from './pooling2d.js';

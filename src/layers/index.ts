@@ -15,6 +15,7 @@ export { LayerNormalization, type LayerNormalizationOptions } from './layer-norm
 export { GlobalPooling2d, Pooling2d, type Pooling2dOptions } from './pooling2d.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
 export { UpSampling2d, type UpSampling2dOptions, ZeroPadding2d, type ZeroPadding2dOptions } from './padding-and-upsampling.js';
+export { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
 export { Permute, type PermuteOptions } from './permute.js';
 export { PositionEmbedding, type PositionEmbeddingOptions, TokenAndPositionEmbedding, type TokenAndPositionEmbeddingOptions } from './position-embedding.js';
 export { RandomTranslation, type RandomTranslationOptions, type FillMode } from './random-translation.js';

@@ -139,6 +139,11 @@ export abstract class Layer {
     throw new Error(`exportOnnx: layer '${this.name}' (${this.className}) has no ONNX mapping; remove it or export without it`);
   }
 
+  /** The ONNX form given every input (a layer of several inputs, such as attention, overrides this). */
+  toOnnxInputsAndWeights(g: GraphBuilder, xs: string[], inputRank: number, weights: LayerWeights): string {
+    return this.toOnnx(g, xs[0], inputRank, weights);
+  }
+
   /** Serializable configuration (Keras' getConfig). */
   getConfig(): Record<string, unknown> {
     return { name: this.name, ...(this.inputShape ? { inputShape: this.inputShape } : {}), ...(this.trainable ? {} : { trainable: false }) };

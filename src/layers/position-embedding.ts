@@ -132,9 +132,9 @@ export class TokenAndPositionEmbedding extends Layer {
 
   toOnnx(g: GraphBuilder, x: string, _inputRank: number, weights: LayerWeights): string {
     const scope = this.name!;
-    const tokens = g.constant(`${scope}/token_embedding/embeddings`, weights.token_embedding.shape, weights.token_embedding.data);
+    const tokens = g.constant(`${scope}/token_embedding/embeddings`, weights['token_embedding/embeddings'].shape, weights['token_embedding/embeddings'].data);
     const looked = g.node('Gather', [tokens, x], scope, [{ name: 'axis', i: 0 }]);
-    return g.node('Add', [looked, positionsOf(g, `${scope}/position_embedding`, weights.position_embedding).name(looked)], scope);
+    return g.node('Add', [looked, positionsOf(g, `${scope}/position_embedding`, weights['position_embedding/embeddings']).name(looked)], scope);
   }
 
   getConfig(): Record<string, unknown> {

@@ -89,8 +89,9 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
     throw new TypeError("exportOnnx: tokenIds applies to models with token-id inputs (int32, for an embedding)");
   const byLayer = new Map<string, LayerWeights>();
   for (const w of model.getWeights()) {
-    const [layer, suffix] = w.name.split('/');
-    byLayer.set(layer, { ...byLayer.get(layer), [suffix]: { shape: w.shape, data: w.data } });
+    // By what follows the layer's name: 'kernel', or for a layer of several nodes 'query/kernel'.
+    const [layer, ...rest] = w.name.split('/');
+    byLayer.set(layer, { ...byLayer.get(layer), [rest.join('/')]: { shape: w.shape, data: w.data } });
   }
 
   // Every layer use is mapped before anything is written, so an unsupported layer fails early.
@@ -106,7 +107,7 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
     const rank = ins[0].shape.length + 1;
     x = layer instanceof MergeLayer
       ? layer.toOnnxInputs(g, ins.map((t) => t.name), rank)
-      : layer.toOnnx(g, ins[0].name, rank, byLayer.get(layer.name!) ?? {});
+      : layer.toOnnxInputsAndWeights(g, ins.map((t) => t.name), rank, byLayer.get(layer.name!) ?? {});
     const use = (uses.get(node.layer) ?? 0) + 1;
     uses.set(node.layer, use);
     const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));

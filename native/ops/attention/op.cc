@@ -1,0 +1,123 @@
+// attention: the core of Keras' MultiHeadAttention, between its projections (dense nodes):
+// queries [Tq, heads * keyDim], keys [Tv, heads * keyDim], values [Tv, heads * valueDim] per
+// sample; for each sample and head, P = softmax(Q K^T / sqrt(keyDim)) (the causal mask before the
+// softmax when asked), dropout on P in training, and O = P V, written head by head into
+// [Tq, heads * valueDim]. The products are the backend's gemm on strided views (a head's columns),
+// so no head is copied out; the softmax and dropout are those ops' kernels.
+//   scratch per sample: [0, S) the probabilities P (kept for backward), [S, 2S) P after dropout,
+//   [2S, 3S) dP in backward; S = heads * Tq * Tv.
+#include <cmath>
+
+#include "../../core/op.h"
+#include "../../core/rng.h"
+#include "../dropout/kernels.h"
+#include "../softmax/kernels.h"
+#include "kernels.h"
+
+namespace gradloop {
+namespace {
+
+class Attention final : public Op {
+ public:
+  explicit Attention(const NodeSpec& spec)
+      : Op(spec),
+        heads_(spec.integer("heads", 1, 65536)),
+        keyDim_(spec.integer("keyDim", 1, kMaxElements)),
+        valueDim_(spec.integer("valueDim", 1, kMaxElements)),
+        causal_(spec.number("causal", 0) != 0),
+        rate_(static_cast<float>(spec.number("dropout", 0))),
+        salt_(mix64(static_cast<uint64_t>(spec.integer("seed", 0, kMaxSafeInteger, 0)) + 0x61747465ULL)) {
+    if (!(rate_ >= 0 && rate_ < 1)) throw RangeError("layer '" + name_ + "': dropout must be in [0, 1)");
+  }
+  const char* type() const override { return "attention"; }
+
+  Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
+    if (in.size() != 3) throw TypeError("layer '" + name_ + "': attention takes queries, keys and values");
+    for (size_t k = 0; k < 3; ++k)
+      if (types[k] != DType::Float32 || in[k].size() != 2)
+        throw TypeError("layer '" + name_ + "': attention expects float32 [steps, features] inputs, got " + shapeToString(in[k]));
+    if (in[0][1] != heads_ * keyDim_ || in[1][1] != heads_ * keyDim_ || in[2][1] != heads_ * valueDim_ || in[1][0] != in[2][0])
+      throw TypeError("layer '" + name_ + "': queries " + shapeToString(in[0]) + ", keys " + shapeToString(in[1]) + " and values " +
+                      shapeToString(in[2]) + " do not fit " + std::to_string(heads_) + " heads of " + std::to_string(keyDim_) +
+                      " (keys) and " + std::to_string(valueDim_) + " (values)");
+    tq_ = in[0][0], tv_ = in[1][0];
+    numElements({heads_, tq_, tv_, 3}, "layer '" + name_ + "': attention scores of one sample");
+    return {tq_, heads_ * valueDim_};
+  }
+
+  int64_t scratchPerSample() const override { return 3 * heads_ * tq_ * tv_; }
+
+  void forward(const OpRun& r) override {
+    Backend& b = r.backend;
+    const int64_t S = heads_ * tq_ * tv_, count = r.batch * heads_, qw = heads_ * keyDim_, vw = heads_ * valueDim_;
+    float *p = r.scratch, *pDrop = dropping(r) ? r.scratch + r.batch * S : p;
+    const float* q = r.inputs[0]->f();
+    const float* k = r.inputs[1]->f();
+    const float* v = r.inputs[2]->f();
+    const float scale = 1.0f / std::sqrt(static_cast<float>(keyDim_));
+    for (int64_t n = 0; n < r.batch; ++n)
+      for (int64_t h = 0; h < heads_; ++h)  // scores = Q_h K_h^T / sqrt(keyDim)
+        b.gemm(false, true, tq_, tv_, keyDim_, scale, q + n * tq_ * qw + h * keyDim_, qw, k + n * tv_ * qw + h * keyDim_, qw, 0.0f,
+               scores(p, n, h), tv_);
+    if (causal_) kernelsOf<AttentionKernels>(b).causalMask(b, p, count, tq_, tv_);
+    kernelsOf<SoftmaxKernels>(b).forward(b, p, p, count * tq_, tv_);
+    if (dropping(r)) kernelsOf<DropoutKernels>(b).apply(b, p, pDrop, r.batch * S, rate_, r.seed ^ salt_, r.stream, false);
+    float* out = r.output->f();
+    for (int64_t n = 0; n < r.batch; ++n)
+      for (int64_t h = 0; h < heads_; ++h)  // O_h = P V_h
+        b.gemm(false, false, tq_, valueDim_, tv_, 1.0f, scores(pDrop, n, h), tv_, v + n * tv_ * vw + h * valueDim_, vw, 0.0f,
+               out + n * tq_ * vw + h * valueDim_, vw);
+  }
+
+  // In the order queries, keys, values, so that inputs that are one tensor (self-attention fed
+  // directly) are written first and then added to (accumulateInputGrad).
+  void backward(const OpRun& r) override {
+    Backend& b = r.backend;
+    const int64_t S = heads_ * tq_ * tv_, count = r.batch * heads_, qw = heads_ * keyDim_, vw = heads_ * valueDim_;
+    const float *p = r.scratch, *pDrop = dropping(r) ? r.scratch + r.batch * S : p;
+    float* dp = r.scratch + 2 * r.batch * S;
+    const float* q = r.inputs[0]->f();
+    const float* k = r.inputs[1]->f();
+    const float* v = r.inputs[2]->f();
+    const float* dOut = r.output->grad;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(keyDim_));
+    float *dq = r.inputs[0]->grad, *dk = r.inputs[1]->grad, *dv = r.inputs[2]->grad;
+    if (dq || dk) {
+      for (int64_t n = 0; n < r.batch; ++n)
+        for (int64_t h = 0; h < heads_; ++h)  // dP = dO_h V_h^T
+          b.gemm(false, true, tq_, tv_, valueDim_, 1.0f, dOut + n * tq_ * vw + h * valueDim_, vw, v + n * tv_ * vw + h * valueDim_, vw,
+                 0.0f, scores(dp, n, h), tv_);
+      if (dropping(r)) kernelsOf<DropoutKernels>(b).apply(b, dp, dp, r.batch * S, rate_, r.seed ^ salt_, r.stream, false);
+      kernelsOf<SoftmaxKernels>(b).backward(b, p, dp, dp, count * tq_, tv_, false);  // dS, in place
+      for (int64_t n = 0; n < r.batch && dq; ++n)
+        for (int64_t h = 0; h < heads_; ++h)  // dQ_h = dS K_h / sqrt(keyDim)
+          b.gemm(false, false, tq_, keyDim_, tv_, scale, scores(dp, n, h), tv_, k + n * tv_ * qw + h * keyDim_, qw,
+                 r.accumulateInputGrad[0] ? 1.0f : 0.0f, dq + n * tq_ * qw + h * keyDim_, qw);
+      for (int64_t n = 0; n < r.batch && dk; ++n)
+        for (int64_t h = 0; h < heads_; ++h)  // dK_h = dS^T Q_h / sqrt(keyDim)
+          b.gemm(true, false, tv_, keyDim_, tq_, scale, scores(dp, n, h), tv_, q + n * tq_ * qw + h * keyDim_, qw,
+                 r.accumulateInputGrad[1] ? 1.0f : 0.0f, dk + n * tv_ * qw + h * keyDim_, qw);
+    }
+    for (int64_t n = 0; n < r.batch && dv; ++n)
+      for (int64_t h = 0; h < heads_; ++h)  // dV_h = P^T dO_h
+        b.gemm(true, false, tv_, valueDim_, tq_, 1.0f, scores(pDrop, n, h), tv_, dOut + n * tq_ * vw + h * valueDim_, vw,
+               r.accumulateInputGrad[2] ? 1.0f : 0.0f, dv + n * tv_ * vw + h * valueDim_, vw);
+  }
+
+ private:
+  bool dropping(const OpRun& r) const { return r.training && rate_ > 0; }
+  template <typename T>
+  T* scores(T* base, int64_t n, int64_t h) const { return base + (n * heads_ + h) * tq_ * tv_; }
+
+  int64_t heads_, keyDim_, valueDim_;
+  bool causal_;
+  float rate_;
+  uint64_t salt_;
+  int64_t tq_ = 1, tv_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_attention(const NodeSpec& spec) { return std::make_unique<Attention>(spec); }
+
+}  // namespace gradloop
