@@ -44,7 +44,7 @@ describe('layers and models', () => {
 
   it('softmaxCrossEntropy on a single output', () => {
     const model = sequential([layers.dense({ inputShape: [3], units: 1 })]);
-    expect(() => model.compile({ optimizer: 'adam', loss: 'softmaxCrossEntropy' })).toThrow(/needs a model output of shape \[classes\] with classes >= 2, got \[1\]/);
+    expect(() => model.compile({ optimizer: 'adam', loss: 'softmaxCrossEntropy' })).toThrow(/needs a model output of shape \[classes\] \(or \[steps, classes\] for a sequence\) with classes >= 2, got \[1\]/);
   });
 
   it('setWeights with the wrong count, shape or values', () => {

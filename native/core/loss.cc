@@ -21,11 +21,14 @@ const char* lossName(LossKind kind) {
 LossShape lossShape(LossKind kind, const Shape& out) {
   int64_t n = numElements(out);
   switch (kind) {
-    case LossKind::SoftmaxCrossEntropy:
-      if (out.size() != 1 || out[0] < 2)
-        throw TypeError("loss 'softmaxCrossEntropy' needs a model output of shape [classes] with classes >= 2, got " +
+    case LossKind::SoftmaxCrossEntropy: {
+      // [classes], or a sequence [..., classes]: one class index per position (language models).
+      if (out.empty() || out.back() < 2)
+        throw TypeError("loss 'softmaxCrossEntropy' needs a model output of shape [classes] (or [steps, classes]) with classes >= 2, got " +
                         shapeToString(out));
-      return {DType::Int32, 1, 1};
+      const int64_t positions = n / out.back();
+      return {DType::Int32, positions, positions};
+    }
     case LossKind::MeanSquaredError:
       return {DType::Float32, n, 1};
     case LossKind::BinaryCrossEntropy:
@@ -38,10 +41,12 @@ double computeLoss(Backend& backend, LossKind kind, const float* output, const v
                    int64_t rows, const Shape& outputShape, double* lossSum, int64_t* correct) {
   const int64_t cols = numElements(outputShape);
   switch (kind) {
-    case LossKind::SoftmaxCrossEntropy:  // mean over samples
-      backend.softmaxCrossEntropy(output, static_cast<const int32_t*>(labels), dOutput, rows, cols,
-                                  1.0f / static_cast<float>(rows), lossSum, correct);
-      return static_cast<double>(rows);
+    case LossKind::SoftmaxCrossEntropy: {  // mean over samples, or over every position of a sequence
+      const int64_t classes = outputShape.back(), terms = rows * (cols / classes);
+      backend.softmaxCrossEntropy(output, static_cast<const int32_t*>(labels), dOutput, terms, classes,
+                                  1.0f / static_cast<float>(terms), lossSum, correct);
+      return static_cast<double>(terms);
+    }
     case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
       backend.meanSquaredError(output, static_cast<const float*>(labels), dOutput, rows, cols,
                                1.0f / static_cast<float>(rows * cols), lossSum, correct);

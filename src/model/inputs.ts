@@ -84,11 +84,15 @@ export function checkLabels(y: unknown, argument: string, rows: number, loss: Lo
   if (spec.dtype === 'int32') {
     if (y.dtype !== 'int32')
       throw new TypeError(`${argument}: loss '${loss}' expects int32 class indices; create the labels with tensor(labels, [n], 'int32')`);
-    if (per !== 1) throw new TypeError(`${argument}: loss '${loss}' expects one class index per sample (shape [n]), got ${shapeString(y.shape)}`);
+    const positions = spec.positions ?? [];
+    if (per !== spec.elements)
+      throw new TypeError(positions.length
+        ? `${argument}: loss '${loss}' over a sequence output expects a class index per position (shape [n, ${positions.join(', ')}]), got ${shapeString(y.shape)}`
+        : `${argument}: loss '${loss}' expects one class index per sample (shape [n]), got ${shapeString(y.shape)}`);
     const classes = spec.classes!;
     for (let i = 0; i < y.size; i++)
       if (y.data[i] < 0 || y.data[i] >= classes)
-        throw new RangeError(`${argument}: label ${y.data[i]} at sample ${i} is outside [0, ${classes}) for the model's ${classes} output classes`);
+        throw new RangeError(`${argument}: label ${y.data[i]} at sample ${Math.floor(i / per)}${per > 1 ? `, position ${i % per}` : ''} is outside [0, ${classes}) for the model's ${classes} output classes`);
     return y;
   }
   if (y.dtype !== 'float32') throw new TypeError(`${argument}: loss '${loss}' expects float32 targets, got ${y.dtype}`);

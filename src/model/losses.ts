@@ -21,6 +21,8 @@ export interface LabelSpec {
   elements: number;
   /** Number of classes for class-index labels. */
   classes?: number;
+  /** Class-index labels of a sequence output: the positions each sample has a label for ([] for one). */
+  positions?: number[];
 }
 
 /** A loss with options: losses.binaryCrossEntropy({ fromLogits: true }). */
@@ -90,11 +92,13 @@ export function lossTensor(loss: Loss, output: { layer: string; activation?: str
 export function labelSpec(loss: LossName, outputShape: number[]): LabelSpec {
   const elements = outputShape.reduce((a, b) => a * b, 1);
   if (loss === 'softmaxCrossEntropy') {
-    if (outputShape.length !== 1 || outputShape[0] < 2)
+    // [classes]: a class index per sample; [steps, classes] (a sequence): one per position.
+    const classes = outputShape[outputShape.length - 1];
+    if (outputShape.length === 0 || classes < 2)
       throw new TypeError(
-        `compile: loss 'softmaxCrossEntropy' needs a model output of shape [classes] with classes >= 2, got [${outputShape.join(', ')}]`,
+        `compile: loss 'softmaxCrossEntropy' needs a model output of shape [classes] (or [steps, classes] for a sequence) with classes >= 2, got [${outputShape.join(', ')}]`,
       );
-    return { dtype: 'int32', elements: 1, classes: outputShape[0] };
+    return { dtype: 'int32', elements: elements / classes, classes, positions: outputShape.slice(0, -1) };
   }
   return { dtype: 'float32', elements };
 }

@@ -17,6 +17,8 @@ export interface GradCase {
   vocab?: number; // int32 inputs: ids in [0, vocab)
   training?: boolean;
   seed?: number;
+  /** softmaxCrossEntropy over a sequence output [steps, classes]: a class index per position. */
+  sequence?: boolean;
 }
 
 const H = 1e-6; // step in float64: truncation ~H^2, round-off ~1e-16/H, both far below the tolerance
@@ -47,11 +49,12 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
   if (c.inputDtype === 'int32') x = Int32Array.from({ length: c.batch * perSample }, () => rng.int(c.vocab!));
   else x = Float32Array.from({ length: c.batch * perSample }, () => { let v = 0; while (Math.abs(v) < 0.05) v = rng.uniform() * 4 - 2; return v; });
   let labels: Float32Array | Int32Array;
-  if (c.loss === 'softmaxCrossEntropy') labels = Int32Array.from({ length: c.batch }, () => rng.int(outElems));
+  const classes = shapes[shapes.length - 1].at(-1)!, positions = c.sequence ? outElems / classes : 1;
+  if (c.loss === 'softmaxCrossEntropy') labels = Int32Array.from({ length: c.batch * positions }, () => rng.int(c.sequence ? classes : outElems));
   else if (c.loss === 'binaryCrossEntropy') labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform());
   else labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform() * 2 - 1);
 
-  const data = new native.Dataset(x, c.inputShape, labels, c.loss === 'softmaxCrossEntropy' ? [1] : shapes[shapes.length - 1]);
+  const data = new native.Dataset(x, c.inputShape, labels, c.loss === 'softmaxCrossEntropy' ? [positions] : shapes[shapes.length - 1]);
   const rows = Int32Array.from({ length: c.batch }, (_, i) => i);
   const result = program.computeGradients(data, rows, c.training ?? false, c.seed ?? 0);
 
