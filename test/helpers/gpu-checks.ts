@@ -48,6 +48,8 @@ interface ModelCase {
   ids?: number;
   loss: LossName;
   classes: number;
+  /** softmaxCrossEntropy over a sequence output: a label per position, this many positions. */
+  positions?: number;
   optimizer: () => Optimizer;
 }
 
@@ -60,6 +62,19 @@ const MODEL_CASES: ModelCase[] = [
   { name: 'binaryCrossEntropy, adam', layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'gelu' }), layers.dense({ units: 1 })], features: 9, loss: 'binaryCrossEntropy', classes: 0, optimizer: () => optimizers.adam({ learningRate: 0.01 }) },
   { name: 'a frozen middle layer (trainable: false), adam', layers: () => [layers.dense({ inputShape: [12], units: 16, activation: 'relu' }), layers.dense({ units: 16, activation: 'tanh', trainable: false }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy', classes: 6, optimizer: () => optimizers.adam({ learningRate: 0.01 }) },
   { name: 'sigmoid output with binaryCrossEntropy (trained from its logits)', layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'relu' }), layers.dense({ units: 1, activation: 'sigmoid' })], features: 9, loss: 'binaryCrossEntropy', classes: 0, optimizer: () => optimizers.adam({ learningRate: 0.01 }) },
+  {
+    name: 'a pre-LN causal transformer block over 8 tokens (tokenAndPositionEmbedding, layerNormalization, multiHeadAttention with dropout, residual adds, a gelu MLP), softmaxCrossEntropy at every position, adamw',
+    inputShape: [8],
+    layers: () => {
+      const ids = input({ shape: [8], dtype: 'int32' });
+      const x = layers.tokenAndPositionEmbedding({ vocabularySize: 11, sequenceLength: 8, embeddingDim: 16 }).apply(ids);
+      const a = layers.multiHeadAttention({ numHeads: 4, keyDim: 4, dropout: 0.1, useCausalMask: true }).apply(layers.layerNormalization().apply(x));
+      const h = layers.add().apply([x, a]);
+      const f = layers.dense({ units: 16 }).apply(layers.dense({ units: 32, activation: 'gelu' }).apply(layers.layerNormalization().apply(h)));
+      return model({ inputs: ids, outputs: layers.dense({ units: 11 }).apply(layers.add().apply([h, f])), seed: 11 });
+    },
+    features: 8, ids: 11, loss: 'softmaxCrossEntropy', classes: 11, positions: 8, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }),
+  },
   { name: 'adamw', layers: () => [layers.dense({ inputShape: [12], units: 32, activation: 'relu' }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy', classes: 6, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }) },
 ];
 
@@ -85,8 +100,9 @@ const opCheck = (c: ModelCase): GpuCheck => ({
     const x = c.ids
       ? tensor(Int32Array.from({ length: rows * c.features }, (_, i) => (i * 7919) % c.ids!), shape, 'int32')
       : randomTensor(shape, 3);
+    const labels = rows * (c.positions ?? 1);
     const y = c.loss === 'softmaxCrossEntropy'
-      ? tensor(Int32Array.from({ length: rows }, (_, i) => (i * 31) % c.classes), [rows], 'int32')
+      ? tensor(Int32Array.from({ length: labels }, (_, i) => (i * 31) % c.classes), c.positions ? [rows, c.positions] : [rows], 'int32')
       : c.loss === 'mse' ? randomTensor([rows, 3], 5) : tensor(Float32Array.from({ length: rows }, (_, i) => i % 2), [rows, 1]);
     const cpu = twin(c.layers, c.loss, c.optimizer, 'cpu');
     const gpu = twin(c.layers, c.loss, c.optimizer, 'cuda');
