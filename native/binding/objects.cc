@@ -163,7 +163,14 @@ void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
         const double tensor = h.Get("tensor").ToNumber().DoubleValue(), weight = h.Get("weight").ToNumber().DoubleValue();
         if (!(tensor >= 0 && tensor < static_cast<double>(program().tensorCount())) || tensor != std::floor(tensor))
           throw RangeError("compile: loss " + std::to_string(k) + " reads no tensor of the model");
-        heads.push_back({lossFromName(h.Get("loss").ToString().Utf8Value()), static_cast<int>(tensor), static_cast<float>(weight)});
+        LossHead head{lossFromName(h.Get("loss").ToString().Utf8Value()), static_cast<int>(tensor), static_cast<float>(weight)};
+        if (h.Has("ignoreIndex") && !h.Get("ignoreIndex").IsUndefined()) {
+          const double ignore = h.Get("ignoreIndex").ToNumber().DoubleValue();
+          if (!(ignore >= -2147483647.0 && ignore <= 2147483647.0) || ignore != std::floor(ignore))
+            throw RangeError("compile: ignoreIndex must be an int32 integer, got " + std::to_string(ignore));
+          head.ignoreIndex = static_cast<int32_t>(ignore);
+        }
+        heads.push_back(head);
       }
       program().compile(heads, toOptimizerSpec(info[1].As<Napi::Object>()));
       return;

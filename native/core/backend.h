@@ -5,12 +5,16 @@
 // true adds to it (a tensor read by several nodes sums their gradients).
 #pragma once
 #include <cstddef>
+#include <climits>
 #include <cstdint>
 #include <string>
 
 #include "op_kernels.h"
 
 namespace gradloop {
+
+// No label is ignored (softmaxCrossEntropy's ignoreIndex): below any label a data set can hold.
+constexpr int32_t kNoIgnoreIndex = INT32_MIN;
 
 struct SgdConfig { float momentum = 0, weightDecay = 0; bool nesterov = false; };
 struct AdamConfig { float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f, weightDecay = 0; bool decoupled = false; };
@@ -41,8 +45,13 @@ class Backend {
   // scalars (lossSum[0], correct[0]) and the gradient of the *mean* loss into dlogits.
   // scale = 1 / (number of terms the mean divides by). ----
   // logits[rows, classes], labels[rows] (int32 class indices).
+  // Rows whose label is ignoreIndex (a padding label) add nothing: no loss, a zero gradient, not
+  // counted as correct.
   virtual void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                   int64_t classes, float scale, double* lossSum, int64_t* correct) = 0;
+                                   int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex = kNoIgnoreIndex) = 0;
+  // How many of values[n] differ from `value` (the labels a loss with ignoreIndex counts), as a
+  // host number: on a GPU this waits for the device.
+  virtual int64_t countNotEqual(const int32_t* values, int64_t n, int32_t value) = 0;
   // pred/target [rows, cols]; loss = sum (pred - target)^2.
   virtual void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
                                 float scale, double* lossSum, int64_t* correct) = 0;

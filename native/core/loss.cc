@@ -1,5 +1,7 @@
 #include "loss.h"
 
+#include <algorithm>
+
 namespace gradloop {
 
 LossKind lossFromName(const std::string& name) {
@@ -37,26 +39,28 @@ LossShape lossShape(LossKind kind, const Shape& out) {
   throw TypeError("unknown loss");
 }
 
-double computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput,
-                   int64_t rows, const Shape& outputShape, double* lossSum, int64_t* correct) {
+LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
+                      const Shape& outputShape, double* lossSum, int64_t* correct, int32_t ignoreIndex) {
   const int64_t cols = numElements(outputShape);
   switch (kind) {
     case LossKind::SoftmaxCrossEntropy: {  // mean over samples, or over every position of a sequence
       const int64_t classes = outputShape.back(), terms = rows * (cols / classes);
-      backend.softmaxCrossEntropy(output, static_cast<const int32_t*>(labels), dOutput, terms, classes,
-                                  1.0f / static_cast<float>(terms), lossSum, correct);
-      return static_cast<double>(terms);
+      const auto* ids = static_cast<const int32_t*>(labels);
+      const int64_t counted = ignoreIndex == kNoIgnoreIndex ? terms : backend.countNotEqual(ids, terms, ignoreIndex);
+      backend.softmaxCrossEntropy(output, ids, dOutput, terms, classes, 1.0f / static_cast<float>(std::max<int64_t>(counted, 1)),
+                                  lossSum, correct, ignoreIndex);
+      return {static_cast<double>(std::max<int64_t>(counted, 1)), counted};
     }
     case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
       backend.meanSquaredError(output, static_cast<const float*>(labels), dOutput, rows, cols,
                                1.0f / static_cast<float>(rows * cols), lossSum, correct);
-      return static_cast<double>(rows * cols);
+      return {static_cast<double>(rows * cols), rows * lossShape(kind, outputShape).accuracyUnitsPerRow};
     case LossKind::BinaryCrossEntropy:
       backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,
                                  1.0f / static_cast<float>(rows * cols), lossSum, correct);
-      return static_cast<double>(rows * cols);
+      return {static_cast<double>(rows * cols), rows * lossShape(kind, outputShape).accuracyUnitsPerRow};
   }
-  return 1;
+  return {1, 0};
 }
 
 }  // namespace gradloop

@@ -21,9 +21,18 @@ const char* lossName(LossKind kind);
 // Checks the model output shape suits the loss; returns what the labels must look like.
 LossShape lossShape(LossKind kind, const Shape& outputShape);
 
-// output/dOutput [rows, outputElements]; labels [rows, labelElements].
-// Writes the summed loss and correct count into device scalars; returns the divisor of the mean.
-double computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput,
-                   int64_t rows, const Shape& outputShape, double* lossSum, int64_t* correct);
+// What a loss computed over a batch divides by: its mean's divisor, and the predictions its
+// accuracy counts (both exclude the positions whose label is the ignoreIndex).
+struct LossTerms {
+  double divisor;
+  int64_t accuracyUnits;
+};
+
+// output/dOutput [rows, outputElements]; labels [rows, labelElements]. Writes the summed loss and
+// correct count into device scalars. softmaxCrossEntropy with an ignoreIndex (kNoIgnoreIndex: none)
+// skips those labels and takes the mean over the others (as PyTorch's ignore_index and Keras'
+// ignore_class), counting them first (on a GPU, one wait).
+LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
+                      const Shape& outputShape, double* lossSum, int64_t* correct, int32_t ignoreIndex = kNoIgnoreIndex);
 
 }  // namespace gradloop

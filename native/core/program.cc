@@ -159,6 +159,8 @@ void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& o
     for (size_t j = 0; j < h; ++j)
       if (heads[j].tensor == t) throw TypeError("compile: two losses read tensor " + std::to_string(t) + "; give each output one loss");
     if (!(heads[h].weight >= 0) || !std::isfinite(heads[h].weight)) throw RangeError("compile: a loss weight must be finite and >= 0");
+    if (heads[h].ignoreIndex != kNoIgnoreIndex && heads[h].kind != LossKind::SoftmaxCrossEntropy)
+      throw TypeError(std::string("compile: ignoreIndex applies to softmaxCrossEntropy, not ") + lossName(heads[h].kind));
     offsets.push_back(words);
     shapes.push_back(lossShape(heads[h].kind, tensors_[t].shape));
     words += shapes.back().labelElements;
@@ -329,13 +331,15 @@ void Program::forward(int64_t batch, bool training, uint64_t seed) {
 
 Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, int64_t slot, bool accumulate,
                                              double gradientWeight) {
-  MicroBatch mb{batch, {}, gradientWeight};
+  MicroBatch mb{batch, {}, {}, gradientWeight};
   const int64_t H = static_cast<int64_t>(heads_.size());
   for (int64_t h = 0; h < H; ++h) {
     TensorView& out = tensors_[heads_[h].tensor];
     const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
-    mb.divisors.push_back(computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape,
-                                      statsAt(at), reinterpret_cast<int64_t*>(statsAt(at + 1))));
+    const LossTerms terms = computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape, statsAt(at),
+                                        reinterpret_cast<int64_t*>(statsAt(at + 1)), heads_[h].ignoreIndex);
+    mb.divisors.push_back(terms.divisor);
+    mb.units.push_back(terms.accuracyUnits);
     // The gradient of this loss's share of the total: its weight, and the micro-batch's share of the rows.
     const double scale = gradientWeight * heads_[h].weight;
     if (runBackward && scale != 1) backend_.scale(out.grad, batch * out.elements(), static_cast<float>(scale));
@@ -372,7 +376,7 @@ StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const 
       const double l = statsHost_[at] / batches[m].divisors[h];
       loss[h] += batches.size() == 1 ? l : l * batches[m].share;
       correct[h] += c;
-      units[h] += batches[m].rows * headLabelShape_[h].accuracyUnitsPerRow;
+      units[h] += batches[m].units[h];
     }
   for (size_t h = 0; h < H; ++h) total.loss += H == 1 ? loss[h] : heads_[h].weight * loss[h];
   total.correct = correct[0];

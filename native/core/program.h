@@ -42,6 +42,7 @@ struct LossHead {
   LossKind kind;
   int tensor;
   float weight = 1;
+  int32_t ignoreIndex = kNoIgnoreIndex;  // softmaxCrossEntropy: a padding label left out of loss and accuracy
 };
 
 struct StepResult {
@@ -164,6 +165,7 @@ class Program {
   struct MicroBatch {
     int64_t rows;
     std::vector<double> divisors;  // of each loss's mean
+    std::vector<int64_t> units;    // each loss's predictions counted by accuracy
     double share;                  // rows / the step's rows
   };
   // Forward and backward over rows in micro-batches (all at once when microBatch is 0); the

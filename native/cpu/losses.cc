@@ -1,5 +1,6 @@
 // Losses on the CPU: each computes the summed loss, the gradient of the mean
 // (scale = 1 / number of terms) and the count of correct predictions in one pass.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -19,13 +20,17 @@ int64_t argmax(const float* x, int64_t n) {
 
 // loss_r = logsumexp(z_r) - z_r[label]; dz = (softmax(z) - onehot(label)) * scale.
 void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                     int64_t classes, float scale, double* lossSum, int64_t* correct) {
+                                     int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex) {
   double total = 0;
   int64_t hits = 0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* z = logits + r * classes;
     float* dz = dlogits + r * classes;
     const int32_t label = labels[r];
+    if (label == ignoreIndex) {
+      std::fill(dz, dz + classes, 0.0f);
+      continue;
+    }
     if (label < 0 || label >= classes)
       throw RangeError("label " + std::to_string(label) + " is outside [0, " + std::to_string(classes) + ")");
     const int64_t best = argmax(z, classes);
@@ -41,6 +46,12 @@ void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels,
   }
   *lossSum = total;
   *correct = hits;
+}
+
+int64_t CpuBackend::countNotEqual(const int32_t* values, int64_t n, int32_t value) {
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) count += values[i] != value;
+  return count;
 }
 
 // loss = sum (p - t)^2; dp = 2 (p - t) * scale. Accuracy: argmax match for several

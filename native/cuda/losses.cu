@@ -9,12 +9,17 @@ namespace gradloop::cuda {
 namespace {
 
 __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                          int64_t classes, float scale, double* loss, int* hits) {
+                                          int64_t classes, float scale, double* loss, int* hits, int32_t ignoreIndex) {
   const int64_t r = warpRow();
   const int lane = laneIndex();
   if (r >= rows) return;
   const float* z = logits + r * classes;
   float* dz = dlogits + r * classes;
+  if (labels[r] == ignoreIndex) {  // a padding label: nothing
+    for (int64_t c = lane; c < classes; c += 32) dz[c] = 0.0f;
+    if (lane == 0) loss[r] = 0, hits[r] = 0;
+    return;
+  }
   // Per lane: the first maximum among its columns; then across lanes (lowest index wins ties).
   float mx = -INFINITY;
   int64_t best = classes;
@@ -81,6 +86,13 @@ __global__ void sumLossTerms(const double* loss, const int* hits, int64_t n, dou
   if (threadIdx.x == 0) *lossSum = s, *correct = h;
 }
 
+__global__ void countNotEqualKernel(const int32_t* values, int64_t n, int32_t value, long long* out) {
+  long long count = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) count += values[i] != value;
+  count = blockSum(count);
+  if (threadIdx.x == 0) *out = count;
+}
+
 }  // namespace
 
 void CudaBackend::reduceLoss(int64_t terms, double* lossSum, int64_t* correct) {
@@ -91,12 +103,12 @@ void CudaBackend::reduceLoss(int64_t terms, double* lossSum, int64_t* correct) {
 }
 
 void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                      int64_t classes, float scale, double* lossSum, int64_t* correct) {
+                                      int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(
-      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows));
+      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows), ignoreIndex);
   checkLaunch("softmaxCrossEntropy");
   reduceLoss(rows, lossSum, correct);
 }
@@ -122,6 +134,18 @@ void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, f
                                                                           reinterpret_cast<int*>(loss + n));
   checkLaunch("binaryCrossEntropy");
   reduceLoss(n, lossSum, correct);
+}
+
+int64_t CudaBackend::countNotEqual(const int32_t* values, int64_t n, int32_t value) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
+  activate();
+  long long* out = static_cast<long long*>(scratch(sizeof(long long)));
+  countNotEqualKernel<<<1, kThreads, 0, asStream(stream_)>>>(values, n, value, out);
+  checkLaunch("countNotEqual");
+  long long host = 0;
+  check(cudaMemcpyAsync(&host, out, sizeof(host), cudaMemcpyDeviceToHost, asStream(stream_)), "reading a label count");
+  check(cudaStreamSynchronize(asStream(stream_)), "reading a label count");
+  return static_cast<int64_t>(host);
 }
 
 }  // namespace gradloop::cuda

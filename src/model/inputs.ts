@@ -91,8 +91,8 @@ export function checkLabels(y: unknown, argument: string, rows: number, loss: Lo
         : `${argument}: loss '${loss}' expects one class index per sample (shape [n]), got ${shapeString(y.shape)}`);
     const classes = spec.classes!;
     for (let i = 0; i < y.size; i++)
-      if (y.data[i] < 0 || y.data[i] >= classes)
-        throw new RangeError(`${argument}: label ${y.data[i]} at sample ${Math.floor(i / per)}${per > 1 ? `, position ${i % per}` : ''} is outside [0, ${classes}) for the model's ${classes} output classes`);
+      if ((y.data[i] < 0 || y.data[i] >= classes) && y.data[i] !== spec.ignoreIndex)
+        throw new RangeError(`${argument}: label ${y.data[i]} at sample ${Math.floor(i / per)}${per > 1 ? `, position ${i % per}` : ''} is outside [0, ${classes}) for the model's ${classes} output classes${spec.ignoreIndex !== undefined ? ` (nor the ignoreIndex ${spec.ignoreIndex})` : ''}`);
     return y;
   }
   if (y.dtype !== 'float32') throw new TypeError(`${argument}: loss '${loss}' expects float32 targets, got ${y.dtype}`);

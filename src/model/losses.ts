@@ -1,5 +1,5 @@
 // Loss names, what each expects of the labels, and the loss objects with Keras' fromLogits.
-import { checkKeys, checkOneOf, describe } from '../validate.js';
+import { checkInteger, checkKeys, checkOneOf, describe } from '../validate.js';
 
 export const LOSSES = ['softmaxCrossEntropy', 'mse', 'meanSquaredError', 'binaryCrossEntropy'] as const;
 export type LossName = (typeof LOSSES)[number];
@@ -23,6 +23,8 @@ export interface LabelSpec {
   classes?: number;
   /** Class-index labels of a sequence output: the positions each sample has a label for ([] for one). */
   positions?: number[];
+  /** A label value allowed outside [0, classes): padding the loss ignores. */
+  ignoreIndex?: number;
 }
 
 /** A loss with options: losses.binaryCrossEntropy({ fromLogits: true }). */
@@ -34,6 +36,11 @@ export interface Loss {
    * activation); undefined (the string form): whichever the output layer says.
    */
   readonly fromLogits?: boolean;
+  /**
+   * softmaxCrossEntropy only (PyTorch's ignore_index, Keras' ignore_class): positions whose label is
+   * this value (padding) add nothing to the loss, its gradient or the accuracy; the mean is over the rest.
+   */
+  readonly ignoreIndex?: number;
 }
 
 /** The probability activation each cross-entropy pairs with. */
@@ -46,12 +53,16 @@ export function getLoss(loss: unknown, where: string): Loss {
   if (typeof loss === 'string') return { name: checkOneOf(loss, where, LOSSES) };
   if (typeof loss !== 'object' || loss === null)
     throw new TypeError(`${where}: expected a loss name (${LOSSES.map((l) => `'${l}'`).join(', ')}) or losses.<name>({...}), got ${describe(loss)}`);
-  const { name, fromLogits } = loss as Loss;
+  const { name, fromLogits, ignoreIndex } = loss as Loss;
   const checked = checkOneOf(name, `${where}.name`, LOSSES);
   if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw new TypeError(`${where}: fromLogits must be true or false, got ${describe(fromLogits)}`);
   if (fromLogits !== undefined && !PROBABILITY_ACTIVATION[checked])
     throw new TypeError(`${where}: fromLogits applies to the cross-entropies, not '${checked}'`);
-  return fromLogits === undefined ? { name: checked } : { name: checked, fromLogits };
+  if (ignoreIndex !== undefined) {
+    if (checked !== 'softmaxCrossEntropy') throw new TypeError(`${where}: ignoreIndex applies to softmaxCrossEntropy, not '${checked}'`);
+    checkInteger(ignoreIndex, `${where}: ignoreIndex`, -(2 ** 31) + 1, 2 ** 31 - 1);
+  }
+  return { name: checked, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) };
 }
 
 const withLogits = (name: LossName, label: string) => (options: { fromLogits?: boolean } = {}): Loss => {
@@ -62,7 +73,11 @@ const withLogits = (name: LossName, label: string) => (options: { fromLogits?: b
 /** Loss objects, for options; compile also takes the plain names. */
 export const losses = {
   binaryCrossEntropy: withLogits('binaryCrossEntropy', 'losses.binaryCrossEntropy'),
-  softmaxCrossEntropy: withLogits('softmaxCrossEntropy', 'losses.softmaxCrossEntropy'),
+  /** fromLogits as binaryCrossEntropy; ignoreIndex: a padding label that counts for nothing. */
+  softmaxCrossEntropy: (options: { fromLogits?: boolean; ignoreIndex?: number } = {}): Loss => {
+    checkKeys(options, 'losses.softmaxCrossEntropy', ['fromLogits', 'ignoreIndex']);
+    return getLoss({ name: 'softmaxCrossEntropy', fromLogits: options.fromLogits, ignoreIndex: options.ignoreIndex }, 'losses.softmaxCrossEntropy');
+  },
   meanSquaredError: (): Loss => ({ name: 'meanSquaredError' }),
   mse: (): Loss => ({ name: 'mse' }),
 };

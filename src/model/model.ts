@@ -311,20 +311,21 @@ export abstract class Model {
     const { device, note } = resolveDevice(options.device ?? 'auto', precision);
     // A sigmoid or softmax output pairs with its cross-entropy: the loss reads the logits before it.
     const tensorsRead = outs.map((o, k) => lossTensor(lossList[k], o) ?? o.tensor);
-    const labelSpecs = outs.map((o, k) => labelSpec(lossList[k].name, o.shape));
+    const labelSpecs = outs.map((o, k) => ({ ...labelSpec(lossList[k].name, o.shape), ...(lossList[k].ignoreIndex !== undefined ? { ignoreIndex: lossList[k].ignoreIndex } : {}) }));
     this.moveTo(device);
     this.deviceNote = note;
     // Frozen layers (trainable = false) as they stand now: no gradient, no update.
     const trainable = new Map(this.layers.map((l) => [l.name!, l.trainable]));
     built.program.setTrainable(built.weights.map((w) => trainable.get(w.layer) !== false));
     const loss = lossList[0];
-    const fromLogits = (l: Loss) => (l.fromLogits !== undefined ? { fromLogits: l.fromLogits } : {});
+    const fromLogits = (l: Loss) => ({ ...(l.fromLogits !== undefined ? { fromLogits: l.fromLogits } : {}), ...(l.ignoreIndex !== undefined ? { ignoreIndex: l.ignoreIndex } : {}) });
     if (outs.length === 1) {
-      built.program.compile(nativeLossName(loss.name), optimizer.toNative(), tensorsRead[0]);
+      if (loss.ignoreIndex !== undefined) built.program.compile([{ loss: nativeLossName(loss.name), tensor: tensorsRead[0], weight: 1, ignoreIndex: loss.ignoreIndex }], optimizer.toNative());
+      else built.program.compile(nativeLossName(loss.name), optimizer.toNative(), tensorsRead[0]);
       this.compiled = { optimizer, loss: loss.name, ...fromLogits(loss), metrics: metricLists[0], labels: labelSpecs[0], clipNorm, clipValue };
       return;
     }
-    built.program.compile(outs.map((_, k) => ({ loss: nativeLossName(lossList[k].name), tensor: tensorsRead[k], weight: weights[k] })), optimizer.toNative());
+    built.program.compile(outs.map((_, k) => ({ loss: nativeLossName(lossList[k].name), tensor: tensorsRead[k], weight: weights[k], ignoreIndex: lossList[k].ignoreIndex })), optimizer.toNative());
     const heads = outs.map((o, k) => ({ name: o.name, loss: lossList[k].name, ...fromLogits(lossList[k]), labels: labelSpecs[k], metrics: metricLists[k], weight: weights[k] }));
     const packed: LabelSpec = { dtype: 'float32', elements: labelSpecs.reduce((n, l) => n + l.elements, 0) };
     this.compiled = { optimizer, loss: loss.name, metrics: [], labels: packed, clipNorm, clipValue, heads };
@@ -588,10 +589,10 @@ export abstract class Model {
     };
     const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
     if (this.compiled) {
-      const { loss, fromLogits, metrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
+      const { loss, fromLogits, ignoreIndex, metrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
       manifest.compile = {
-        loss, ...(fromLogits !== undefined ? { fromLogits } : {}),
-        ...(heads ? { outputs: heads.map(({ name, loss, fromLogits, weight, metrics }) => ({ name, loss, ...(fromLogits !== undefined ? { fromLogits } : {}), weight, metrics })) } : {}),
+        loss, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
+        ...(heads ? { outputs: heads.map(({ name, loss, fromLogits, ignoreIndex, weight, metrics }) => ({ name, loss, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), weight, metrics })) } : {}),
         metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue,
       };
       const slots = program.optimizerSlots();
@@ -726,12 +727,13 @@ export async function loadModel(dir: string): Promise<Model> {
     model = config.graph
       ? modelFromGraph(layerList, config.graph as GraphConfig, { name: config.name, seed: config.seed })
       : new Sequential(layerList, { name: config.name, seed: config.seed });
-    const lossOf = (name: string, fromLogits: boolean | undefined) => (fromLogits === undefined ? (name as LossName) : { name: name as LossName, fromLogits });
+    const lossOf = (name: string, fromLogits: boolean | undefined, ignoreIndex?: number) =>
+      fromLogits === undefined && ignoreIndex === undefined ? (name as LossName) : { name: name as LossName, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) };
     if (compile)
       model.compile({
         ...(compile.outputs
-          ? { loss: compile.outputs.map((o) => lossOf(o.loss, o.fromLogits)), lossWeights: compile.outputs.map((o) => o.weight), metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics])) }
-          : { loss: lossOf(compile.loss, compile.fromLogits), metrics: compile.metrics }),
+          ? { loss: compile.outputs.map((o) => lossOf(o.loss, o.fromLogits, o.ignoreIndex)), lossWeights: compile.outputs.map((o) => o.weight), metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics])) }
+          : { loss: lossOf(compile.loss, compile.fromLogits, compile.ignoreIndex), metrics: compile.metrics }),
         optimizer: optimizerFromConfig(compile.optimizer, `${where} compile.optimizer`),
         ...(compile.clipNorm > 0 ? { clipNorm: compile.clipNorm } : {}),
         ...(compile.clipValue > 0 ? { clipValue: compile.clipValue } : {}),

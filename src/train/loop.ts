@@ -25,6 +25,8 @@ export interface CompiledModel {
   loss: LossName;
   /** As given to compile (losses.<name>({ fromLogits })); undefined for the plain name. */
   fromLogits?: boolean;
+  /** softmaxCrossEntropy's padding label, when compile gave one. */
+  ignoreIndex?: number;
   metrics: string[];
   labels: LabelSpec;
   clipNorm: number;
@@ -33,7 +35,7 @@ export interface CompiledModel {
    * A model with several outputs: each one's name, loss, labels, metrics and weight in the total;
    * `labels` is then their packed form and `metrics` empty (the history has them per output).
    */
-  heads?: { name: string; loss: LossName; fromLogits?: boolean; labels: LabelSpec; metrics: string[]; weight: number }[];
+  heads?: { name: string; loss: LossName; fromLogits?: boolean; ignoreIndex?: number; labels: LabelSpec; metrics: string[]; weight: number }[];
 }
 
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */

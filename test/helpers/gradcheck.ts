@@ -19,6 +19,8 @@ export interface GradCase {
   seed?: number;
   /** softmaxCrossEntropy over a sequence output [steps, classes]: a class index per position. */
   sequence?: boolean;
+  /** softmaxCrossEntropy: every third label becomes this padding value, which the loss ignores. */
+  ignoreIndex?: number;
 }
 
 const H = 1e-6; // step in float64: truncation ~H^2, round-off ~1e-16/H, both far below the tolerance
@@ -43,14 +45,15 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
     program.setParameter(i, values);
     return values;
   });
-  program.compile(c.loss, { type: 'sgd' });
+  if (c.ignoreIndex !== undefined) program.compile([{ loss: c.loss, tensor: shapes.length - 1, weight: 1, ignoreIndex: c.ignoreIndex }], { type: 'sgd' });
+  else program.compile(c.loss, { type: 'sgd' });
 
   let x: Float32Array | Int32Array;
   if (c.inputDtype === 'int32') x = Int32Array.from({ length: c.batch * perSample }, () => rng.int(c.vocab!));
   else x = Float32Array.from({ length: c.batch * perSample }, () => { let v = 0; while (Math.abs(v) < 0.05) v = rng.uniform() * 4 - 2; return v; });
   let labels: Float32Array | Int32Array;
   const classes = shapes[shapes.length - 1].at(-1)!, positions = c.sequence ? outElems / classes : 1;
-  if (c.loss === 'softmaxCrossEntropy') labels = Int32Array.from({ length: c.batch * positions }, () => rng.int(c.sequence ? classes : outElems));
+  if (c.loss === 'softmaxCrossEntropy') labels = Int32Array.from({ length: c.batch * positions }, (_, i) => (c.ignoreIndex !== undefined && i % 3 === 1 ? c.ignoreIndex : rng.int(c.sequence ? classes : outElems)));
   else if (c.loss === 'binaryCrossEntropy') labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform());
   else labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform() * 2 - 1);
 
