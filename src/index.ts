@@ -24,3 +24,4 @@ export { callbacks, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, type Earl
 export { data, Dataset, Scaler, type Batch, type BatchSource, type BatchesOptions, type CsvData, type CsvOptions, type IdxOptions, type MnistOptions, type ScalerJSON, type Split, type SplitOptions } from './data/index.js';
 export { plotHistory, type PlotOptions, type ReportContext } from './plot/index.js';
 export { devices, type DeviceDescription, type DeviceRequest, type Precision } from './backend/device.js';
+export { text, generate, topTokens, Tokenizer, type TokenizerJSON, type TokenizerOptions, type GenerateOptions, type NextToken, type WindowsOptions } from './text/index.js';

@@ -157,6 +157,13 @@ describe('examples/', () => {
     expect(Number(/test accuracy ([\d.]+)%/.exec(out)?.[1])).toBeGreaterThanOrEqual(98.5);
     expect(out).toMatch(/ONNX \(Conv, BatchNormalization, MaxPool\): PASSED on 256 digits/);
   }, 300_000);
+  it('next-word.ts ranks "powerful" first after "Machine learning is"', () => {
+    const out = run('next-word.ts');
+    const ranked = [...out.matchAll(/^ {2}(\S+) +([\d.]+)%$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(ranked.length).toBe(5);
+    expect(ranked[0][0]).toBe('powerful');
+    expect(ranked[0][1]).toBeGreaterThan(ranked[1][1]);
+  }, 120_000);
   it('residual-mnist.ts trains, resumes, and its ONNX file checks out', () => {
     const out = run('residual-mnist.ts');
     expect(Number(/test accuracy ([\d.]+)%/.exec(out)?.[1])).toBeGreaterThan(93);

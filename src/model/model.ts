@@ -274,6 +274,11 @@ export abstract class Model {
     return [...this.build().outputs[0].shape];
   }
 
+  /** The activation the (first) output ends in ('softmax', 'sigmoid', ...), or undefined for logits and plain values. */
+  get outputActivation(): string | undefined {
+    return this.build().outputs[0].activation;
+  }
+
   // ---- compile / fit / evaluate / predict ----
 
   compile(options: CompileOptions): void {
