@@ -58,7 +58,7 @@ for (const w of selected) {
   const shapeCeiling = sgemm(m, outputs, inputs, 0.5);
   const line: Record<string, unknown> = {
     kind: 'workload', workload: w.name, device, description: w.description, batchSize: w.batchSize, steps,
-    samplesPerSec: Math.round(samplesPerSec), gflops: +gflops.toFixed(1), tflops: +(gflops / 1000).toFixed(2),
+    samplesPerSec: Math.round(samplesPerSec), ...(w.tokensPerSample ? { tokensPerSec: Math.round(samplesPerSec * w.tokensPerSample) } : {}), gflops: +gflops.toFixed(1), tflops: +(gflops / 1000).toFixed(2),
     percentOfCeiling: +((100 * gflops) / ceiling).toFixed(1),
     sgemmAtShape: { m, n: outputs, k: inputs, gflops: +shapeCeiling.toFixed(1) },
     percentOfShapeSgemm: +((100 * gflops) / shapeCeiling).toFixed(1),

@@ -1,5 +1,5 @@
 // The benchmark workloads (issue: core engine, part 12), shared by every bench script.
-import { type DeviceRequest, layers, type Model, optimizers, sequential, tensor, type Tensor } from '../src/index.js';
+import { type DeviceRequest, input, layers, type Model, model as graphModel, optimizers, sequential, tensor, type Tensor } from '../src/index.js';
 import { Random } from '../src/random.js';
 
 export interface Workload {
@@ -18,6 +18,8 @@ export interface Workload {
   gpuOnly?: boolean;
   /** Steps per timed epoch (default 64); fewer for workloads whose data set would be large. */
   stepsPerEpoch?: number;
+  /** Tokens per sample, for a language model: its rate is also given in tokens/s. */
+  tokensPerSample?: number;
   /** The model, compiled for `device` ('cpu' when omitted). */
   build(device?: DeviceRequest): Model;
   data(rows: number): [Tensor, Tensor];
@@ -102,6 +104,36 @@ export const WORKLOADS: Workload[] = [
       return model;
     },
     data: (n) => floatData(n, 784, 10),
+  },
+  {
+    // Issue 18's small GPT: vocabulary 65, context 64, d 128, 4 heads, 4 pre-LN blocks (causal
+    // attention, a 4x gelu MLP, residuals), a per-position softmax cross-entropy; AdamW, batch 32.
+    // Multiply-adds per sample: per block 4 d^2 T (projections) + 2 T^2 d (scores and values) +
+    // 8 d^2 T (MLP); the head d * 65 * T.
+    name: 'W6', description: 'GPT: vocab 65, context 64, d 128, 4 heads, 4 pre-LN blocks, adamw, batch 32', batchSize: 32, tokensPerSample: 64,
+    dense: [], conv: { macsPerSample: 4 * (12 * 128 * 128 * 64 + 2 * 64 * 64 * 128) + 128 * 65 * 64, largest: [64, 512, 128] },
+    build: (device: DeviceRequest = 'cpu') => {
+      const d = 128, T = 64;
+      const ids = input({ shape: [T], dtype: 'int32' });
+      let x = layers.tokenAndPositionEmbedding({ vocabularySize: 65, sequenceLength: T, embeddingDim: d }).apply(ids);
+      for (let b = 0; b < 4; b++) {
+        const a = layers.multiHeadAttention({ numHeads: 4, keyDim: d / 4, useCausalMask: true }).apply(layers.layerNormalization({ epsilon: 1e-5 }).apply(x));
+        x = layers.add().apply([x, a]);
+        const f = layers.dense({ units: d }).apply(layers.dense({ units: 4 * d, activation: 'gelu' }).apply(layers.layerNormalization({ epsilon: 1e-5 }).apply(x)));
+        x = layers.add().apply([x, f]);
+      }
+      const logits = layers.dense({ units: 65 }).apply(layers.layerNormalization({ epsilon: 1e-5 }).apply(x));
+      const model = graphModel({ inputs: ids, outputs: logits, seed: 1 });
+      model.compile({ optimizer: optimizers.adamw({ learningRate: 3e-4, weightDecay: 0.1 }), loss: 'softmaxCrossEntropy', device });
+      return model;
+    },
+    data: (n) => {
+      const r = new Random(7);
+      return [
+        tensor(Int32Array.from({ length: n * 64 }, () => r.int(65)), [n, 64], 'int32'),
+        tensor(Int32Array.from({ length: n * 64 }, () => r.int(65)), [n, 64], 'int32'),
+      ];
+    },
   },
 ];
 
