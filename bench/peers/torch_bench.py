@@ -23,8 +23,39 @@ WORKLOADS = {
     "W3": ([784, 1024, 1024, 1024, 10], "adam", 256),
     "W4": ("embedding", "adam", 256),
     "W5": ([4096, 4096, 4096, 4096, 10], "adam", 1024),
+    "W6": ("gpt", "adamw", 32),
     "W8": ("cnn", "adam", 32),
 }
+
+
+class Block(nn.Module):
+    """A pre-LN transformer block as bench/workloads.ts's W6 builds it: causal attention, a 4x gelu MLP."""
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attention = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+    def forward(self, x, mask):
+        h = self.ln1(x)
+        x = x + self.attention(h, h, h, attn_mask=mask, need_weights=False, is_causal=True)[0]
+        return x + self.mlp(self.ln2(x))
+
+
+class Gpt(nn.Module):
+    """W6: vocabulary 65, context 64, d 128, 4 heads, 4 blocks; logits at every position."""
+    def __init__(self, vocabulary=65, context=64, d=128, heads=4, blocks=4):
+        super().__init__()
+        self.tokens, self.positions = nn.Embedding(vocabulary, d), nn.Embedding(context, d)
+        self.blocks = nn.ModuleList([Block(d, heads) for _ in range(blocks)])
+        self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocabulary)
+        self.register_buffer("mask", torch.triu(torch.full((context, context), float("-inf")), 1))
+
+    def forward(self, ids):
+        x = self.tokens(ids) + self.positions(torch.arange(ids.shape[1], device=ids.device))
+        for block in self.blocks:
+            x = block(x, self.mask)
+        return self.head(self.ln(x)).reshape(-1, 65)
 
 
 def mnist_cnn():
@@ -36,7 +67,11 @@ def mnist_cnn():
 
 def build(name, device="cpu"):
     sizes, opt, batch = WORKLOADS[name]
-    if sizes == "cnn":
+    if sizes == "gpt":
+        model = Gpt()
+        x = torch.randint(0, 65, (batch * 64, 64))
+        y = torch.randint(0, 65, (batch * 64 * 64,)).reshape(batch * 64, 64)
+    elif sizes == "cnn":
         model = mnist_cnn()
         x = torch.rand(batch * 64, 784)
         y = torch.randint(0, 10, (batch * 64,))
@@ -54,7 +89,9 @@ def build(name, device="cpu"):
         x = torch.rand(batch * 64, sizes[0])
         y = torch.randint(0, sizes[-1], (batch * 64,))
     model, x, y = model.to(device), x.to(device), y.to(device)
-    if opt == "adam":
+    if opt == "adamw":
+        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.1)
+    elif opt == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -83,7 +120,7 @@ def main():
             for s in range(0, n, batch):
                 idx = order[s:s + batch]
                 optimizer.zero_grad(set_to_none=False)
-                loss = loss_fn(model(x[idx]), y[idx])
+                loss = loss_fn(model(x[idx]), y[idx].reshape(-1))
                 loss.backward()
                 optimizer.step()
                 steps += 1
@@ -99,6 +136,7 @@ def main():
     print(json.dumps({
         "system": "pytorch", "workload": name, "threads": threads, "device": device, "steps": steps,
         "samplesPerSec": steps * batch / elapsed,
+        **({"tokensPerSec": steps * batch * 64 / elapsed} if name == "W6" else {}),
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "version": torch.__version__,
     }))

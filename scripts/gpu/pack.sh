@@ -67,7 +67,7 @@ RUN
 cat > "$out/cpu.sh" <<'CPU'
 #!/usr/bin/env bash
 # On the GPU machine, its CPU (an Intel Xeon on the team's machines, where the sessions' own are
-# AMD): the kernel set chosen, W1-W4 and W8, the generic kernels for the factor, the float mode's
+# AMD): the kernel set chosen, W1-W4, W6 and W8, the generic kernels for the factor, the float mode's
 # cost (bench/denormals.ts), and PyTorch's CPU side at 1 and 2 threads; on CORES (default 2 cores,
 # as CI). WORKLOADS=W8 SKIP_GENERIC=1 SKIP_DENORMALS=1 for a short run.
 set -uo pipefail
@@ -75,7 +75,7 @@ source "$(dirname "$0")/env.sh"
 on="taskset -c ${CORES:-0,1}"
 s=${SECONDS_PER_WORKLOAD:-3}
 lscpu > "$out/lscpu.txt"
-only=${WORKLOADS:-W1,W2,W3,W4,W8}
+only=${WORKLOADS:-W1,W2,W3,W4,W6,W8}
 {
   $on ./node dist/bench.mjs --seconds "$s" --only "$only"
   [ -n "${SKIP_GENERIC:-}" ] || OPENBLAS_CORETYPE=Prescott $on ./node dist/bench.mjs --seconds "$s" --only W1,W3
