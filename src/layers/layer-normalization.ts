@@ -1,53 +1,32 @@
 // layerNormalization: Keras' LayerNormalization over the last axis (the transformer's): every
 // position is normalized by the mean and variance of its own features, in fit and predict alike,
 // then scaled by gamma and shifted by beta. native/ops/layer_normalization.
-import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
-import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
-import { checkNumber, shapeString } from '../validate.js';
+import { shapeString } from '../validate.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
+import { type Affine, AFFINE_KEYS, affineConfig, affineNumbers, type AffineOptions, affineWeights, readAffine } from './normalization-config.js';
 
-export interface LayerNormalizationOptions extends BaseLayerOptions {
+export interface LayerNormalizationOptions extends BaseLayerOptions, AffineOptions {
   /** Only -1 (the last axis, Keras' default and the transformer's). */
   axis?: -1;
-  /** Added to the variance before its square root (default 1e-3, Keras'; PyTorch's is 1e-5). */
-  epsilon?: number;
-  /** Learn an offset beta (default true). */
-  center?: boolean;
-  /** Learn a scale gamma (default true). */
-  scale?: boolean;
-  betaInitializer?: InitializerName | Initializer;
-  gammaInitializer?: InitializerName | Initializer;
-  betaRegularizer?: Regularizer | 'l2';
-  gammaRegularizer?: Regularizer | 'l2';
 }
 
 export class LayerNormalization extends Layer {
   readonly className = 'LayerNormalization';
-  readonly epsilon: number;
-  readonly center: boolean;
-  readonly scale: boolean;
-  readonly betaInitializer: Initializer;
-  readonly gammaInitializer: Initializer;
-  readonly betaRegularizer: Regularizer | undefined;
-  readonly gammaRegularizer: Regularizer | undefined;
+  readonly affine: Affine;
 
   constructor(options: LayerNormalizationOptions = {}) {
-    super(options, ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'betaRegularizer', 'gammaRegularizer'], 'layerNormalization');
+    super(options, ['axis', ...AFFINE_KEYS], 'layerNormalization');
     const label = 'layerNormalization';
     if (options.axis !== undefined && options.axis !== -1) throw new TypeError(`${label}: only axis -1 (the last) is supported, got ${String(options.axis)}; put a permute before it to normalize another axis`);
-    this.epsilon = checkNumber(options.epsilon ?? 1e-3, `${label}: epsilon`, { min: 0, minExclusive: true });
-    for (const key of ['center', 'scale'] as const)
-      if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new TypeError(`${label}: ${key} must be true or false`);
-    this.center = options.center ?? true;
-    this.scale = options.scale ?? true;
-    this.betaInitializer = getInitializer(options.betaInitializer ?? 'zeros', `${label}: betaInitializer`);
-    this.gammaInitializer = getInitializer(options.gammaInitializer ?? 'ones', `${label}: gammaInitializer`);
-    this.betaRegularizer = getRegularizer(options.betaRegularizer, `${label}: betaRegularizer`);
-    this.gammaRegularizer = getRegularizer(options.gammaRegularizer, `${label}: gammaRegularizer`);
+    this.affine = readAffine(options, label);
+  }
+
+  get epsilon(): number {
+    return this.affine.epsilon;
   }
 
   computeOutputShape(input: number[], dtype: DType): number[] {
@@ -56,18 +35,11 @@ export class LayerNormalization extends Layer {
   }
 
   weightSpecs(input: number[]): WeightSpec[] {
-    const d = input[input.length - 1];
-    return [
-      ...(this.scale ? [{ suffix: 'gamma' as const, shape: [d], initializer: this.gammaInitializer, fanIn: d, fanOut: d }] : []),
-      ...(this.center ? [{ suffix: 'beta' as const, shape: [d], initializer: this.betaInitializer, fanIn: d, fanOut: d }] : []),
-    ];
+    return affineWeights(this.affine, input[input.length - 1]);
   }
 
   toNodes([input]: number[]): NodeSpec[] {
-    return [{
-      op: 'layer_normalization', name: this.name!, inputs: [input],
-      numbers: { epsilon: this.epsilon, center: this.center ? 1 : 0, scale: this.scale ? 1 : 0, gammaL2: this.gammaRegularizer?.l2 ?? 0, betaL2: this.betaRegularizer?.l2 ?? 0 },
-    }];
+    return [{ op: 'layer_normalization', name: this.name!, inputs: [input], numbers: affineNumbers(this.affine) }];
   }
 
   // ONNX LayerNormalization from opset 17; before that its arithmetic (ReduceMean, Sub, Mul, Sqrt, Div).
@@ -91,13 +63,7 @@ export class LayerNormalization extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const init = (i: Initializer) => ({ name: i.name, config: i.getConfig() });
-    return {
-      ...super.getConfig(), epsilon: this.epsilon, center: this.center, scale: this.scale,
-      betaInitializer: init(this.betaInitializer), gammaInitializer: init(this.gammaInitializer),
-      ...(this.betaRegularizer ? { betaRegularizer: regularizerConfig(this.betaRegularizer) } : {}),
-      ...(this.gammaRegularizer ? { gammaRegularizer: regularizerConfig(this.gammaRegularizer) } : {}),
-    };
+    return { ...super.getConfig(), ...affineConfig(this.affine) };
   }
 }
 
