@@ -164,6 +164,13 @@ describe('examples/', () => {
     expect(ranked[0][0]).toBe('powerful');
     expect(ranked[0][1]).toBeGreaterThan(ranked[1][1]);
   }, 120_000);
+  it('char-gpt.ts runs end to end (30 steps here; the README gives the full run): a loss below uniform guessing, a sample, ONNX checked', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'examples', 'char-gpt.ts')], { encoding: 'utf8', cwd: root, env: { ...process.env, CHAR_GPT_STEPS: '30' } });
+    const loss = Number(/validation loss ([\d.]+) nats\/character/.exec(out)?.[1]);
+    expect(loss).toBeLessThan(Math.log(90)); // 90 characters: 4.50 nats for a uniform guess
+    expect(out).toMatch(/^sample: "The whale/m);
+    expect(out).toMatch(/ONNX \(LayerNormalization, Softmax, MatMul\): PASSED on 8 windows/);
+  }, 180_000);
   it('residual-mnist.ts trains, resumes, and its ONNX file checks out', () => {
     const out = run('residual-mnist.ts');
     expect(Number(/test accuracy ([\d.]+)%/.exec(out)?.[1])).toBeGreaterThan(93);
