@@ -40,7 +40,8 @@ LossShape lossShape(LossKind kind, const Shape& out) {
 }
 
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
-                      const Shape& outputShape, double* lossSum, int64_t* correct, int32_t ignoreIndex) {
+                      const Shape& outputShape, const LossShape& labelShape, double* lossSum, int64_t* correct,
+                      int32_t ignoreIndex) {
   const int64_t cols = numElements(outputShape);
   switch (kind) {
     case LossKind::SoftmaxCrossEntropy: {  // mean over samples, or over every position of a sequence
@@ -54,11 +55,11 @@ LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, cons
     case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
       backend.meanSquaredError(output, static_cast<const float*>(labels), dOutput, rows, cols,
                                1.0f / static_cast<float>(rows * cols), lossSum, correct);
-      return {static_cast<double>(rows * cols), rows * lossShape(kind, outputShape).accuracyUnitsPerRow};
+      return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
     case LossKind::BinaryCrossEntropy:
       backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,
                                  1.0f / static_cast<float>(rows * cols), lossSum, correct);
-      return {static_cast<double>(rows * cols), rows * lossShape(kind, outputShape).accuracyUnitsPerRow};
+      return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
   }
   return {1, 0};
 }

@@ -32,7 +32,9 @@ struct LossTerms {
 // correct count into device scalars. softmaxCrossEntropy with an ignoreIndex (kNoIgnoreIndex: none)
 // skips those labels and takes the mean over the others (as PyTorch's ignore_index and Keras'
 // ignore_class), counting them first (on a GPU, one wait).
+// `labelShape` is lossShape(kind, outputShape), which the program works out once at compile.
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
-                      const Shape& outputShape, double* lossSum, int64_t* correct, int32_t ignoreIndex = kNoIgnoreIndex);
+                      const Shape& outputShape, const LossShape& labelShape, double* lossSum, int64_t* correct,
+                      int32_t ignoreIndex = kNoIgnoreIndex);
 
 }  // namespace gradloop

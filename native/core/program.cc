@@ -336,8 +336,9 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
   for (int64_t h = 0; h < H; ++h) {
     TensorView& out = tensors_[heads_[h].tensor];
     const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
-    const LossTerms terms = computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape, statsAt(at),
-                                        reinterpret_cast<int64_t*>(statsAt(at + 1)), heads_[h].ignoreIndex);
+    const LossTerms terms = computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape,
+                                        headLabelShape_[h], statsAt(at), reinterpret_cast<int64_t*>(statsAt(at + 1)),
+                                        heads_[h].ignoreIndex);
     mb.divisors.push_back(terms.divisor);
     mb.units.push_back(terms.accuracyUnits);
     // The gradient of this loss's share of the total: its weight, and the micro-batch's share of the rows.

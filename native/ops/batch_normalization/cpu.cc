@@ -1,7 +1,8 @@
 // The batch normalization kernels on the CPU. Per-channel sums add float partials over blocks of
 // kBlockGroups groups into double totals, block after block: a fixed order (the same bits for any
 // run), and inner loops over contiguous channels (channels last) or values (channels first) that
-// vectorise. Backward gathers both of its sums in one pass.
+// vectorise. Backward gathers both of its sums in one pass. The per-channel working arrays are kept
+// per thread between calls (thread_local, grown once), so a training step allocates nothing.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -18,7 +19,8 @@ constexpr int64_t kBlockGroups = 64;
 template <int K, typename F>
 void channelSums(const ChannelLayout& l, double* const (&sums)[K], F f) {
   const int64_t C = l.channels, I = l.inner;
-  std::vector<float> partial(static_cast<size_t>(K * C));
+  thread_local std::vector<float> partial;
+  partial.resize(static_cast<size_t>(K * C));
   for (int64_t g0 = 0; g0 < l.groups; g0 += kBlockGroups) {
     std::fill(partial.begin(), partial.end(), 0.0f);
     const int64_t g1 = std::min(l.groups, g0 + kBlockGroups);
@@ -72,13 +74,17 @@ void batchStatistics(Backend&, const float* x, const ChannelLayout& l, float eps
                      float* invStd, float* movingMean, float* movingVariance) {
   const int64_t C = l.channels;
   const double n = static_cast<double>(l.count());
-  std::vector<double> mu(static_cast<size_t>(C), 0.0), var(static_cast<size_t>(C), 0.0);
-  std::vector<float> muF(static_cast<size_t>(C));
-  double* const sumX[1] = {mu.data()};
+  thread_local std::vector<double> sums;
+  thread_local std::vector<float> means;
+  sums.assign(static_cast<size_t>(2 * C), 0.0);
+  means.resize(static_cast<size_t>(C));
+  double *mu = sums.data(), *var = mu + C;
+  float* muF = means.data();
+  double* const sumX[1] = {mu};
   channelSums(l, sumX, [&](int64_t at, int64_t, float* v) { v[0] = x[at]; });
   for (int64_t c = 0; c < C; ++c) mu[c] /= n, muF[c] = static_cast<float>(mu[c]);
   // Two passes: the squared deviations from the mean, not E[x^2] - E[x]^2, which cancels.
-  double* const sumSq[1] = {var.data()};
+  double* const sumSq[1] = {var};
   channelSums(l, sumSq, [&](int64_t at, int64_t c, float* v) {
     const float d = x[at] - muF[c];
     v[0] = d * d;
@@ -103,21 +109,25 @@ void movingStatistics(Backend&, const float* movingMean, const float* movingVari
 void normalize(Backend&, const float* x, float* y, const ChannelLayout& l, const float* mean, const float* invStd,
                const float* gamma, const float* beta) {
   // y = x * a + b per channel: a = gamma * invStd, b = beta - mean * a.
-  std::vector<float> a(static_cast<size_t>(l.channels)), b(static_cast<size_t>(l.channels));
+  thread_local std::vector<float> coefficients;
+  coefficients.resize(static_cast<size_t>(2 * l.channels));
+  float *a = coefficients.data(), *b = a + l.channels;
   for (int64_t c = 0; c < l.channels; ++c) {
     a[c] = (gamma ? gamma[c] : 1.0f) * invStd[c];
     b[c] = (beta ? beta[c] : 0.0f) - mean[c] * a[c];
   }
-  affine(l, x, y, a.data(), b.data());
+  affine(l, x, y, a, b);
 }
 
 void backward(Backend&, const float* x, const float* dy, const ChannelLayout& l, const float* mean, const float* invStd,
               const float* gamma, bool batchStatistics, float*, float* dGamma, float* dBeta, bool accumulateParams,
               float* dx, bool accumulateInput) {
   const int64_t C = l.channels;
-  std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXhat(static_cast<size_t>(C), 0.0);
+  thread_local std::vector<double> totals;
+  totals.assign(static_cast<size_t>(2 * C), 0.0);
+  double *sumDy = totals.data(), *sumDyXhat = sumDy + C;
   if (dGamma || dBeta || (dx && batchStatistics)) {
-    double* const sums[2] = {sumDy.data(), sumDyXhat.data()};
+    double* const sums[2] = {sumDy, sumDyXhat};
     channelSums(l, sums, [&](int64_t at, int64_t c, float* v) {
       v[0] = dy[at];
       v[1] = dy[at] * ((x[at] - mean[c]) * invStd[c]);
@@ -131,7 +141,9 @@ void backward(Backend&, const float* x, const float* dy, const ChannelLayout& l,
   // dx = k * (dy - meanDy - xhat * meanDyXhat), k = gamma * invStd (batch statistics), or k * dy:
   // as dx = dy * k + x * p + q per channel, p = -k * invStd * meanDyXhat, q = -k * (meanDy - mean * invStd * meanDyXhat).
   const double n = static_cast<double>(l.count());
-  std::vector<float> k(static_cast<size_t>(C)), p(static_cast<size_t>(C)), q(static_cast<size_t>(C));
+  thread_local std::vector<float> factors;
+  factors.resize(static_cast<size_t>(3 * C));
+  float *k = factors.data(), *p = k + C, *q = p + C;
   for (int64_t c = 0; c < C; ++c) {
     k[c] = (gamma ? gamma[c] : 1.0f) * invStd[c];
     const float meanDy = batchStatistics ? static_cast<float>(sumDy[c] / n) : 0.0f;

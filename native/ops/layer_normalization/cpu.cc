@@ -29,7 +29,10 @@ void forward(Backend&, const float* x, float* y, int64_t rows, int64_t cols, flo
 
 void backward(Backend&, const float* x, const float* dy, int64_t rows, int64_t cols, const float* gamma, const float* mean,
               const float* invStd, float* dx, bool accumulateInput, float* dGamma, float* dBeta, bool accumulateParams) {
-  std::vector<double> sumGamma(static_cast<size_t>(dGamma ? cols : 0), 0.0), sumBeta(static_cast<size_t>(dBeta ? cols : 0), 0.0);
+  // Kept per thread between calls (grown once), so a training step allocates nothing.
+  thread_local std::vector<double> sums;
+  sums.assign(static_cast<size_t>(2 * cols), 0.0);
+  double *sumGamma = sums.data(), *sumBeta = sumGamma + cols;
   for (int64_t r = 0; r < rows; ++r) {
     const float *xr = x + r * cols, *dyr = dy + r * cols;
     const float mu = mean[r], inv = invStd[r];
