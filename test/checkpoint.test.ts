@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callbacks, layers, loadModel, optimizers, schedules, sequential, tensor, type Tensor } from '../src/index.js';
+import { callbacks, layers, loadModel, optimizers, schedules, sequential, tensor, text, type Tensor } from '../src/index.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import { Random } from '../src/random.js';
 
@@ -79,6 +79,23 @@ describe('save and loadModel', () => {
     const b = await loadModel(dir);
     expect(b.compileConfig).toBeUndefined();
     expect(hashWeights(b.getWeights())).toBe(hashWeights(a.getWeights()));
+  });
+
+  it("a text model's tokenizer is saved in the checkpoint (tokenizer.json, checksummed) and loaded with it", async () => {
+    const corpus = 'the sea, the whale and the ship';
+    const tokenizer = text.wordTokenizer().fit(corpus);
+    const a = sequential([layers.embedding({ inputDim: tokenizer.vocabularySize, outputDim: 4, inputLength: 3 }), layers.flatten(), layers.dense({ units: tokenizer.vocabularySize })], { seed: 2 });
+    a.tokenizer = tokenizer;
+    const dir = path.join(scratch(), 'words');
+    await a.save(dir);
+    expect(readdirSync(dir).sort()).toEqual(['model.json', 'tokenizer.json', 'weights.safetensors']);
+    expect(Object.keys(JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')).files)).toContain('tokenizer.json');
+    const b = await loadModel(dir);
+    expect(b.tokenizer?.toJSON()).toEqual(a.tokenizer.toJSON());
+    expect(text.generate(b, b.tokenizer!, 'the sea', { maxTokens: 4, seed: 1 })).toBe(text.generate(a, tokenizer, 'the sea', { maxTokens: 4, seed: 1 }));
+    // Edited by hand: the checksum in model.json no longer matches.
+    writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...tokenizer.toJSON(), lowercase: false }));
+    await expect(loadModel(dir)).rejects.toThrow(/tokenizer.json' (has \d+ bytes but model.json says|does not match the SHA-256)/);
   });
 
   it('weights.safetensors opens in an independent reader (Python: json, struct, numpy)', async () => {

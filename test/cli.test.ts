@@ -1,7 +1,8 @@
 // The gradloop command end to end on a small CSV config: train (checkpoint, ONNX verified,
 // curves, report), predict, export, info, --help, and config errors that name the key.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -131,6 +132,71 @@ describe('gradloop train', () => {
   });
 });
 
+describe('gradloop train on a text source, and gradloop generate', () => {
+  // A small causal transformer on a gzip'd text: windows of 16 characters, a loss at every position.
+  const sentence = 'the whale swam under the ship and the sea was calm. ';
+  const vocabulary = new Set(sentence).size + 1; // the characters and the unknown token
+  const block = (p: string, from: string) => [
+    { type: 'layerNormalization', name: `${p}_norm`, inputs: [from] },
+    { type: 'multiHeadAttention', name: `${p}_attention`, numHeads: 2, keyDim: 8, useCausalMask: true },
+    { type: 'add', name: `${p}_residual`, inputs: [from, `${p}_attention`] },
+  ];
+  const textConfig = (units: number) => ({
+    name: 'tiny-gpt',
+    data: { source: 'text', path: 'story.txt.gz', contextLength: 16, testSize: 0.2, validationSize: 0.1, sample: { prompt: 'the wh', maxTokens: 20, temperature: 0 } },
+    model: { layers: [{ type: 'tokenAndPositionEmbedding', name: 'embedding', vocabularySize: vocabulary, sequenceLength: 16, embeddingDim: 16 }, ...block('b0', 'embedding'), { type: 'dense', name: 'logits', units }], seed: 1 },
+    compile: { optimizer: { type: 'adamw', learningRate: 0.01 }, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] },
+    fit: { epochs: 8, batchSize: 8, seed: 1 },
+    output: 'out',
+  });
+  let train: ReturnType<typeof cli>;
+  const run = path.join(dir, 'out', 'tiny-gpt');
+  beforeAll(() => {
+    writeFileSync(path.join(dir, 'story.txt.gz'), gzipSync(sentence.repeat(60)));
+    writeFileSync(path.join(dir, 'text.json'), JSON.stringify(textConfig(vocabulary)));
+    train = cli('train', '--config', 'text.json');
+  }, 120_000);
+
+  it('splits the text by position, trains, tests in nats per token, prints a sample and keeps the tokenizer in the checkpoint', () => {
+    expect(train.code, train.stderr).toBe(0);
+    // 3,120 characters: the last 20% for the test, the last 10% of the rest for validation.
+    expect(train.stdout).toContain(`data: 3,120 characters of story.txt.gz, ${vocabulary} characters as tokens, windows of 16; 140 for training, 15 for validation, 38 held out for the final test`);
+    expect(train.stdout).toMatch(/test \(38 rows never used in training or to choose the model\): loss [\d.]+ nats per token, accuracy/);
+    const loss = Number(/loss ([\d.]+) nats per token/.exec(train.stdout)![1]);
+    expect(loss).toBeLessThan(Math.log(vocabulary) / 2); // a repeated sentence is easy to learn
+    expect(train.stdout).toMatch(/^sample: "the wh/m);
+    expect(train.stdout).toMatch(/ONNX check on 38 test samples in onnxruntime: PASSED/);
+    expect(readdirSync(path.join(run, 'checkpoint')).sort()).toEqual(['model.json', 'optimizer.safetensors', 'tokenizer.json', 'weights.safetensors']);
+    expect(JSON.parse(readFileSync(path.join(run, 'history.json'), 'utf8')).sample).toMatch(/^the wh/);
+  });
+
+  it('generate continues a prompt with the saved tokenizer, the same for the same seed', () => {
+    const a = cli('generate', '--model', run, '--prompt', 'the sea', '--max-tokens', '30', '--seed', '4');
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/^the sea.{30,}\n$/s); // 30 tokens (the unknown token prints as <unk>)
+    expect(cli('generate', '-m', run, '-p', 'the sea', '-n', '30', '--seed', '4').stdout).toBe(a.stdout);
+    expect(cli('generate', '-m', run, '-p', 'x', '--temperature', '-1').stderr).toMatch(/--temperature must be a number in \[0, Infinity\]/);
+  });
+
+  it('a text model whose output does not match the tokenizer, and generate on a model without a tokenizer, are clear errors', () => {
+    writeFileSync(path.join(dir, 'mismatch.json'), JSON.stringify({ ...textConfig(vocabulary + 3), name: 'mismatch' }));
+    expect(cli('train', '--config', 'mismatch.json').stderr).toContain(`the model's last layer gives ${vocabulary + 3} scores but the tokenizer has ${vocabulary} tokens; set its units (and the embedding's vocabularySize or inputDim) to ${vocabulary}`);
+    writeFileSync(path.join(dir, 'short.json'), JSON.stringify({ ...textConfig(vocabulary), name: 'short', data: { ...textConfig(vocabulary).data, contextLength: 700, validationSize: 0 } }));
+    expect(cli('train', '--config', 'short.json').stderr).toContain("data: the test part of 'story.txt.gz' (624 characters): 624 ids make no window of 700 with a token after it");
+    const plain = path.join(dir, 'plain');
+    spawnSync(process.execPath, ['--import', tsx, '-e', `import('${pathToFileURL(path.join(root, 'src/index.ts')).href}').then(async ({ sequential, layers }) => sequential([layers.dense({ inputShape: [2], units: 1 })]).save(${JSON.stringify(plain)}))`], { encoding: 'utf8' });
+    expect(cli('generate', '-m', plain, '-p', 'hi').stderr).toMatch(/has no tokenizer: generate needs a text model/);
+  });
+
+  it("the example GPT config builds examples/char-gpt.ts' network", () => {
+    const file = path.join(root, 'examples/char-gpt.json');
+    const gpt = buildModel(parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file), 64);
+    expect(gpt.inputShape).toEqual([64]);
+    expect(gpt.outputShape).toEqual([64, 90]);
+    expect(gpt.countParams()).toBe(824_666);
+  });
+});
+
 describe('gradloop info, --help and config errors', () => {
   it('info names the version, devices and BLAS', () => {
     const r = cli('info');
@@ -169,7 +235,7 @@ describe('gradloop info, --help and config errors', () => {
   });
 
   it('the example configs are valid, and the CNN config builds the network of examples/mnist-cnn.ts', () => {
-    for (const name of ['mnist.json', 'mnist-cnn.json']) {
+    for (const name of ['mnist.json', 'mnist-cnn.json', 'char-gpt.json']) {
       const file = path.join(root, 'examples', name);
       expect(() => parseRunConfig(JSON.parse(readFileSync(file, 'utf8')), file)).not.toThrow();
     }

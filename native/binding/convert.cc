@@ -38,6 +38,11 @@ ProgramSpec toProgramSpec(const Napi::Object& obj) {
   spec.inputShape = toShape(obj.Get("inputShape"), "inputShape");
   spec.inputType = toDType(obj.Get("inputDtype"), "inputDtype");
   spec.inputGradient = obj.Get("inputGradient").ToBoolean();
+  if (Napi::Value d = obj.Get("decodePositions"); d.IsNumber()) {
+    const double v = d.As<Napi::Number>().DoubleValue();
+    if (!(v >= 1 && v <= static_cast<double>(kMaxElements)) || v != std::floor(v)) throw RangeError("decodePositions must be a positive integer");
+    spec.decodePositions = static_cast<int64_t>(v);
+  }
   if (Napi::Value outputs = obj.Get("outputs"); outputs.IsArray()) {  // a model's several outputs (tensor ids)
     Napi::Array list = outputs.As<Napi::Array>();
     for (uint32_t k = 0; k < list.Length(); ++k) spec.outputs.push_back(list.Get(k).ToNumber().Int32Value());

@@ -123,6 +123,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::TrainSteps>("trainSteps"),
                          InstanceMethod<&ProgramWrap::Evaluate>("evaluate"),
                          InstanceMethod<&ProgramWrap::Predict>("predict"),
+                         InstanceMethod<&ProgramWrap::Decode>("decode"),
                          InstanceMethod<&ProgramWrap::ComputeGradients>("computeGradients"),
                          InstanceMethod<&ProgramWrap::InputGradient>("inputGradient"),
                          InstanceMethod<&ProgramWrap::SetGradientControl>("setGradientControl"),
@@ -519,6 +520,32 @@ Napi::Value ProgramWrap::Predict(const Napi::CallbackInfo& info) {
   Napi::Array list = Napi::Array::New(env, outs.size());
   for (size_t k = 0; k < outs.size(); ++k) list.Set(static_cast<uint32_t>(k), outs[k]);
   return list;
+}
+
+// decode(input: Int32Array | Float32Array, batch, position) -> Float32Array [batch, first output's
+// elements], synchronous: one position of every sample through a decoding program.
+Napi::Value ProgramWrap::Decode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  Napi::Float32Array out;
+  runOrThrow(env, [&] {
+    Program& p = program();
+    const int64_t batch = integerArg(info, 1, "batch", 1, kMaxElements);
+    const int64_t position = integerArg(info, 2, "position", 0, kMaxElements);
+    const bool ints = p.inputType() == DType::Int32;
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != (ints ? napi_int32_array : napi_float32_array))
+      throw TypeError(std::string("decode: input must be an ") + (ints ? "Int32Array" : "Float32Array"));
+    Napi::TypedArray input = info[0].As<Napi::TypedArray>();
+    const int64_t per = numElements(p.inputShape());
+    if (static_cast<int64_t>(input.ElementLength()) != checkedMultiply(batch, per, "decode"))
+      throw TypeError("decode: input has " + std::to_string(input.ElementLength()) + " values, expected batch * " + std::to_string(per));
+    const int64_t n = checkedMultiply(batch, numElements(p.tensorShape(p.outputs()[0])), "decode");
+    checkHostResult(checkedMultiply(n, 4, "decode"), "decode");
+    out = Napi::Float32Array::New(env, static_cast<size_t>(n));
+    const auto* bytes = static_cast<const char*>(input.ArrayBuffer().Data()) + input.ByteOffset();
+    p.decode(bytes, batch, position, out.Data());
+  });
+  return out;
 }
 
 // computeGradients(dataset, rows, training, seed) -> { loss, correct, count }; gradients stay readable.

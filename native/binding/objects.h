@@ -59,6 +59,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value TrainSteps(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value Decode(const Napi::CallbackInfo& info);
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
   Napi::Value InputGradient(const Napi::CallbackInfo& info);
   void SetGradientControl(const Napi::CallbackInfo& info);

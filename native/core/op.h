@@ -63,6 +63,7 @@ struct OpRun {
   std::vector<float*> params;      // values, in params() order
   std::vector<float*> paramGrads;  // gradients, same order; null for a frozen parameter
   float* scratch = nullptr;        // scratchPerSample() * batch floats
+  int64_t position = 0;            // incremental decoding: the position of this call's one step
   std::vector<bool> accumulateInputGrad;
   bool accumulateParamGrad = false;
 };
@@ -85,6 +86,14 @@ class Op {
   // The layer was frozen (layer.trainable = false) or thawed. Most ops only see null parameter
   // gradients; batch normalization then also normalizes with its moving statistics, as Keras does.
   virtual void setFrozen(bool /*frozen*/) {}
+  // Incremental decoding (Program::decode: text generation with a key/value cache) runs one new
+  // position per call, a sample's first axis being its positions. Called before outputShape with
+  // the most positions a decode will reach. An op that treats positions independently (dense,
+  // layer norm, activations, merges) returns true and needs nothing more; one that looks across
+  // positions either keeps what it needs of the earlier ones in its scratch and reads
+  // OpRun::position (causal attention, position embeddings) or returns false, the default: the
+  // model then cannot decode incrementally.
+  virtual bool enableDecoding(int64_t /*maxPositions*/) { return false; }
 
   virtual void forward(const OpRun& run) = 0;
   // Writes (or, when flagged, adds) gradients for every input with a non-null grad and every

@@ -22,6 +22,9 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
   tensors_[0].shape = spec.inputShape;
   tensors_[0].dtype = spec.inputType;
   numElements(spec.inputShape, "model input");  // every size is checked once, here, before any allocation
+  const bool decoding = spec.decodePositions > 0;
+  if (decoding && (spec.decodePositions > kMaxElements || spec.inputShape.empty() || (spec.inputType == DType::Float32 && spec.inputShape.size() < 2)))
+    throw TypeError("decode: a decoding program takes one position of a sequence: int32 token ids or float32 [steps, features] samples");
 
   // Shape inference, node by node, and the parameter list.
   std::vector<ParamInfo> infos;
@@ -39,9 +42,16 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
       types.push_back(tensors_[in].dtype);
     }
     if (shapes.empty()) throw TypeError("layer '" + ns.name + "': has no inputs");
+    if (decoding && !node.op->enableDecoding(spec.decodePositions))
+      throw TypeError("layer '" + ns.name + "' (" + node.op->type() +
+                      ") looks across positions in a way that cannot be computed one new position at a time; incremental decoding "
+                      "needs a causal model whose other layers work position by position");
     tensors_[i + 1].shape = node.op->outputShape(shapes, types);
     tensors_[i + 1].dtype = node.op->outputType(types);
     numElements(tensors_[i + 1].shape, "layer '" + ns.name + "': output");
+    if (decoding && tensors_[i + 1].shape.size() < 2)
+      throw TypeError("layer '" + ns.name + "' (" + node.op->type() + ") gives " + shapeToString(tensors_[i + 1].shape) +
+                      ", no longer [steps, features]: incremental decoding needs every layer to keep the positions apart");
     const std::vector<ParamInfo> own = node.op->params();
     if (ns.shareParamsWith >= 0) {
       // A layer applied again (a shared layer): the same parameters, whose gradients add up.
@@ -147,6 +157,7 @@ void Program::setTrainable(const std::vector<bool>& trainable) {
 }
 
 void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& optimizerSpec) {
+  if (spec_.decodePositions) throw TypeError("compile: a decoding program only runs inference");
   auto optimizer = std::make_unique<Optimizer>(optimizerSpec);
   if (heads.empty()) throw TypeError("compile: a loss is needed");
   std::vector<int64_t> offsets;
@@ -246,6 +257,7 @@ void Program::ensureCapacity(int64_t batch) {
 
 void Program::releaseActivations() {
   capacity_ = 0;
+  decodeNext_ = 0;  // the decoding caches go with the scratch
   for (TensorView& t : tensors_) t.value = nullptr, t.grad = nullptr;
   for (Node& node : nodes_) node.run.scratch = nullptr;
   activations_.clear();
@@ -317,11 +329,12 @@ void Program::gather(const Dataset& data, const int32_t* rows, int64_t count) {
 }
 
 
-void Program::forward(int64_t batch, bool training, uint64_t seed) {
+void Program::forward(int64_t batch, bool training, uint64_t seed, int64_t position) {
   if (training) ++forwardCount_;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     OpRun& r = nodes_[i].run;
     r.batch = batch;
+    r.position = position;
     r.training = training;
     r.seed = seed;
     r.stream = (forwardCount_ << 16) | i;
@@ -625,6 +638,26 @@ void Program::predictBatch(const Dataset& data, const int32_t* rows, int64_t cou
     const TensorView& out = tensors_[outputs_[k]];
     backend_.copyToHost(hostOut[k], out.value, static_cast<size_t>(count * out.elements()) * sizeof(float));
   }
+}
+
+void Program::decode(const void* hostInput, int64_t batch, int64_t position, float* hostOut) {
+  const int64_t L = spec_.decodePositions;
+  if (L == 0) throw TypeError("decode: this program was not built for incremental decoding");
+  if (batch < 1 || batch > kMaxElements) throw RangeError("decode: batch must be at least 1");
+  if (position < 0 || position >= L)
+    throw RangeError("decode: position " + std::to_string(position) + " is outside the model's " + std::to_string(L) + " positions");
+  if (position > 0 && (position != decodeNext_ || batch != decodeBatch_))
+    throw RangeError("decode: position " + std::to_string(position) + " does not follow the previous call (" +
+                     (decodeNext_ ? "next is " + std::to_string(decodeNext_) + " for a batch of " + std::to_string(decodeBatch_) : "nothing decoded yet") +
+                     "); start again at position 0");
+  CanonicalFloatMode mode;
+  decodeNext_ = 0;  // until this step is through
+  ensureCapacity(batch);
+  backend_.copyFromHost(tensors_[0].value, hostInput, static_cast<size_t>(batch * tensors_[0].elements()) * 4);
+  forward(batch, false, 0, position);
+  const TensorView& out = tensors_[outputs_[0]];
+  backend_.copyToHost(hostOut, out.value, static_cast<size_t>(batch * out.elements()) * sizeof(float));
+  decodeNext_ = position + 1, decodeBatch_ = batch;
 }
 
 void Program::copyInputGradient(float* hostOut, int64_t count) const {

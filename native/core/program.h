@@ -22,6 +22,10 @@ struct ProgramSpec {
   std::vector<NodeSpec> nodes;  // topological order; node i writes tensor i + 1
   std::vector<int> outputs;     // the model's outputs (tensor ids); default: the last node's tensor
   bool inputGradient = false;   // also compute d loss / d input (gradient checks)
+  // Incremental decoding (text generation with a key/value cache): when > 0, the program runs
+  // one position per call (decode()), inputShape being one position's, for up to this many
+  // positions. Every op must support it (Op::enableDecoding); inference only.
+  int64_t decodePositions = 0;
 };
 
 struct Parameter {
@@ -125,6 +129,11 @@ class Program {
   StepResult evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count);
   // Inference outputs for rows into host memory: output k into hostOut[k], [count, its elements].
   void predictBatch(const Dataset& data, const int32_t* rows, int64_t count, const std::vector<float*>& hostOut);
+  // A decoding program (decodePositions > 0): the first output for the samples' next position,
+  // from hostInput [batch, one position's input] (host memory, the input's type) into hostOut.
+  // Positions go 0, 1, 2, ... with one batch size; position 0 starts the samples over.
+  void decode(const void* hostInput, int64_t batch, int64_t position, float* hostOut);
+  int64_t decodePositions() const { return spec_.decodePositions; }
 
   // Optimizer slots per parameter (0, 1 or 2) and their names, e.g. {"m", "v"} for Adam.
   int optimizerSlots() const { return optimizer_ ? optimizer_->stateTensors() : 0; }
@@ -160,7 +169,7 @@ class Program {
   void releaseActivations();
   void allocateActivations(int64_t batch);  // after releaseActivations; may throw part way
   void gather(const Dataset& data, const int32_t* rows, int64_t count);
-  void forward(int64_t batch, bool training, uint64_t seed);
+  void forward(int64_t batch, bool training, uint64_t seed, int64_t position = 0);
   // One micro-batch's bookkeeping; its loss sum and correct count wait in the stats buffer.
   struct MicroBatch {
     int64_t rows;
@@ -234,6 +243,9 @@ class Program {
   int64_t optimizerStep_ = 0;
   GradientControl gradientControl_;
   uint64_t forwardCount_ = 0;  // training forwards so far: selects each step's dropout mask
+  // Decoding: the samples' next position and their count (the caches live in the activations'
+  // scratch, so a new allocation starts over: releaseActivations sets decodeNext_ to 0).
+  int64_t decodeNext_ = 0, decodeBatch_ = 0;
 };
 
 }  // namespace gradloop

@@ -28,6 +28,8 @@ export interface ProgramSpec {
   inputGradient?: boolean;
   /** The model's outputs (tensor ids); default: the last node's tensor. */
   outputs?: number[];
+  /** Incremental decoding: the program runs one position per decode() call, for up to this many positions (inputShape is one position's). */
+  decodePositions?: number;
 }
 
 export interface OptimizerSpec {
@@ -102,6 +104,8 @@ export interface NativeProgram {
   evaluate(data: NativeDataset, rows: Int32Array, batchSize: number): Promise<StepResult>;
   /** One output: its values [rows, elements]; several: one array per output. */
   predict(data: NativeDataset, batchSize: number): Float32Array | Float32Array[];
+  /** A decoding program: the first output at `position` for each of `batch` samples, given their input there (positions 0, 1, 2, ...; 0 starts over). */
+  decode(input: Int32Array | Float32Array, batch: number, position: number): Float32Array;
   computeGradients(data: NativeDataset, rows: Int32Array, training: boolean, seed: number): StepResult;
   inputGradient(count: number): Float32Array;
   /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */

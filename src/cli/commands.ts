@@ -1,4 +1,4 @@
-// `gradloop predict`, `gradloop export` and `gradloop info`.
+// `gradloop predict`, `gradloop generate`, `gradloop export` and `gradloop info`.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,6 +8,7 @@ import { Scaler } from '../data/preprocess.js';
 import { loadModel, type Model } from '../model/model.js';
 import { backendInfo } from '../backend/runtime.js';
 import { cudaUnavailableReason, devices } from '../backend/device.js';
+import { generate as generateText } from '../text/generate.js';
 import { VERSION } from '../version.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
 
@@ -79,6 +80,14 @@ export async function predict(options: { model: string; input: string; out?: str
     await writeFile(options.out, text);
     log(`wrote ${out.shape[0]} predictions to ${options.out}`);
   } else process.stdout.write(text);
+}
+
+/** A text model's continuation of a prompt, with the tokenizer its checkpoint holds. */
+export async function generate(options: { model: string; prompt: string; maxTokens: number; temperature: number; topK?: number; topP?: number; seed: number }): Promise<string> {
+  const { model } = await openModel(options.model);
+  if (!model.tokenizer) throw new Error(`--model '${options.model}' has no tokenizer: generate needs a text model (trained from a data source 'text', or saved with model.tokenizer set)`);
+  const { prompt, maxTokens, temperature, topK, topP, seed } = options;
+  return generateText(model, model.tokenizer, prompt, { maxTokens, temperature, seed, ...(topK !== undefined ? { topK } : {}), ...(topP !== undefined ? { topP } : {}) });
 }
 
 export async function exportModel(options: { model: string; out: string; opset: number }, log: (line: string) => void): Promise<void> {

@@ -25,7 +25,7 @@ const layer = z.looseObject({ type: z.string(), inputs: z.array(z.string().min(1
 });
 
 const schedule = z.discriminatedUnion('name', [
-  z.strictObject({ name: z.literal('cosineDecay'), initialLearningRate: z.number().positive(), decaySteps: positiveInt, alpha: z.number().min(0).max(1).optional(), warmupSteps: z.number().int().nonnegative().optional(), warmupTarget: z.number().positive().optional(), per: z.enum(['step', 'epoch']).optional() }),
+  z.strictObject({ name: z.literal('cosineDecay'), initialLearningRate: z.number().nonnegative(), decaySteps: positiveInt, alpha: z.number().min(0).max(1).optional(), warmupSteps: z.number().int().nonnegative().optional(), warmupTarget: z.number().positive().optional(), per: z.enum(['step', 'epoch']).optional() }),
   z.strictObject({ name: z.literal('exponentialDecay'), initialLearningRate: z.number().positive(), decaySteps: positiveInt, decayRate: z.number().positive(), staircase: z.boolean().optional(), per: z.enum(['step', 'epoch']).optional() }),
   z.strictObject({ name: z.literal('stepDecay'), initialLearningRate: z.number().positive(), dropEvery: positiveInt, factor: z.number().min(0).max(1).optional(), per: z.enum(['step', 'epoch']).optional() }),
   z.strictObject({ name: z.literal('linearWarmup'), initialLearningRate: z.number().positive(), warmupSteps: positiveInt, startLearningRate: z.number().nonnegative().optional(), per: z.enum(['step', 'epoch']).optional() }),
@@ -61,6 +61,33 @@ const data = z.discriminatedUnion('source', [
     ...split,
   }),
   z.strictObject({ source: z.literal('idx'), images: z.string().min(1), labels: z.string().min(1), scale: z.number().positive().optional(), ...split }),
+  // A language model's data: a UTF-8 text file (gzip'd or not), tokenized, cut into windows. The
+  // test and validation parts are the text's end (the last testSize of it, then the last
+  // validationSize of the rest), so no window of them overlaps a training window.
+  z.strictObject({
+    source: z.literal('text'),
+    /** Relative to the config file. */
+    path: z.string().min(1),
+    tokenizer: z.enum(['char', 'word']).default('char'),
+    lowercase: z.boolean().optional(),
+    maxVocabulary: z.number().int().min(2).optional(),
+    contextLength: positiveInt,
+    /** Ids between the starts of two windows (default contextLength: windows side by side). */
+    stride: positiveInt.optional(),
+    /** 'sequence': the next token at every position ([steps, vocabulary] models); 'next': after the window only. */
+    targets: z.enum(['sequence', 'next']).default('sequence'),
+    testSize: fraction.default(0.1),
+    validationSize: z.number().min(0).lt(1).default(0),
+    /** A sample printed after training (and kept in history.json): the prompt continued. */
+    sample: z.strictObject({
+      prompt: z.string().min(1),
+      maxTokens: z.number().int().min(1).max(100000).default(200),
+      temperature: z.number().min(0).default(0.8),
+      topK: positiveInt.optional(),
+      topP: z.number().gt(0).max(1).optional(),
+      seed: z.number().int().nonnegative().default(0),
+    }).optional(),
+  }),
 ]);
 
 export const runConfigSchema = z.strictObject({

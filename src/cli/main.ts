@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The gradloop command: train from a config file, predict, export, info.
+// The gradloop command: train from a config file, predict, generate, export, info.
 import { Command, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.js';
-import { exportModel, info, predict } from './commands.js';
+import { exportModel, generate, info, predict } from './commands.js';
 import { train } from './train.js';
 
 const log = (line: string) => console.log(line);
@@ -36,6 +36,26 @@ program
   .option('--batch-size <n>', 'rows per forward pass', positive('--batch-size'), 256)
   .action(async (o: { model: string; input: string; out?: string; header: boolean; batchSize: number }) => {
     await predict(o, o.out ? log : (line) => console.error(line));
+  });
+
+const number = (name: string, min: number, max = Infinity) => (v: string) => {
+  const n = Number(v);
+  if (!(n >= min && n <= max)) throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}]`);
+  return n;
+};
+
+program
+  .command('generate')
+  .description("continue a prompt with a trained text model (the tokenizer saved in its checkpoint)")
+  .requiredOption('-m, --model <dir>', 'run folder (runs/<name>) or checkpoint folder of a text model')
+  .requiredOption('-p, --prompt <text>', 'the text to continue')
+  .option('-n, --max-tokens <n>', 'tokens to add', positive('--max-tokens'), 200)
+  .option('-t, --temperature <t>', 'below 1 sharper, above 1 flatter; 0 always takes the most likely token', number('--temperature', 0), 0.8)
+  .option('--top-k <k>', 'draw among the k most likely tokens only', positive('--top-k'))
+  .option('--top-p <p>', 'draw among the most likely tokens whose probabilities add up to p', number('--top-p', Number.MIN_VALUE, 1))
+  .option('--seed <n>', 'seed of the draws: the same seed gives the same text', number('--seed', 0), 0)
+  .action(async (o: { model: string; prompt: string; maxTokens: number; temperature: number; topK?: number; topP?: number; seed: number }) => {
+    console.log(await generate(o));
   });
 
 program

@@ -1,8 +1,13 @@
 // `gradloop train --config run.json`: data -> split -> scaling -> model -> fit (progress bar)
 // -> evaluation -> runs/<name>/ with the checkpoint, model.onnx (verified in onnxruntime),
 // curves.svg/png, report.html, history.json and what predict needs to prepare new inputs.
+// A text source is tokenized and cut into windows instead, its tokenizer kept in the checkpoint.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { generate } from '../text/generate.js';
+import { charTokenizer, type Tokenizer, wordTokenizer } from '../text/tokenizers.js';
+import { windows } from '../text/windows.js';
 import type { Callback } from '../train/callbacks.js';
 import { data } from '../data/index.js';
 import type { Scaler } from '../data/preprocess.js';
@@ -35,8 +40,28 @@ export async function readRunConfig(file: string): Promise<RunConfig> {
   return parseRunConfig(json, file);
 }
 
-async function loadData(config: RunConfig, baseDir: string) {
-  const source = config.data;
+// The data, split three ways: the test rows, held out for one evaluation after training; of the
+// rest, the validation rows that early stopping and the best checkpoint look at; the training rows.
+interface Parts {
+  xTrain: Tensor;
+  yTrain: Tensor;
+  xVal?: Tensor;
+  yVal?: Tensor;
+  xTest: Tensor;
+  yTest: Tensor;
+  what: string;
+  featureNames?: string[];
+  classes?: string[];
+  labelName?: string;
+  scaler?: Scaler;
+  tokenizer?: Tokenizer;
+}
+
+type Source = RunConfig['data'];
+type TextSource = Extract<Source, { source: 'text' }>;
+type RowSource = Exclude<Source, TextSource>;
+
+async function loadRows(source: RowSource, baseDir: string) {
   if (source.source === 'mnist') {
     const { x, y, classes } = await data.mnist();
     return { x, y, featureNames: undefined, classes, labelName: undefined, what: `the ${x.shape[0]} bundled MNIST digits` };
@@ -53,6 +78,62 @@ async function loadData(config: RunConfig, baseDir: string) {
   const n = images.shape[0];
   const x = new Tensor(images.data, [n, images.size / n], 'float32'); // [n, 28, 28] -> [n, 784]
   return { x, y, featureNames: undefined, classes: undefined, labelName: undefined, what: `${n} samples of ${source.images}` };
+}
+
+async function splitRows(source: RowSource, baseDir: string, configFile: string, earlyStopping: boolean): Promise<Parts> {
+  const loaded = await loadRows(source, baseDir);
+  const { testSize, validationSize, stratify, seed } = source;
+  const split = data.trainTestSplit(loaded.x, loaded.y, { testSize, stratify, seed });
+  let { xTrain, yTrain, xTest } = split;
+  let xVal: Tensor | undefined, yVal: Tensor | undefined;
+  if (validationSize > 0) {
+    const inner = data.trainTestSplit(xTrain, yTrain, { testSize: validationSize, stratify, seed: seed + 1 });
+    ({ xTrain, yTrain, xTest: xVal, yTest: yVal } = inner);
+  }
+  if (earlyStopping && !xVal)
+    throw new TypeError(`${configFile}: fit.earlyStopping needs validation rows; set data.validationSize above 0 (the test rows are never used to choose when to stop)`);
+  let scaler: Scaler | undefined;
+  if (source.preprocess !== 'none') {
+    scaler = source.preprocess === 'standardize' ? data.standardize(xTrain) : data.normalize(xTrain);
+    xTrain = scaler.transform(xTrain);
+    xTest = scaler.transform(xTest);
+    if (xVal) xVal = scaler.transform(xVal);
+  }
+  return { xTrain, yTrain, xVal, yVal, xTest, yTest: split.yTest, what: loaded.what, featureNames: loaded.featureNames, classes: loaded.classes, labelName: loaded.labelName, scaler };
+}
+
+// A text: the tokenizer fitted on the training part only; the test part is the text's last
+// testSize, the validation part the last validationSize of what is left.
+async function splitText(source: TextSource, baseDir: string, configFile: string, earlyStopping: boolean): Promise<Parts> {
+  const file = path.resolve(baseDir, source.path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new ConfigError(`data.path: cannot read '${source.path}': ${(e as Error).message}`);
+  }
+  const body = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes; // gzip, by its magic bytes
+  const book = body.toString('utf8');
+  const testStart = Math.floor(book.length * (1 - source.testSize));
+  const validationStart = Math.floor(testStart * (1 - source.validationSize));
+  const make = source.tokenizer === 'char' ? charTokenizer : wordTokenizer;
+  const tokenizer = make({ ...(source.lowercase !== undefined ? { lowercase: source.lowercase } : {}), ...(source.maxVocabulary ? { maxVocabulary: source.maxVocabulary } : {}) }).fit(book.slice(0, validationStart));
+  const cut = (part: string, what: string) => {
+    try {
+      return windows(tokenizer.encode(part), { contextLength: source.contextLength, stride: source.stride ?? source.contextLength, targets: source.targets });
+    } catch (e) {
+      throw new ConfigError(`data: the ${what} part of '${source.path}' (${part.length} characters): ${(e as Error).message.replace(/^text.windows: /, '')}`);
+    }
+  };
+  const train = cut(book.slice(0, validationStart), 'training');
+  const validation = validationStart < testStart ? cut(book.slice(validationStart, testStart), 'validation') : undefined;
+  const test = cut(book.slice(testStart), 'test');
+  if (earlyStopping && !validation)
+    throw new TypeError(`${configFile}: fit.earlyStopping needs validation windows; set data.validationSize above 0 (the test part is never used to choose when to stop)`);
+  return {
+    xTrain: train.x, yTrain: train.y, xVal: validation?.x, yVal: validation?.y, xTest: test.x, yTest: test.y, tokenizer,
+    what: `${book.length.toLocaleString('en-US')} characters of ${source.path}, ${tokenizer.vocabularySize} ${source.tokenizer === 'char' ? 'characters' : 'words'} as tokens, windows of ${source.contextLength}`,
+  };
 }
 
 /** The model's layers from the config: layers.<type>(options), the first given the data's width. */
@@ -72,7 +153,8 @@ export function buildModel(config: RunConfig, features: number): Model {
   if (!specs.some((l) => l.inputs)) return sequential(buildLayers(config, features), options);
   const first = specs[0] as { inputShape?: number[]; inputLength?: number; type: string };
   const shape = first.inputShape ?? (first.inputLength !== undefined ? [first.inputLength] : [features]);
-  const data = input({ shape, dtype: first.type === 'embedding' ? 'int32' : 'float32', name: 'input' });
+  const tokens = first.type === 'embedding' || first.type === 'tokenAndPositionEmbedding'; // layers that read token ids
+  const data = input({ shape, dtype: tokens ? 'int32' : 'float32', name: 'input' });
   const outputs = new Map<string, SymbolicTensor>([['input', data]]);
   let previous = data;
   specs.forEach(({ type, inputs, ...rest }, i) => {
@@ -104,32 +186,21 @@ export async function train(configFile: string, log: (line: string) => void = co
   log(`gradloop on ${info.backend} (${info.blas.split(' ').slice(0, 2).join(' ')}, ${info.threads} threads)`);
 
   // ---- data ----
-  const loaded = await loadData(config, baseDir);
-  // Three parts: the test rows, held out for one evaluation after training; of the rest, the
-  // validation rows that early stopping and the best checkpoint look at; the training rows.
-  const { testSize, validationSize, stratify, seed } = config.data;
-  const split = data.trainTestSplit(loaded.x, loaded.y, { testSize, stratify, seed });
-  let { xTrain, yTrain } = split;
-  let xVal: Tensor | undefined, yVal: Tensor | undefined;
-  if (validationSize > 0) {
-    const inner = data.trainTestSplit(xTrain, yTrain, { testSize: validationSize, stratify, seed: seed + 1 });
-    ({ xTrain, yTrain, xTest: xVal, yTest: yVal } = inner);
-  }
-  if (config.fit.earlyStopping && !xVal)
-    throw new TypeError(`${configFile}: fit.earlyStopping needs validation rows; set data.validationSize above 0 (the test rows are never used to choose when to stop)`);
-  let scaler: Scaler | undefined;
-  let xTest = split.xTest;
-  if (config.data.preprocess !== 'none') {
-    scaler = config.data.preprocess === 'standardize' ? data.standardize(xTrain) : data.normalize(xTrain);
-    xTrain = scaler.transform(xTrain);
-    xTest = scaler.transform(xTest);
-    if (xVal) xVal = scaler.transform(xVal);
-  }
-  log(`data: ${loaded.what}; ${xTrain.shape[0]} for training, ${xVal ? `${xVal.shape[0]} for validation, ` : ''}${xTest.shape[0]} held out for the final test${scaler ? `; ${scaler.kind}d on the training rows` : ''}\n`);
+  const stopsEarly = config.fit.earlyStopping !== undefined;
+  const source = config.data;
+  const parts = source.source === 'text' ? await splitText(source, baseDir, configFile, stopsEarly) : await splitRows(source, baseDir, configFile, stopsEarly);
+  const { xTrain, yTrain, xVal, yVal, xTest, scaler, tokenizer } = parts;
+  log(`data: ${parts.what}; ${xTrain.shape[0]} for training, ${xVal ? `${xVal.shape[0]} for validation, ` : ''}${xTest.shape[0]} held out for the final test${scaler ? `; ${scaler.kind}d on the training rows` : ''}\n`);
 
   // ---- model ----
   const features = xTrain.size / xTrain.shape[0];
   const model = buildModel(config, features);
+  if (tokenizer) {
+    const scores = model.outputShape.at(-1);
+    if (scores !== tokenizer.vocabularySize)
+      throw new ConfigError(`${configFile}: the model's last layer gives ${scores} scores but the tokenizer has ${tokenizer.vocabularySize} tokens; set its units (and the embedding's vocabularySize or inputDim) to ${tokenizer.vocabularySize}`);
+    model.tokenizer = tokenizer; // saved in the checkpoint; gradloop generate reads it from there
+  }
   const { optimizer, loss, metrics, clipNorm, clipValue } = config.compile;
   model.compile({ optimizer: optimizerFromConfig(optimizer, 'compile.optimizer'), loss, metrics, ...(clipNorm ? { clipNorm } : {}), ...(clipValue ? { clipValue } : {}) });
   model.summary(log);
@@ -141,10 +212,16 @@ export async function train(configFile: string, log: (line: string) => void = co
   const history = await model.fit(xTrain, yTrain, { ...fitOptions, ...(xVal && yVal ? { validationData: [xVal, yVal] as [Tensor, Tensor] } : {}), callbacks: cbs, verbose: 1 });
   const seconds = (performance.now() - started) / 1000;
   // The test rows, once: nothing above looked at them.
-  const result = await model.evaluate(xTest, split.yTest, { batchSize: 256 });
+  const result = await model.evaluate(xTest, parts.yTest, { batchSize: 256 });
   const evaluation: Record<string, number> = { testLoss: result.loss };
   if (result.accuracy !== undefined) evaluation.testAccuracy = result.accuracy;
-  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; test (${xTest.shape[0]} rows never used in training or to choose the model): loss ${result.loss.toFixed(4)}` + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : ''));
+  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; test (${xTest.shape[0]} rows never used in training or to choose the model): loss ${result.loss.toFixed(4)}` + (tokenizer ? ' nats per token' : '') + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : ''));
+  let sample: string | undefined;
+  if (source.source === 'text' && source.sample && tokenizer) {
+    const { prompt, ...options } = source.sample;
+    sample = generate(model, tokenizer, prompt, options);
+    log(`sample: ${JSON.stringify(sample)}`);
+  }
 
   // ---- outputs ----
   const runDir = path.resolve(config.output, config.name);
@@ -160,17 +237,17 @@ export async function train(configFile: string, log: (line: string) => void = co
     config: path.join(runDir, 'run.json'),
   };
   await model.save(files.checkpoint);
-  const preprocessing: Preprocessing = { featureNames: loaded.featureNames, classes: loaded.classes, scaler: scaler?.toJSON(), labelName: loaded.labelName };
+  const preprocessing: Preprocessing = { featureNames: parts.featureNames, classes: parts.classes, scaler: scaler?.toJSON(), labelName: parts.labelName };
   await writeFile(files.preprocessing, JSON.stringify(preprocessing, null, 2) + '\n');
   await writeFile(files.config, JSON.stringify(config, null, 2) + '\n');
-  await writeFile(files.history, JSON.stringify({ epoch: history.epoch, history: history.history, params: history.params, layers: history.layers, warnings: history.warnings, diagnosis: history.diagnose(), evaluation }, null, 2) + '\n');
+  await writeFile(files.history, JSON.stringify({ epoch: history.epoch, history: history.history, params: history.params, layers: history.layers, warnings: history.warnings, diagnosis: history.diagnose(), evaluation, ...(sample !== undefined ? { sample } : {}) }, null, 2) + '\n');
 
   await model.exportOnnx(files.onnx);
   let onnx: (OnnxReport & { path: string }) | undefined;
   const rows = Math.min(1000, xTest.shape[0]);
-  const sample = new Tensor(xTest.data.slice(0, rows * features), [rows, features], 'float32');
+  const rowsForOnnx = new Tensor(xTest.data.slice(0, rows * features), [rows, ...xTest.shape.slice(1)], xTest.dtype);
   try {
-    onnx = { ...(await verifyOnnx(model, files.onnx, sample)), path: 'model.onnx' };
+    onnx = { ...(await verifyOnnx(model, files.onnx, rowsForOnnx)), path: 'model.onnx' };
     log(`ONNX check on ${onnx.rows} test samples in onnxruntime: ${onnx.passed ? 'PASSED' : 'FAILED'}, max abs diff ${onnx.maxAbsDiff.toExponential(2)}`);
   } catch (e) {
     log(`ONNX check skipped: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
 // Checkpoint folders: model.json (architecture, compile and training state, and the size and
-// SHA-256 of every other file), weights.safetensors and optimizer.safetensors.
+// SHA-256 of every other file), weights.safetensors, optimizer.safetensors and, for a text model
+// given one, tokenizer.json.
 //
 // A save never leaves a torn checkpoint: the files go to a staging folder beside the target and
 // are fsynced, then the old folder is renamed to <dir>.previous, the staging folder to <dir>, and
@@ -17,7 +18,8 @@ export const CHECKPOINT_VERSION = 1;
 const MANIFEST = 'model.json';
 const WEIGHTS = 'weights.safetensors';
 const OPTIMIZER = 'optimizer.safetensors';
-const OWN_FILES = new Set([MANIFEST, WEIGHTS, OPTIMIZER]);
+const TOKENIZER = 'tokenizer.json';
+const OWN_FILES = new Set([MANIFEST, WEIGHTS, OPTIMIZER, TOKENIZER]);
 
 /** model.json, less the `files` table the writer fills in. */
 export interface CheckpointManifest {
@@ -105,6 +107,8 @@ export interface CheckpointContents {
   manifest: CheckpointManifest;
   weights: NamedTensor[];
   optimizer: NamedTensor[];
+  /** tokenizer.json's contents when the checkpoint has one (parsed, not yet checked as a tokenizer). */
+  tokenizer?: unknown;
   /** The folder actually read (<dir>.previous after an interrupted save). */
   from: string;
 }
@@ -150,7 +154,7 @@ async function removeStale(parent: string, base: string): Promise<void> {
   }
 }
 
-export async function writeCheckpoint(dir: string, manifest: CheckpointManifest, weights: NamedTensor[], optimizer: NamedTensor[]): Promise<void> {
+export async function writeCheckpoint(dir: string, manifest: CheckpointManifest, weights: NamedTensor[], optimizer: NamedTensor[], tokenizer?: unknown): Promise<void> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
@@ -175,6 +179,7 @@ export async function writeCheckpoint(dir: string, manifest: CheckpointManifest,
     await mkdir(staging);
     const files: Record<string, Uint8Array> = { [WEIGHTS]: encodeSafetensors(weights, { format: 'gradloop', gradloopVersion: VERSION }) };
     if (optimizer.length > 0) files[OPTIMIZER] = encodeSafetensors(optimizer, { format: 'gradloop-optimizer', gradloopVersion: VERSION });
+    if (tokenizer !== undefined) files[TOKENIZER] = Buffer.from(JSON.stringify(tokenizer) + '\n');
     const table: Record<string, { bytes: number; sha256: string }> = {};
     for (const [name, bytes] of Object.entries(files)) {
       await writeSynced(path.join(staging, name), bytes);
@@ -224,19 +229,33 @@ export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   if (!manifest.files || typeof manifest.files[WEIGHTS] !== 'object') bad(`does not list ${WEIGHTS}`);
   for (const name of Object.keys(manifest.files!)) if (!OWN_FILES.has(name) || name === MANIFEST) bad(`lists "${name}", which is not a checkpoint file`);
 
-  const load = async (name: string): Promise<NamedTensor[]> => {
+  const read = async (name: string): Promise<Buffer | undefined> => {
     const entry = manifest.files![name];
-    if (!entry) return [];
+    if (!entry) return undefined;
     const file = path.join(from, name);
     const bytes = await readFile(file).catch((err: Error) => bad(`lists ${name}, which cannot be read: ${err.message}`));
     if (bytes.length !== entry.bytes)
       throw new Error(`loadModel: '${file}' has ${bytes.length} bytes but ${MANIFEST} says ${entry.bytes}; the file is truncated or was replaced`);
     if (sha256(bytes) !== entry.sha256) throw new Error(`loadModel: '${file}' does not match the SHA-256 in ${MANIFEST}; the file is corrupt`);
+    return bytes;
+  };
+  const load = async (name: string): Promise<NamedTensor[]> => {
+    const bytes = await read(name);
+    if (!bytes) return [];
     try {
-      return decodeSafetensors(bytes, file).tensors;
+      return decodeSafetensors(bytes, path.join(from, name)).tensors;
     } catch (err) {
       throw new Error(`loadModel: ${(err as Error).message}`, { cause: err });
     }
   };
-  return { manifest, weights: await load(WEIGHTS), optimizer: await load(OPTIMIZER), from };
+  const tokenizerBytes = await read(TOKENIZER);
+  let tokenizer: unknown;
+  if (tokenizerBytes) {
+    try {
+      tokenizer = JSON.parse(tokenizerBytes.toString('utf8'));
+    } catch (err) {
+      throw new Error(`loadModel: '${path.join(from, TOKENIZER)}' is not valid JSON (${(err as Error).message})`);
+    }
+  }
+  return { manifest, weights: await load(WEIGHTS), optimizer: await load(OPTIMIZER), ...(tokenizerBytes ? { tokenizer } : {}), from };
 }

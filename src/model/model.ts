@@ -5,7 +5,7 @@ import { History } from '../train/history.js';
 import { checkFeatures, checkTargets, type InputData, type ModelInput, rowsOf, type TargetData } from './inputs.js';
 import { input, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
-import { Embedding, Layer, layerFromConfig } from '../layers/index.js';
+import { Embedding, Layer, layerFromConfig, TokenAndPositionEmbedding } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
 import { Dataset } from '../data/dataset.js';
 import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, lossTensor, nativeLossName } from './losses.js';
@@ -15,6 +15,8 @@ import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceReq
 import { getOptimizer, type Optimizer, optimizerFromConfig } from '../optim/optimizers.js';
 import { deriveSeed, freshSeed, Random } from '../random.js';
 import { formatSummary } from './summary.js';
+import { Decoder } from './decoder.js';
+import { type Tokenizer, tokenizerFromJSON } from '../text/tokenizers.js';
 import { type DType, Tensor, type Weight } from '../tensor.js';
 import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString, MAX_BATCH_SIZE } from '../validate.js';
 import { VERSION } from '../version.js';
@@ -102,6 +104,11 @@ export abstract class Model {
   readonly name: string;
   /** Every layer, in the order they are first used. */
   abstract readonly layers: Layer[];
+  /**
+   * The tokenizer of a text model, kept with it: model.save() writes it into the checkpoint
+   * (tokenizer.json) and loadModel() gives it back, so generation needs nothing else.
+   */
+  tokenizer: Tokenizer | undefined;
   /** Set to true (e.g. from a callback) to end fit() after the current batch. */
   stopTraining = false;
   protected readonly seed: number;
@@ -154,9 +161,15 @@ export abstract class Model {
     // 4-byte values, each unpacked by an input_slice node (native/ops/input_slice).
     const nodes: NodeSpec[] = [];
     const tensors = new Map<object, { id: number; shape: number[]; dtype: DType }>();
+    // Token ids an input's embeddings can look up: the smallest vocabulary among them.
     const vocabOf = (ref: object) => {
-      const user = topo.applications.find((a) => a.layer instanceof Embedding && a.inputs[0] === ref);
-      return user ? { vocab: { size: (user.layer as Embedding).inputDim, layer: user.layer.name! } } : {};
+      let vocab: { size: number; layer: string } | undefined;
+      for (const a of topo.applications) {
+        if (a.inputs[0] !== ref) continue;
+        const size = a.layer instanceof Embedding ? a.layer.inputDim : a.layer instanceof TokenAndPositionEmbedding ? a.layer.vocabularySize : undefined;
+        if (size !== undefined && (!vocab || size < vocab.size)) vocab = { size, layer: a.layer.name! };
+      }
+      return vocab ? { vocab } : {};
     };
     let input: ModelInput;
     if (topo.inputs.length === 1) {
@@ -412,6 +425,7 @@ export abstract class Model {
       if (typeof options.resumeFrom !== 'string') throw new TypeError(`fit: resumeFrom must be a checkpoint folder path, got ${describe(options.resumeFrom)}`);
       const contents = await readCheckpoint(options.resumeFrom);
       const position = this.restore(contents, 'fit: resumeFrom', true);
+      if (this.tokenizer === undefined && contents.tokenizer !== undefined) this.tokenizer = tokenizerFromJSON(contents.tokenizer, `fit: resumeFrom: '${contents.from}/tokenizer.json'`);
       if (!position) throw new Error(`fit: resumeFrom: the checkpoint '${options.resumeFrom}' was saved before any fit, so it has no epoch and step to resume from; use loadModel() or fit without resumeFrom`);
       resume = { epoch: position.epoch, step: position.step, seed: options.seed ?? position.seed };
       // The saved run's batching and shuffling, unless the caller changes them.
@@ -482,6 +496,31 @@ export abstract class Model {
     }
     const arrays = Array.isArray(out) ? out : [out];
     return arrays.map((a, k) => new Tensor(a, [rowsOf(x), ...built.outputs[k].shape], 'float32'));
+  }
+
+  /**
+   * An incremental decoder over the model's current weights (a key/value cache, for generating
+   * text token by token): next() feeds one more position per sample and returns the first
+   * output there, each position costing one position's work. The model must be causal and work
+   * position by position: embeddings, dense, layer normalization, activations, merges and
+   * multiHeadAttention with useCausalMask (a flatten, a convolution or non-causal attention gives
+   * an Error naming the layer). Trained further, the model needs a new decoder.
+   */
+  decoder(): Decoder {
+    const built = this.build();
+    if (built.input.parts) throw new TypeError(`model.decoder: model '${this.name}' has several inputs; a decoder feeds one sequence`);
+    const { shape, dtype } = built.input;
+    const positions = shape[0];
+    if (shape.length < (dtype === 'int32' ? 1 : 2))
+      throw new TypeError(`model.decoder: the model's input ${shapeString(shape)} is not a sequence (token ids [steps] or [steps, features])`);
+    let program: NativeProgram;
+    try {
+      program = built.device.program({ ...built.spec, inputShape: [1, ...shape.slice(1)], inputGradient: false, decodePositions: positions });
+    } catch (e) {
+      throw new TypeError(`model.decoder: ${(e as Error).message}`);
+    }
+    built.weights.forEach((_, i) => program.setParameter(i, built.program.getParameter(i)));
+    return new Decoder(program, built.input, positions, built.outputs[0].shape.slice(1));
   }
 
   // ---- weights ----
@@ -611,7 +650,7 @@ export abstract class Model {
         slots.forEach((slot, k) => optimizerTensors.push({ name: `${w.name}/${slot}`, shape: w.shape, data: program.getOptimizerState(i, k) })),
       );
     }
-    await writeCheckpoint(dir, manifest, this.getWeights(), optimizerTensors);
+    await writeCheckpoint(dir, manifest, this.getWeights(), optimizerTensors, this.tokenizer?.toJSON());
   }
 
   /**
@@ -748,6 +787,7 @@ export async function loadModel(dir: string): Promise<Model> {
     throw new Error(`${where} describes a model gradloop cannot build: ${(err as Error).message}`, { cause: err });
   }
   model.restore(contents, 'loadModel', true);
+  if (contents.tokenizer !== undefined) model.tokenizer = tokenizerFromJSON(contents.tokenizer, `loadModel: '${contents.from}/tokenizer.json'`);
   return model;
 }
 

@@ -1,8 +1,10 @@
 // Text from a trained model, token by token: the prompt's ids, the model's next-token
 // distribution (from a [vocabulary] output, or a [steps, vocabulary] output at the last real
 // position), temperature, top-k and top-p (nucleus) filtering, and a seeded draw; the drawn id is
-// appended and the window slides. Deterministic for a seed. Each token runs the model over the
-// whole window (no key/value cache yet).
+// appended. Deterministic for a seed. A causal sequence model decodes incrementally (model.decoder,
+// a key/value cache): each token costs one position. Other models run over the whole window for
+// every token, the window sliding by one.
+import type { Decoder } from '../model/decoder.js';
 import type { Model } from '../model/model.js';
 import { Random } from '../random.js';
 import { tensor } from '../tensor.js';
@@ -20,7 +22,16 @@ export interface GenerateOptions {
   topP?: number;
   /** Seed of the draws (default 0): the same seed gives the same text. */
   seed?: number;
+  /**
+   * Decode incrementally with a key/value cache (default: whenever the model allows it, a causal
+   * [steps, vocabulary] model; true insists, with an Error naming the layer that prevents it;
+   * false runs the whole window for every token).
+   */
+  cache?: boolean;
 }
+
+/** With the cache, a full window keeps its most recent half and continues (as llama.cpp's context shift). */
+const KEEP_WHEN_FULL = 0.5;
 
 export interface NextToken {
   token: string;
@@ -45,10 +56,13 @@ function nextDistribution(model: Model, ids: number[]): Float64Array {
   else x.set(window, steps - window.length);
   const y = model.predict(tensor(x, [1, steps], 'int32')).data;
   const at = sequence ? (window.length - 1) * vocabulary : 0;
-  const logits = Float64Array.from(y.subarray(at, at + vocabulary));
-  // A softmax output is already probabilities; logits get one.
-  const isProbability = model.outputActivation === 'softmax';
-  if (isProbability) return logits;
+  return probabilities(model, y.subarray(at, at + vocabulary));
+}
+
+/** The model's scores over the vocabulary as probabilities: a softmax output already is; logits get one. */
+function probabilities(model: Model, scores: ArrayLike<number>): Float64Array {
+  const logits = Float64Array.from(scores);
+  if (model.outputActivation === 'softmax') return logits;
   const max = Math.max(...logits);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += logits[i] = Math.exp(logits[i] - max);
@@ -74,8 +88,41 @@ export function generate(model: Model, tokenizer: Tokenizer, prompt: string, opt
   if (ids.length === 0) throw new RangeError('generate: the prompt has no tokens');
   if (model.outputShape.at(-1) !== tokenizer.vocabularySize)
     throw new TypeError(`generate: the model scores ${model.outputShape.at(-1)} tokens but the tokenizer has ${tokenizer.vocabularySize}; use the tokenizer the model was trained with`);
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new TypeError('generate: cache must be true or false');
+  const decoder = maxTokens > 0 ? openDecoder(model, options.cache) : undefined;
+  try {
+    return decode(model, tokenizer, ids, decoder, maxTokens, temperature, topK, topP, random);
+  } finally {
+    decoder?.dispose();
+  }
+}
+
+// A decoder when the model can decode incrementally and the caller did not refuse it.
+function openDecoder(model: Model, cache: boolean | undefined): Decoder | undefined {
+  if (cache === false) return undefined;
+  if (model.outputShape.length !== 2 || model.inputShape.length !== 1) {
+    if (cache) throw new TypeError(`generate: cache needs a model of token ids [steps] giving [steps, vocabulary] scores, got [${model.inputShape.join(', ')}] -> [${model.outputShape.join(', ')}]`);
+    return undefined;
+  }
+  try {
+    return model.decoder();
+  } catch (e) {
+    if (cache) throw new TypeError(`generate: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function decode(model: Model, tokenizer: Tokenizer, ids: number[], decoder: Decoder | undefined, maxTokens: number, temperature: number, topK: number, topP: number, random: Random): string {
+  // With a decoder: the last window's ids fed one position at a time; when every position is
+  // used, the most recent part of the window is fed again from position 0 and decoding goes on.
+  let scores: ArrayLike<number> | undefined;
+  const feed = (window: number[]) => {
+    decoder!.reset();
+    for (const id of window) scores = decoder!.next([id]).data;
+  };
+  if (decoder) feed(ids.slice(-decoder.positions));
   for (let t = 0; t < maxTokens; t++) {
-    const p = nextDistribution(model, ids);
+    const p = decoder ? probabilities(model, scores!) : nextDistribution(model, ids);
     // Most likely first (ties: lower id), cut by topK and topP, sharpened by temperature.
     const order = [...p.keys()].sort((a, b) => p[b] - p[a] || a - b);
     let next: number;
@@ -101,6 +148,9 @@ export function generate(model: Model, tokenizer: Tokenizer, prompt: string, opt
       }
     }
     ids.push(next);
+    if (!decoder || t === maxTokens - 1) continue;
+    if (decoder.position < decoder.positions) scores = decoder.next([next]).data;
+    else feed(ids.slice(-Math.max(1, Math.floor(decoder.positions * KEEP_WHEN_FULL))));
   }
   return tokenizer.decode(ids);
 }

@@ -166,6 +166,34 @@ export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
     },
   },
   {
+    name: 'incremental decoding (model.decoder, the key/value cache of causal attention) on the GPU gives the CPU model\'s outputs at every position',
+    async run() {
+      const V = 17, steps = 10, d = 16;
+      const make = (device: string) => {
+        const ids = input({ shape: [steps], dtype: 'int32' });
+        let x = layers.tokenAndPositionEmbedding({ vocabularySize: V, sequenceLength: steps, embeddingDim: d }).apply(ids);
+        x = layers.add().apply([x, layers.multiHeadAttention({ numHeads: 2, keyDim: 8, useCausalMask: true }).apply(layers.layerNormalization().apply(x))]);
+        const m = model({ inputs: ids, outputs: layers.dense({ units: V }).apply(layers.layerNormalization().apply(x)), seed: 11 });
+        m.compile({ optimizer: optimizers.adam(), loss: 'softmaxCrossEntropy', device: device as 'cpu' });
+        return m;
+      };
+      const [cpu, gpu] = [make('cpu'), make('cuda')];
+      const seqs = Int32Array.from({ length: 3 * steps }, (_, i) => (i * 7 + 1) % V);
+      const full = cpu.predict(tensor(seqs, [3, steps], 'int32')).data;
+      const decoder = gpu.decoder();
+      let worst = 0;
+      for (let t = 0; t < steps; t++) {
+        const out = decoder.next([seqs[t], seqs[steps + t], seqs[2 * steps + t]]).data;
+        for (let n = 0; n < 3; n++) worst = Math.max(worst, relativeError(out.subarray(n * V, (n + 1) * V), full.subarray((n * steps + t) * V, (n * steps + t + 1) * V)));
+      }
+      assert.ok(worst <= 1e-4, `decoder vs the CPU model: relative error ${worst}`);
+      decoder.dispose();
+      cpu.dispose();
+      gpu.dispose();
+      return { worst };
+    },
+  },
+  {
     name: 'the same model, seed and data train 200 steps with losses within 1e-3 relative at every step',
     async run() {
       const { xTrain, yTrain } = await loadMnist(3200);

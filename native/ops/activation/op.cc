@@ -24,6 +24,7 @@ class ActivationOp final : public Op {
         act_(activationFromName(spec.string("activation", ""))),
         alpha_(static_cast<float>(spec.number("alpha", 0.3))) {}
   const char* type() const override { return "activation"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32) throw TypeError("layer '" + name_ + "': activations expect float32 input");

@@ -6,6 +6,11 @@
 // so no head is copied out; the softmax and dropout are those ops' kernels.
 //   scratch per sample: [0, S) the probabilities P (kept for backward), [S, 2S) P after dropout,
 //   [2S, 3S) dP in backward; S = heads * Tq * Tv.
+// Decoding (causal only: each new position attends to the ones before it, which do not change),
+// one position per call: the scratch is the key/value cache. The new position's keys and values
+// are appended at OpRun::position and its query attends to positions [0, position].
+//   scratch: keys [batch, L, heads * keyDim], values [batch, L, heads * valueDim], then the
+//   scores [batch, heads, position + 1]; L = the most positions decoded.
 #include <cmath>
 
 #include "../../core/op.h"
@@ -30,6 +35,11 @@ class Attention final : public Op {
     if (!(rate_ >= 0 && rate_ < 1)) throw RangeError("layer '" + name_ + "': dropout must be in [0, 1)");
   }
   const char* type() const override { return "attention"; }
+  bool enableDecoding(int64_t maxPositions) override {
+    if (!causal_) return false;  // a non-causal query reads positions that come later
+    decodeLength_ = maxPositions;
+    return true;
+  }
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (in.size() != 3) throw TypeError("layer '" + name_ + "': attention takes queries, keys and values");
@@ -42,12 +52,16 @@ class Attention final : public Op {
                       " (keys) and " + std::to_string(valueDim_) + " (values)");
     tq_ = in[0][0], tv_ = in[1][0];
     numElements({heads_, tq_, tv_, 3}, "layer '" + name_ + "': attention scores of one sample");
+    if (decodeLength_) numElements({decodeLength_, heads_, keyDim_ + valueDim_ + 1}, "layer '" + name_ + "': key/value cache");
     return {tq_, heads_ * valueDim_};
   }
 
-  int64_t scratchPerSample() const override { return 3 * heads_ * tq_ * tv_; }
+  int64_t scratchPerSample() const override {
+    return decodeLength_ ? decodeLength_ * (heads_ * (keyDim_ + valueDim_ + 1)) : 3 * heads_ * tq_ * tv_;
+  }
 
   void forward(const OpRun& r) override {
+    if (decodeLength_) return decode(r);
     Backend& b = r.backend;
     const int64_t S = heads_ * tq_ * tv_, count = r.batch * heads_, qw = heads_ * keyDim_, vw = heads_ * valueDim_;
     float *p = r.scratch, *pDrop = dropping(r) ? r.scratch + r.batch * S : p;
@@ -72,6 +86,7 @@ class Attention final : public Op {
   // In the order queries, keys, values, so that inputs that are one tensor (self-attention fed
   // directly) are written first and then added to (accumulateInputGrad).
   void backward(const OpRun& r) override {
+    if (decodeLength_) throw TypeError("layer '" + name_ + "': a decoding program only runs forward");
     Backend& b = r.backend;
     const int64_t S = heads_ * tq_ * tv_, count = r.batch * heads_, qw = heads_ * keyDim_, vw = heads_ * valueDim_;
     const float *p = r.scratch, *pDrop = dropping(r) ? r.scratch + r.batch * S : p;
@@ -105,6 +120,28 @@ class Attention final : public Op {
   }
 
  private:
+  void decode(const OpRun& r) {
+    Backend& b = r.backend;
+    const int64_t L = decodeLength_, qw = heads_ * keyDim_, vw = heads_ * valueDim_, P = r.position + 1;
+    float* keys = r.scratch;
+    float* values = keys + r.batch * L * qw;
+    float* p = values + r.batch * L * vw;
+    b.copyBlocks(keys + r.position * qw, L * qw, r.inputs[1]->f(), qw, r.batch, qw, false);
+    b.copyBlocks(values + r.position * vw, L * vw, r.inputs[2]->f(), vw, r.batch, vw, false);
+    const float* q = r.inputs[0]->f();
+    const float scale = 1.0f / std::sqrt(static_cast<float>(keyDim_));
+    for (int64_t n = 0; n < r.batch; ++n)
+      for (int64_t h = 0; h < heads_; ++h)
+        b.gemm(false, true, 1, P, keyDim_, scale, q + n * qw + h * keyDim_, qw, keys + n * L * qw + h * keyDim_, qw, 0.0f,
+               p + (n * heads_ + h) * P, P);
+    kernelsOf<SoftmaxKernels>(b).forward(b, p, p, r.batch * heads_, P);
+    float* out = r.output->f();
+    for (int64_t n = 0; n < r.batch; ++n)
+      for (int64_t h = 0; h < heads_; ++h)
+        b.gemm(false, false, 1, valueDim_, P, 1.0f, p + (n * heads_ + h) * P, P, values + n * L * vw + h * valueDim_, vw, 0.0f,
+               out + n * vw + h * valueDim_, vw);
+  }
+
   bool dropping(const OpRun& r) const { return r.training && rate_ > 0; }
   template <typename T>
   T* scores(T* base, int64_t n, int64_t h) const { return base + (n * heads_ + h) * tq_ * tv_; }
@@ -114,6 +151,7 @@ class Attention final : public Op {
   float rate_;
   uint64_t salt_;
   int64_t tq_ = 1, tv_ = 1;
+  int64_t decodeLength_ = 0;  // decoding: the cache's positions (0: not decoding)
 };
 
 }  // namespace

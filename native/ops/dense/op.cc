@@ -21,6 +21,7 @@ class Dense final : public Op {
         biasL2_(static_cast<float>(spec.number("biasL2", 0))) {
   }
   const char* type() const override { return "dense"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32)

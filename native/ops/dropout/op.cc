@@ -17,6 +17,7 @@ class Dropout final : public Op {
     if (!(rate_ >= 0 && rate_ < 1)) throw RangeError("layer '" + name_ + "': rate must be in [0, 1)");
   }
   const char* type() const override { return "dropout"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32) throw TypeError("layer '" + name_ + "': dropout expects float32 input");

@@ -16,6 +16,7 @@ class Embedding final : public Op {
         l2_(static_cast<float>(spec.number("embeddingsL2", 0))) {
   }
   const char* type() const override { return "embedding"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Int32)

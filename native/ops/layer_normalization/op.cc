@@ -22,6 +22,7 @@ class LayerNormalization final : public Op {
     if (!(epsilon_ > 0) || !std::isfinite(epsilon_)) throw RangeError("layer '" + name_ + "': epsilon must be a finite number > 0");
   }
   const char* type() const override { return "layer_normalization"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32 || in[0].empty())

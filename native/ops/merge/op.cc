@@ -21,6 +21,7 @@ class Merge final : public Op {
  public:
   explicit Merge(const NodeSpec& spec) : Op(spec), mode_(modeFrom(spec)) {}
   const char* type() const override { return "merge"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (in.size() < 2 || in.size() > MergeInputs::kMax)

@@ -2,6 +2,7 @@
 // is the table's first `steps` rows, broadcast over the batch, with the input's shape [steps,
 // features] (its values unused, so no gradient reaches it); with `add`, the table is added to the
 // input instead (TokenAndPositionEmbedding's second half), which passes the gradient through.
+// Decoding one position at a time, it reads the table's row at OpRun::position.
 #include "../../core/op.h"
 #include "kernels.h"
 
@@ -16,6 +17,13 @@ class PositionEmbedding final : public Op {
         add_(spec.number("add", 0) != 0),
         l2_(static_cast<float>(spec.number("embeddingsL2", 0))) {}
   const char* type() const override { return "position_embedding"; }
+  bool enableDecoding(int64_t maxPositions) override {
+    if (maxPositions > sequenceLength_)
+      throw TypeError("layer '" + name_ + "': decoding " + std::to_string(maxPositions) + " positions needs a sequenceLength of at least that, got " +
+                      std::to_string(sequenceLength_));
+    decoding_ = true;
+    return true;
+  }
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32 || in[0].size() != 2)
@@ -31,11 +39,13 @@ class PositionEmbedding final : public Op {
   std::vector<ParamInfo> params() const override { return {{"embeddings", {sequenceLength_, features_}, l2_}}; }
 
   void forward(const OpRun& r) override {
-    kernelsOf<PositionEmbeddingKernels>(r.backend).forward(r.backend, add_ ? r.inputs[0]->f() : nullptr, r.params[0], r.output->f(),
+    const float* table = decoding_ ? r.params[0] + r.position * features_ : r.params[0];
+    kernelsOf<PositionEmbeddingKernels>(r.backend).forward(r.backend, add_ ? r.inputs[0]->f() : nullptr, table, r.output->f(),
                                                            r.batch, steps_ * features_);
   }
 
   void backward(const OpRun& r) override {
+    if (decoding_) throw TypeError("layer '" + name_ + "': a decoding program only runs forward");
     const int64_t n = steps_ * features_;
     if (r.paramGrads[0])
       kernelsOf<PositionEmbeddingKernels>(r.backend).backward(r.backend, r.output->grad, r.paramGrads[0], r.batch, n,
@@ -52,6 +62,7 @@ class PositionEmbedding final : public Op {
  private:
   int64_t sequenceLength_;
   bool add_;
+  bool decoding_ = false;
   float l2_;
   int64_t steps_ = 1, features_ = 1;
 };

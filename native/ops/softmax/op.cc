@@ -10,6 +10,7 @@ class Softmax final : public Op {
  public:
   using Op::Op;
   const char* type() const override { return "softmax"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32 || in[0].empty())

@@ -9,6 +9,7 @@ class Softplus final : public Op {
  public:
   using Op::Op;
   const char* type() const override { return "softplus"; }
+  bool enableDecoding(int64_t) override { return true; }  // position by position
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
     if (types[0] != DType::Float32) throw TypeError("layer '" + name_ + "': softplus expects float32 input");
