@@ -82,6 +82,8 @@ class Backend {
                           int64_t width, bool accumulate) = 0;
   // x[n] *= s (gradient clipping by norm).
   virtual void scale(float* x, int64_t n, float s) = 0;
+  // x[n] = value (the zero gradient of an input an op's output does not depend on, such as a mask).
+  virtual void fill(float* x, int64_t n, float value) = 0;
   // x[n] = min(max(x, -limit), limit) (gradient clipping by value).
   virtual void clamp(float* x, int64_t n, float limit) = 0;
 

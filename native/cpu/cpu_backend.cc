@@ -160,6 +160,8 @@ void CpuBackend::scale(float* x, int64_t n, float s) {
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }
 
+void CpuBackend::fill(float* x, int64_t n, float value) { std::fill(x, x + n, value); }
+
 void CpuBackend::clamp(float* x, int64_t n, float limit) {
   for (int64_t i = 0; i < n; ++i) x[i] = x[i] > limit ? limit : (x[i] < -limit ? -limit : x[i]);
 }

@@ -38,6 +38,7 @@ class CpuBackend final : public Backend {
   void copyBlocks(void* dst, int64_t dstStride, const void* src, int64_t srcStride, int64_t blocks, int64_t width,
                   bool accumulate) override;
   void scale(float* x, int64_t n, float s) override;
+  void fill(float* x, int64_t n, float value) override;
   void clamp(float* x, int64_t n, float limit) override;
   const void* opKernels(OpId id) const override;
 };

@@ -43,6 +43,7 @@ __global__ void addBlocksKernel(float* dst, int64_t dstStride, const float* src,
   }
 }
 __global__ void scaleKernel(float* x, int64_t n, float s) { GRADLOOP_GRID_STRIDE(i, n) x[i] *= s; }
+__global__ void fillKernel(float* x, int64_t n, float value) { GRADLOOP_GRID_STRIDE(i, n) x[i] = value; }
 __global__ void clampKernel(float* x, int64_t n, float limit) { GRADLOOP_GRID_STRIDE(i, n) x[i] = fminf(fmaxf(x[i], -limit), limit); }
 
 }  // namespace
@@ -252,6 +253,12 @@ void CudaBackend::scale(float* x, int64_t n, float s) {
   activate();
   scaleKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(x, n, s);
   checkLaunch("scale");
+}
+
+void CudaBackend::fill(float* x, int64_t n, float value) {
+  activate();
+  fillKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(x, n, value);
+  checkLaunch("fill");
 }
 
 void CudaBackend::clamp(float* x, int64_t n, float limit) {

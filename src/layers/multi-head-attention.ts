@@ -1,5 +1,6 @@
 // multiHeadAttention: Keras' MultiHeadAttention. Applied to [query, value] (cross-attention),
-// [query, value, key], or one tensor (self-attention, also as a layer of a sequential model):
+// [query, value, key], or one tensor (self-attention, also as a layer of a sequential model),
+// with an optional value mask last (Keras' value_mask: [valueSteps], 0 for a padded position):
 // queries, keys and values are projected per head (dense nodes 'query', 'key', 'value'), each
 // head attends with softmax(Q K^T / sqrt(keyDim)) (causal when useCausalMask), and the heads'
 // outputs are projected back ('attention_output'). native/ops/attention for the middle.
@@ -10,6 +11,7 @@ import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkInteger, checkNumber, shapeString } from '../validate.js';
 import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import type { SymbolicTensor } from '../model/symbolic.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 
@@ -36,7 +38,7 @@ export interface MultiHeadAttentionOptions extends BaseLayerOptions {
   seed?: number;
 }
 
-interface Dims { tq: number; dq: number; tv: number; dv: number; dk: number }
+interface Dims { tq: number; dq: number; tv: number; dv: number; dk: number; masked: boolean }
 
 export class MultiHeadAttention extends Layer {
   readonly className = 'MultiHeadAttention';
@@ -50,7 +52,7 @@ export class MultiHeadAttention extends Layer {
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
   readonly seed: number;
-  private dims: Dims = { tq: 1, dq: 1, tv: 1, dv: 1, dk: 1 };
+  private dims: Dims = { tq: 1, dq: 1, tv: 1, dv: 1, dk: 1, masked: false };
 
   constructor(options: MultiHeadAttentionOptions) {
     super(options, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'useCausalMask', 'kernelInitializer', 'biasInitializer', 'seed'], 'multiHeadAttention');
@@ -73,15 +75,31 @@ export class MultiHeadAttention extends Layer {
     return this.computeOutputShapes([input], [dtype]);
   }
 
-  /** [query], [query, value] or [query, value, key], each [steps, features]. */
+  /**
+   * Applies the layer: `inputs` is the query (self-attention), [query, value] or [query, value,
+   * key]; `valueMask` (Keras' value_mask) a [valueSteps] tensor per sample, 0 where the value (and
+   * key) is padding, which no query then attends to: float32, or the int32 token ids themselves
+   * (0 the padding id, as Keras' mask_zero). A query whose every key is padding gets uniform
+   * weights, as in Keras.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[], options: { valueMask?: SymbolicTensor } = {}): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    return super.apply(options.valueMask === undefined ? list : [...list, options.valueMask]);
+  }
+
+  /** [query], [query, value] or [query, value, key], each [steps, features]; then, optionally, the value mask [valueSteps]. */
   computeOutputShapes(inputs: number[][], dtypes: DType[]): number[] {
-    if (inputs.length < 1 || inputs.length > 3) throw new TypeError(`${this.label}: takes [query], [query, value] or [query, value, key], got ${inputs.length} inputs`);
-    inputs.forEach((s, k) => {
+    const masked = inputs.length >= 2 && inputs[inputs.length - 1].length === 1;
+    const tensors = masked ? inputs.slice(0, -1) : inputs;
+    if (tensors.length < 1 || tensors.length > 3) throw new TypeError(`${this.label}: takes [query], [query, value] or [query, value, key] (and a value mask), got ${inputs.length} inputs`);
+    tensors.forEach((s, k) => {
       if (dtypes[k] !== 'float32' || s.length !== 2) throw new TypeError(`${this.label}: ${['query', 'value', 'key'][k]} must be float32 [steps, features], got ${dtypes[k]} ${shapeString(s)}`);
     });
-    const [q, v = q, k = v] = inputs;
+    const [q, v = q, k = v] = tensors;
     if (k[0] !== v[0]) throw new TypeError(`${this.label}: key ${shapeString(k)} and value ${shapeString(v)} need the same number of steps`);
-    this.dims = { tq: q[0], dq: q[1], tv: v[0], dv: v[1], dk: k[1] };
+    if (masked && inputs[inputs.length - 1][0] !== v[0])
+      throw new TypeError(`${this.label}: the value mask must be [${v[0]}] (one value per value step, 0 for padding), got ${shapeString(inputs[inputs.length - 1])}`);
+    this.dims = { tq: q[0], dq: q[1], tv: v[0], dv: v[1], dk: k[1], masked };
     return [q[0], this.outputDim ?? q[1]];
   }
 
@@ -95,7 +113,8 @@ export class MultiHeadAttention extends Layer {
   }
 
   toNodes(inputs: number[], firstOutput: number): NodeSpec[] {
-    const [q, v = q, k = v] = inputs;
+    const mask = this.dims.masked ? inputs[inputs.length - 1] : undefined;
+    const [q, v = q, k = v] = mask === undefined ? inputs : inputs.slice(0, -1);
     const h = this.numHeads, name = this.name!;
     const dense = (part: string, input: number, units: number): NodeSpec => ({
       op: 'dense', name: `${name}/${part}`, inputs: [input], numbers: { units, useBias: this.useBias ? 1 : 0 }, strings: { activation: 'linear' },
@@ -105,7 +124,7 @@ export class MultiHeadAttention extends Layer {
       dense('key', k, h * this.keyDim),
       dense('value', v, h * this.valueDim),
       {
-        op: 'attention', name: `${name}/attention`, inputs: [firstOutput, firstOutput + 1, firstOutput + 2],
+        op: 'attention', name: `${name}/attention`, inputs: [firstOutput, firstOutput + 1, firstOutput + 2, ...(mask === undefined ? [] : [mask])],
         numbers: { heads: h, keyDim: this.keyDim, valueDim: this.valueDim, causal: this.useCausalMask ? 1 : 0, dropout: this.dropout, seed: this.seed },
       },
       dense('attention_output', firstOutput + 3, this.outputDim ?? this.dims.dq),
@@ -120,7 +139,8 @@ export class MultiHeadAttention extends Layer {
   // [N, heads, T, dim]; scores by MatMul, scaled, masked (an additive -inf constant), Softmax.
   toOnnxInputsAndWeights(g: GraphBuilder, xs: string[], _inputRank: number, weights: LayerWeights): string {
     const scope = this.name!, h = this.numHeads;
-    const [xq, xv = xq, xk = xv] = xs;
+    const mask = this.dims.masked ? xs[xs.length - 1] : undefined;
+    const [xq, xv = xq, xk = xv] = mask === undefined ? xs : xs.slice(0, -1);
     const project = (part: string, x: string) => {
       let y = g.node('MatMul', [x, g.constant(`${scope}/${part}/kernel`, weights[`${part}/kernel`].shape, weights[`${part}/kernel`].data)], scope);
       if (this.useBias) y = g.node('Add', [y, g.constant(`${scope}/${part}/bias`, weights[`${part}/bias`].shape, weights[`${part}/bias`].data)], scope);
@@ -134,6 +154,13 @@ export class MultiHeadAttention extends Layer {
     const v = heads(project('value', xv), tv, this.valueDim, 'value');
     const kT = g.node('Transpose', [k], scope, [{ name: 'perm', ints: [0, 1, 3, 2] }]);
     let scores = g.node('Mul', [g.node('MatMul', [q, kT], scope), g.constant(`${scope}/scale`, [], Float32Array.of(1 / Math.sqrt(this.keyDim)))], scope);
+    if (mask !== undefined) {
+      // Padded keys' scores become -1e9, as the native op sets them: Where(mask == 0, -1e9, scores).
+      // Cast first: the mask may be float32 or token ids (int32, or int64 with exportOnnx's tokenIds).
+      const values = g.node('Cast', [mask], scope, [{ name: 'to', i: 1 }]); // 1: FLOAT
+      const padded = g.node('Equal', [g.node('Reshape', [values, g.int64Constant(`${scope}/mask_shape`, [-1, 1, 1, tv])], scope), g.constant(`${scope}/zero`, [], Float32Array.of(0))], scope);
+      scores = g.node('Where', [padded, g.constant(`${scope}/masked_score`, [], Float32Array.of(-1e9)), scores], scope);
+    }
     if (this.useCausalMask) {
       const mask = new Float32Array(tq * tv);
       for (let i = 0; i < tq; i++) for (let j = i + 1; j < tv; j++) mask[i * tv + j] = -Infinity;

@@ -1,13 +1,15 @@
 // attention (multiHeadAttention): a float64 multi-head attention written out by hand: causal and
 // not, several heads, valueDim and outputShape of their own, no bias, cross-attention (query from
 // a permute of the input, key = value), all three of [query, value, key], and dropout on the
-// probabilities in training (its mask replayed from the counter-based RNG).
+// probabilities in training (its mask replayed from the counter-based RNG), and a value mask (the
+// token ids themselves, 0 the padding id), causal and not: padded keys get -1e9 before the
+// softmax, so a query whose every key is padding attends uniformly, as in Keras.
 import { input, layers } from '../../src/index.js';
 import * as ref from '../helpers/reference.js';
 import type { OpCase } from './case.js';
 
 type Vec = Float64Array;
-interface Mha { heads: number; dk: number; dv: number; causal?: boolean; bias?: boolean; keep?: (index: number) => number }
+interface Mha { heads: number; dk: number; dv: number; causal?: boolean; bias?: boolean; keep?: (index: number) => number; mask?: ArrayLike<number> }
 
 /** Keras' MultiHeadAttention over batch samples: xq [tq, dq], xv [tv, dvIn], xk [tv, dkIn]; p = its weights in order. */
 export function mha(xq: Vec, xv: Vec, xk: Vec, batch: number, [tq, dq]: number[], [tv, dvIn]: number[], dkIn: number, p: Vec[], o: Mha): Vec {
@@ -25,7 +27,7 @@ export function mha(xq: Vec, xv: Vec, xk: Vec, batch: number, [tq, dq]: number[]
         for (let j = 0; j < tv; j++) {
           let dot = 0;
           for (let c = 0; c < o.dk; c++) dot += q[(n * tq + i) * H * o.dk + h * o.dk + c] * k[(n * tv + j) * H * o.dk + h * o.dk + c];
-          s[j] = o.causal && j > i ? -Infinity : dot / Math.sqrt(o.dk);
+          s[j] = o.causal && j > i ? -Infinity : o.mask && o.mask[n * tv + j] === 0 ? -1e9 : dot / Math.sqrt(o.dk);
         }
         const max = Math.max(...s);
         const e = s.map((x) => Math.exp(x - max)), sum = e.reduce((a, x) => a + x, 0);
@@ -44,7 +46,25 @@ const keep = (index: number) => {
   return ref.uniformAt(seed, (1n << 16n) | 3n, BigInt(index)) >= rate ? 1 / (1 - rate) : 0;
 };
 
+/** Token ids [batch, 5] -> embedding [5, 4] -> self-attention with the ids as the value mask. */
+const maskedCase = (causal: boolean): OpCase => ({
+  name: `${causal ? 'causal ' : ''}self-attention with a value mask (the token ids, 0 = padding), 2 heads`,
+  vocab: 3,
+  graph: () => {
+    const ids = input({ shape: [5], dtype: 'int32' });
+    const e = layers.embedding({ inputDim: 3, outputDim: 4 }).apply(ids);
+    return { inputs: ids, outputs: layers.multiHeadAttention({ numHeads: 2, keyDim: 2, useCausalMask: causal }).apply(e, { valueMask: ids }) };
+  },
+  reference: ([table, ...p], { ids, batch }) => {
+    const e = ref.embedding(ids, table, 4);
+    return mha(e, e, e, batch, [5, 4], [5, 4], 4, p, { heads: 2, dk: 2, dv: 2, causal, mask: ids });
+  },
+  onnx: { ops: ['Where', 'Softmax'], reduction: 8, depth: 4 },
+});
+
 export const cases: OpCase[] = [
+  maskedCase(false),
+  maskedCase(true),
   {
     name: 'causal self-attention, 2 heads of 3, in a sequential model: [4, 6] to [4, 6]',
     layers: () => [layers.multiHeadAttention({ inputShape: [4, 6], numHeads: 2, keyDim: 3, useCausalMask: true })],

@@ -3,7 +3,9 @@
 // sample; for each sample and head, P = softmax(Q K^T / sqrt(keyDim)) (the causal mask before the
 // softmax when asked), dropout on P in training, and O = P V, written head by head into
 // [Tq, heads * valueDim]. The products are the backend's gemm on strided views (a head's columns),
-// so no head is copied out; the softmax and dropout are those ops' kernels.
+// so no head is copied out; the softmax and dropout are those ops' kernels. A fourth input, a
+// key mask [Tv] per sample (Keras' value_mask: 0 for a padded key; float32, or int32 token ids
+// with 0 the padding id), keeps every query off the padded keys; it gets no gradient.
 //   scratch per sample: [0, S) the probabilities P (kept for backward), [S, 2S) P after dropout,
 //   [2S, 3S) dP in backward; S = heads * Tq * Tv.
 // Decoding (causal only: each new position attends to the ones before it, which do not change),
@@ -30,19 +32,23 @@ class Attention final : public Op {
         keyDim_(spec.integer("keyDim", 1, kMaxElements)),
         valueDim_(spec.integer("valueDim", 1, kMaxElements)),
         causal_(spec.number("causal", 0) != 0),
+        masked_(spec.inputs.size() == 4),
         rate_(static_cast<float>(spec.number("dropout", 0))),
         salt_(mix64(static_cast<uint64_t>(spec.integer("seed", 0, kMaxSafeInteger, 0)) + 0x61747465ULL)) {
     if (!(rate_ >= 0 && rate_ < 1)) throw RangeError("layer '" + name_ + "': dropout must be in [0, 1)");
   }
   const char* type() const override { return "attention"; }
   bool enableDecoding(int64_t maxPositions) override {
-    if (!causal_) return false;  // a non-causal query reads positions that come later
+    if (!causal_ || masked_) return false;  // a non-causal query reads later positions; a mask is not cached
     decodeLength_ = maxPositions;
     return true;
   }
 
   Shape outputShape(const std::vector<Shape>& in, const std::vector<DType>& types) override {
-    if (in.size() != 3) throw TypeError("layer '" + name_ + "': attention takes queries, keys and values");
+    if (in.size() != 3 && in.size() != 4) throw TypeError("layer '" + name_ + "': attention takes queries, keys, values and a key mask");
+    if (masked_ && in[3] != Shape{in[1][0]})
+      throw TypeError("layer '" + name_ + "': the key mask must be [" + std::to_string(in[1][0]) + "] (one value per key), got " + shapeToString(in[3]));
+    intMask_ = masked_ && types[3] == DType::Int32;
     for (size_t k = 0; k < 3; ++k)
       if (types[k] != DType::Float32 || in[k].size() != 2)
         throw TypeError("layer '" + name_ + "': attention expects float32 [steps, features] inputs, got " + shapeToString(in[k]));
@@ -73,6 +79,7 @@ class Attention final : public Op {
       for (int64_t h = 0; h < heads_; ++h)  // scores = Q_h K_h^T / sqrt(keyDim)
         b.gemm(false, true, tq_, tv_, keyDim_, scale, q + n * tq_ * qw + h * keyDim_, qw, k + n * tv_ * qw + h * keyDim_, qw, 0.0f,
                scores(p, n, h), tv_);
+    if (masked_) kernelsOf<AttentionKernels>(b).keyMask(b, p, r.inputs[3]->value, intMask_, r.batch, heads_, tq_, tv_);
     if (causal_) kernelsOf<AttentionKernels>(b).causalMask(b, p, count, tq_, tv_);
     kernelsOf<SoftmaxKernels>(b).forward(b, p, p, count * tq_, tv_);
     if (dropping(r)) kernelsOf<DropoutKernels>(b).apply(b, p, pDrop, r.batch * S, rate_, r.seed ^ salt_, r.stream, false);
@@ -113,6 +120,7 @@ class Attention final : public Op {
           b.gemm(true, false, tv_, keyDim_, tq_, scale, scores(dp, n, h), tv_, q + n * tq_ * qw + h * keyDim_, qw,
                  r.accumulateInputGrad[1] ? 1.0f : 0.0f, dk + n * tv_ * qw + h * keyDim_, qw);
     }
+    if (masked_ && r.inputs[3]->grad && !r.accumulateInputGrad[3]) b.fill(r.inputs[3]->grad, r.batch * tv_, 0.0f);
     for (int64_t n = 0; n < r.batch && dv; ++n)
       for (int64_t h = 0; h < heads_; ++h)  // dV_h = P^T dO_h
         b.gemm(true, false, tv_, valueDim_, tq_, 1.0f, scores(pDrop, n, h), tv_, dOut + n * tq_ * vw + h * valueDim_, vw,
@@ -147,7 +155,7 @@ class Attention final : public Op {
   T* scores(T* base, int64_t n, int64_t h) const { return base + (n * heads_ + h) * tq_ * tv_; }
 
   int64_t heads_, keyDim_, valueDim_;
-  bool causal_;
+  bool causal_, masked_, intMask_ = false;
   float rate_;
   uint64_t salt_;
   int64_t tq_ = 1, tv_ = 1;
