@@ -1,5 +1,7 @@
 #include "parallel.h"
 
+#include "simd.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -97,6 +99,10 @@ void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_
   }
   static Pool* pool = new Pool;  // never destroyed: detached workers may still wait on it at exit
   pool->run(blocks, threads, fn);
+}
+
+void forEachRange(int64_t items, int64_t itemElements, const std::function<void(int64_t, int64_t)>& fn, int64_t minElements) {
+  parallelRanges(items, items * itemElements >= minElements ? blasThreads() : 1, fn);
 }
 
 }  // namespace gradloop

@@ -17,6 +17,15 @@ namespace gradloop {
 // models training at once): callers make results independent of how blocks are split.
 void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_t, int64_t)>& fn);
 
+// Elementwise loops: runs fn(begin, end) over the items [0, items) in contiguous ranges, on the
+// backend's threads (blasThreads) when the items hold at least minElements elements (itemElements
+// each), else on the caller. Only for loops whose results do not depend on the split. Waking the
+// pool costs microseconds: loops doing a few operations per element (relu, copies) pay off from
+// about kParallelMin elements (simd.h), loops with an exp or erf per element from kParallelElements.
+constexpr int64_t kParallelElements = 1 << 16;
+void forEachRange(int64_t items, int64_t itemElements, const std::function<void(int64_t, int64_t)>& fn,
+                  int64_t minElements = kParallelElements);
+
 // Elements per block of sumOverBlocks: the unit of work, and of summation order.
 constexpr int64_t kBlockElements = 8192;
 

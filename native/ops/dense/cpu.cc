@@ -1,6 +1,9 @@
 // The dense op's kernels on the CPU.
 #include <cstring>
 
+#include "../../cpu/parallel.h"
+#include "../../cpu/simd.h"
+#include "../activation/gelu_cpu.h"
 #include "kernels.h"
 
 namespace gradloop {
@@ -21,9 +24,15 @@ void biasActivationRows(float* y, float* preact, const float* bias, int64_t rows
   }
 }
 
+// Row ranges on the backend's threads (elementwise: any split gives the same values).
 void biasActivationForward(Backend&, float* y, float* preact, const float* bias, int64_t rows, int64_t cols,
                            Activation act, float alpha) {
-  GRADLOOP_ACTIVATION_DISPATCH(act, biasActivationRows, y, preact, bias, rows, cols, alpha)
+  forEachRange(rows, cols, [&](int64_t first, int64_t last) {
+    float* yr = y + first * cols;
+    float* pr = preact ? preact + first * cols : nullptr;
+    if (act == Activation::Gelu) return gelu_cpu::biasRows(yr, pr, bias, last - first, cols);
+    GRADLOOP_ACTIVATION_DISPATCH(act, biasActivationRows, yr, pr, bias, last - first, cols, alpha)
+  }, act == Activation::Gelu ? kParallelElements : kParallelMin);
 }
 
 void biasBackward(Backend&, const float* dy, float* dbias, int64_t rows, int64_t cols, bool accumulate) {

@@ -1,16 +1,20 @@
 // The layer normalization kernels on the CPU: row by row (each row's statistics in double, two
-// passes), and gamma's and beta's gradients summed over rows in order, in double.
+// passes), rows shared among the backend's threads; gamma's and beta's gradients summed in double
+// over fixed blocks of rows, the blocks' sums then added in block order, so the bits do not
+// depend on the thread count.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "../../cpu/parallel.h"
 #include "kernels.h"
 
 namespace gradloop {
 namespace {
 
-void forward(Backend&, const float* x, float* y, int64_t rows, int64_t cols, float epsilon, const float* gamma,
-             const float* beta, float* mean, float* invStd) {
-  for (int64_t r = 0; r < rows; ++r) {
+void forwardRows(const float* x, float* y, int64_t first, int64_t last, int64_t cols, float epsilon, const float* gamma,
+                 const float* beta, float* mean, float* invStd) {
+  for (int64_t r = first; r < last; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
     double s = 0, q = 0;
@@ -27,18 +31,23 @@ void forward(Backend&, const float* x, float* y, int64_t rows, int64_t cols, flo
   }
 }
 
-void backward(Backend&, const float* x, const float* dy, int64_t rows, int64_t cols, const float* gamma, const float* mean,
-              const float* invStd, float* dx, bool accumulateInput, float* dGamma, float* dBeta, bool accumulateParams) {
-  // Kept per thread between calls (grown once), so a training step allocates nothing.
-  thread_local std::vector<double> sums;
-  sums.assign(static_cast<size_t>(2 * cols), 0.0);
-  double *sumGamma = sums.data(), *sumBeta = sumGamma + cols;
-  for (int64_t r = 0; r < rows; ++r) {
+void forward(Backend&, const float* x, float* y, int64_t rows, int64_t cols, float epsilon, const float* gamma,
+             const float* beta, float* mean, float* invStd) {
+  forEachRange(rows, cols, [&](int64_t first, int64_t last) { forwardRows(x, y, first, last, cols, epsilon, gamma, beta, mean, invStd); });
+}
+
+// Rows per block of the parameter gradients' sums.
+constexpr int64_t kRowBlock = 64;
+
+// Rows [first, last): dx, and (when asked) gamma's and beta's gradient sums into sumGamma/sumBeta.
+void backwardRows(const float* x, const float* dy, int64_t first, int64_t last, int64_t cols, const float* gamma, const float* mean,
+                  const float* invStd, float* dx, bool accumulateInput, double* sumGamma, double* sumBeta) {
+  for (int64_t r = first; r < last; ++r) {
     const float *xr = x + r * cols, *dyr = dy + r * cols;
     const float mu = mean[r], inv = invStd[r];
-    if (dGamma)
+    if (sumGamma)
       for (int64_t c = 0; c < cols; ++c) sumGamma[c] += static_cast<double>(dyr[c]) * ((xr[c] - mu) * inv);
-    if (dBeta)
+    if (sumBeta)
       for (int64_t c = 0; c < cols; ++c) sumBeta[c] += dyr[c];
     if (!dx) continue;
     // g = dy * gamma; dx = inv * (g - mean(g) - xhat * mean(g * xhat)).
@@ -56,8 +65,31 @@ void backward(Backend&, const float* x, const float* dy, int64_t rows, int64_t c
       dxr[c] = accumulateInput ? dxr[c] + v : v;
     }
   }
-  for (int64_t c = 0; dGamma && c < cols; ++c) dGamma[c] = static_cast<float>(sumGamma[c] + (accumulateParams ? dGamma[c] : 0.0));
-  for (int64_t c = 0; dBeta && c < cols; ++c) dBeta[c] = static_cast<float>(sumBeta[c] + (accumulateParams ? dBeta[c] : 0.0));
+}
+
+void backward(Backend&, const float* x, const float* dy, int64_t rows, int64_t cols, const float* gamma, const float* mean,
+              const float* invStd, float* dx, bool accumulateInput, float* dGamma, float* dBeta, bool accumulateParams) {
+  // Each block's sums (gamma's, then beta's), kept per thread between calls (grown once), so a
+  // training step allocates nothing.
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  thread_local std::vector<double> sums;
+  sums.assign(static_cast<size_t>(2 * cols * blocks), 0.0);
+  double* partial = sums.data();
+  forEachRange(blocks, kRowBlock * cols, [&](int64_t firstBlock, int64_t lastBlock) {
+    for (int64_t k = firstBlock; k < lastBlock; ++k)
+      backwardRows(x, dy, k * kRowBlock, std::min(rows, (k + 1) * kRowBlock), cols, gamma, mean, invStd, dx, accumulateInput,
+                   dGamma ? partial + 2 * k * cols : nullptr, dBeta ? partial + (2 * k + 1) * cols : nullptr);
+  });
+  for (int64_t c = 0; dGamma && c < cols; ++c) {
+    double total = accumulateParams ? dGamma[c] : 0.0;
+    for (int64_t k = 0; k < blocks; ++k) total += partial[2 * k * cols + c];
+    dGamma[c] = static_cast<float>(total);
+  }
+  for (int64_t c = 0; dBeta && c < cols; ++c) {
+    double total = accumulateParams ? dBeta[c] : 0.0;
+    for (int64_t k = 0; k < blocks; ++k) total += partial[(2 * k + 1) * cols + c];
+    dBeta[c] = static_cast<float>(total);
+  }
 }
 
 }  // namespace
