@@ -1,5 +1,5 @@
 // `npm run bench:compare`: gradloop against PyTorch (CPU) and TensorFlow.js (cpu, wasm) on the
-// workloads W1-W4, side by side in one run. Every measurement is its own child process
+// workloads W1-W4 and W6 (the small GPT; PyTorch only), side by side in one run. Every measurement is its own child process
 // (so peak RSS is per workload), and rounds interleave the systems (A B C D, A B C D, ...).
 // Writes bench/results/<date>-<host>.json and chart.svg, and prints a markdown table.
 //   npm run bench:compare [-- --rounds 3 --seconds 2 --seeds 5]
@@ -13,8 +13,8 @@ import { VERSION } from '../src/version.js';
 import { renderChart } from './chart.js';
 import { flopsPerSample, type Workload, WORKLOADS as ALL_WORKLOADS } from './workloads.js';
 
-// Dense workloads on the CPU (the ceiling below models dense products): W1-W4.
-const WORKLOADS = ALL_WORKLOADS.filter((w) => !w.gpuOnly && !w.conv);
+// On the CPU: the dense workloads W1-W4 and the GPT, W6 (W8, the CNN, is in `npm run bench`).
+const WORKLOADS = ALL_WORKLOADS.filter((w) => !w.gpuOnly && (!w.conv || w.tokensPerSample));
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -91,6 +91,20 @@ interface Ceiling {
 function ceiling(w: Workload): Ceiling {
   const shapes: { m: number; n: number; k: number; transA: boolean; transB: boolean; gflops: number }[] = [];
   const B = w.batchSize;
+  if (w.conv) {
+    // The GPT: all of its training FLOPs at the rate sgemm reaches on its largest product (as
+    // bench/run.ts models W6 and W8); its attention's small per-head products run slower.
+    const [rows, n, k] = w.conv.largest;
+    let best = 0;
+    const configured = backendInfo().threads;
+    for (const t of [1, configured]) {
+      native.setThreads(t);
+      best = Math.max(best, native.sgemmGflops(B * rows, n, k, 0.2));
+    }
+    native.setThreads(configured);
+    shapes.push({ m: B * rows, n, k, transA: false, transB: false, gflops: +best.toFixed(1) });
+    return { gflops: best, secondsPerSample: flopsPerSample(w) / (best * 1e9), shapes };
+  }
   w.dense.forEach(([inputs, outputs], i) => {
     shapes.push({ m: B, n: outputs, k: inputs, transA: false, transB: false, gflops: 0 }); // y = x W
     shapes.push({ m: inputs, n: outputs, k: B, transA: true, transB: false, gflops: 0 }); // dW = x^T dy
@@ -126,6 +140,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const w of WORKLOADS) ceilingRounds[w.name].push(ceiling(w));
   for (const w of WORKLOADS) {
     for (const s of systems) {
+      if (w.conv && s.name.startsWith('tfjs')) continue; // tfjs_bench.mjs builds the dense workloads only
       const r = s.run(w);
       if ('error' in r) {
         errors[`${s.name}/${w.name}`] = r.error;

@@ -28,7 +28,7 @@ for (let block = 0; block < 4; block++) {
 const logits = layers.dense({ units: vocabulary }).apply(layers.layerNormalization({ epsilon: 1e-5 }).apply(x));
 const gpt = model({ inputs: ids, outputs: logits, name: 'char_gpt', seed: 1 });
 
-const epochs = 2;
+const epochs = 4;
 const stepsPerEpoch = Math.ceil(train.x.shape[0] / batchSize);
 const cap = Number(process.env.CHAR_GPT_STEPS ?? Infinity);
 const totalSteps = Math.min(epochs * stepsPerEpoch, cap);

@@ -250,6 +250,26 @@ describe('errors', () => {
     await expect(model.exportOnnx({ outputs: 'probabilities' })).rejects.toThrow(/needs a model compiled with softmaxCrossEntropy/);
   });
 
+  it("atol counts in units of the output's scale (its root mean square, at least 1)", async () => {
+    // Outputs of about 100: a difference of 5e-4 is float32-sized there (atol 1e-5 x 100 = 1e-3
+    // allowed, even for an output near zero); 5e-3 is not.
+    const model = sequential([layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'ones' })], { seed: 1 });
+    const x = tensor(Float32Array.from([40, 30, 30, 50, 25, 25, -10, 5, 5, 20, 20, 10]), [4, 3]);
+    const w = model.getWeights();
+    const stale = async (shift: number) => {
+      w[1].data[1] = shift;
+      model.setWeights(w);
+      await model.exportOnnx(file('scaled.onnx'));
+      w[1].data[1] = 0;
+      model.setWeights(w);
+      return verifyOnnx(model, file('scaled.onnx'), x);
+    };
+    const small = await stale(5e-4);
+    expect(small.scales[0]).toBeCloseTo(Math.sqrt((100 ** 2 + 100 ** 2 + 0 + 50 ** 2) / 4), 3);
+    expect(small.passed).toBe(true);
+    expect((await stale(5e-3)).passed).toBe(false);
+  });
+
   it('a mismatch is reported with the worst row, not thrown', async () => {
     const model = sequential([layers.dense({ inputShape: [3], units: 2 })], { seed: 1 });
     await model.exportOnnx(file('stale.onnx'));
