@@ -28,6 +28,10 @@ WORKLOADS = {
 }
 
 
+# is_causal (PyTorch 2.0+) lets attention take its causal fast path; 1.13 (Debian 12's) has only the mask.
+CAUSAL_HINT = {"is_causal": True} if int(torch.__version__.split(".")[0]) >= 2 else {}
+
+
 class Block(nn.Module):
     """A pre-LN transformer block as bench/workloads.ts's W6 builds it: causal attention, a 4x gelu MLP."""
     def __init__(self, d, heads):
@@ -38,7 +42,7 @@ class Block(nn.Module):
 
     def forward(self, x, mask):
         h = self.ln1(x)
-        x = x + self.attention(h, h, h, attn_mask=mask, need_weights=False, is_causal=True)[0]
+        x = x + self.attention(h, h, h, attn_mask=mask, need_weights=False, **CAUSAL_HINT)[0]
         return x + self.mlp(self.ln2(x))
 
 
