@@ -116,6 +116,21 @@ describe('gradloop train', () => {
     expect(readFileSync(path.join(dir, 'pred.csv'), 'utf8')).toBe(r.stdout);
   });
 
+  it("predict gives a softmax output's probabilities as they are (not a second softmax)", async () => {
+    const soft = { ...config, name: 'soft', model: { ...config.model, layers: [config.model.layers[0], { type: 'dense', units: 3, activation: 'softmax' }] }, fit: { ...config.fit, epochs: 2 } };
+    writeFileSync(path.join(dir, 'soft.json'), JSON.stringify(soft));
+    expect(cli('train', '--config', 'soft.json').code).toBe(0);
+    writeCsv(path.join(dir, 'new3.csv'), 6, 5);
+    const lines = cli('predict', '--model', 'out/soft', '--input', 'new3.csv').stdout.trimEnd().split('\n').slice(1);
+    const m = await loadModel(path.join(dir, 'out/soft/checkpoint'));
+    const { data } = await import('../src/index.js');
+    const csv = await data.fromCsv(path.join(dir, 'new3.csv'), { columns: ['x1', 'x2'], label: 'kind' });
+    const { Scaler } = await import('../src/data/preprocess.js');
+    const scaler = Scaler.fromJSON(JSON.parse(readFileSync(path.join(dir, 'out/soft/preprocessing.json'), 'utf8')).scaler);
+    const p = m.predict(scaler.transform(csv.x)).data;
+    lines.forEach((l, r) => l.split(',').slice(-3).map(Number).forEach((v, c) => expect(v).toBeCloseTo(p[r * 3 + c], 5)));
+  }, 60_000);
+
   it('predict explains a file that lacks the training columns', () => {
     writeFileSync(path.join(dir, 'wrong.csv'), 'a,b\n1,2\n');
     const r = cli('predict', '--model', 'out/blobs', '--input', 'wrong.csv');

@@ -62,6 +62,22 @@ describe('probability outputs train from their logits', () => {
     expect((await fused.m.evaluate(x, ids)).loss).toBeCloseTo((await logits.m.evaluate(x, ids)).loss, 6);
   });
 
+  it('predictProba: the logits and the probability forms of a classifier give the same probabilities; mse has none', async () => {
+    const logits = await train([layers.dense({ units: 2 })], 'softmaxCrossEntropy', ids, x);
+    const softmax = await train([layers.dense({ units: 2, activation: 'softmax' })], 'softmaxCrossEntropy', ids, x);
+    const [a, b] = [logits.m.predictProba(x), softmax.m.predictProba(x)];
+    expect(a.shape).toEqual([512, 2]);
+    for (let i = 0; i < a.size; i++) expect(a.data[i]).toBeCloseTo(b.data[i], 6);
+    expect(b.data).toEqual(softmax.m.predict(x).data); // already probabilities: predict() unchanged
+    for (let r = 0; r < 512; r++) expect(a.data[2 * r] + a.data[2 * r + 1]).toBeCloseTo(1, 6);
+    const binary = await train([layers.dense({ units: 1 })], 'binaryCrossEntropy', y01, x);
+    const z = binary.m.predict(x).data, p = binary.m.predictProba(x).data;
+    for (let i = 0; i < p.length; i++) expect(p[i]).toBeCloseTo(sigmoid(z[i]), 6);
+    const regression = await train([layers.dense({ units: 1 })], 'mse', y01, x);
+    expect(() => regression.m.predictProba(x)).toThrow(/compiled with loss 'mse', not a classifier's \(softmaxCrossEntropy or binaryCrossEntropy\); predict\(\) gives its outputs/);
+    expect(() => sequential([layers.dense({ inputShape: [4], units: 2 })]).predictProba(x)).toThrow(/predictProba: call model.compile/);
+  });
+
   it('mse on a sigmoid output stays on the probabilities', async () => {
     const a = await train([layers.dense({ units: 1, activation: 'sigmoid' })], 'mse', y01, x);
     const b = await train([layers.dense({ units: 1 })], 'mse', y01, x);

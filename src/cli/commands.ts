@@ -53,7 +53,8 @@ export async function predict(options: { model: string; input: string; out?: str
     throw new Error(`'${options.input}' has ${perRow} feature columns per row but the model takes ${features}${preprocessing.featureNames ? ` (${preprocessing.featureNames.length} named columns: ${preprocessing.featureNames.slice(0, 8).join(', ')}${preprocessing.featureNames.length > 8 ? ', ...' : ''})` : ''}`);
   let x = csv.x;
   if (preprocessing.scaler) x = Scaler.fromJSON(preprocessing.scaler).transform(x);
-  const out = model.predict(x, { batchSize: options.batchSize });
+  // A classifier's probabilities: softmax of its logits, or its output as is when it ends in a softmax.
+  const out = classifier ? model.predictProba(x, { batchSize: options.batchSize }) : model.predict(x, { batchSize: options.batchSize });
   const outputs = out.size / out.shape[0];
   const lines: string[] = [];
   if (classifier) {
@@ -62,12 +63,8 @@ export async function predict(options: { model: string; input: string; out?: str
     const predicted = out.argMax();
     let correct = 0;
     for (let r = 0; r < out.shape[0]; r++) {
-      // Softmax of the logits, stable: probabilities per class.
       const row = out.data.subarray(r * outputs, (r + 1) * outputs);
-      const max = Math.max(...row);
-      const exps = Array.from(row, (v) => Math.exp(v - max));
-      const sum = exps.reduce((a, b) => a + b, 0);
-      lines.push([csvCell(names[predicted[r]]), ...exps.map((e) => (e / sum).toPrecision(6))].join(','));
+      lines.push([csvCell(names[predicted[r]]), ...Array.from(row, (p) => p.toPrecision(6))].join(','));
       if (labels && labels[r] === predicted[r]) correct++;
     }
     if (labels) log(`accuracy against the file's '${preprocessing.labelName}' column: ${((correct / out.shape[0]) * 100).toFixed(2)}% of ${out.shape[0]} rows`);

@@ -481,6 +481,30 @@ export abstract class Model {
     return this.predictOutputs(data, options)[0];
   }
 
+  /**
+   * A classifier's probabilities (scikit-learn's predict_proba): predict() with the loss's link
+   * applied where the model outputs logits (softmax over the last axis for softmaxCrossEntropy,
+   * sigmoid for binaryCrossEntropy); a model whose output layer applies it already gives predict().
+   */
+  predictProba(data: InputData, options: { batchSize?: number } = {}): Tensor {
+    const compiled = this.requireCompiled('predictProba');
+    const link = compiled.loss === 'softmaxCrossEntropy' ? 'softmax' : compiled.loss === 'binaryCrossEntropy' ? 'sigmoid' : undefined;
+    if (!link)
+      throw new TypeError(`predictProba: model '${this.name}' is compiled with loss '${compiled.loss}', not a classifier's (softmaxCrossEntropy or binaryCrossEntropy); predict() gives its outputs`);
+    const out = this.predict(data, options);
+    if (this.outputActivation === link) return out;
+    const y = out.data as Float32Array;
+    if (link === 'sigmoid') return new Tensor(y.map((v) => 1 / (1 + Math.exp(-v))), out.shape, 'float32');
+    const cols = out.shape[out.shape.length - 1], p = new Float32Array(y.length);
+    for (let at = 0; at < y.length; at += cols) {
+      let max = -Infinity, sum = 0;
+      for (let c = 0; c < cols; c++) max = Math.max(max, y[at + c]);
+      for (let c = 0; c < cols; c++) sum += Math.exp(y[at + c] - max);
+      for (let c = 0; c < cols; c++) p[at + c] = Math.exp(y[at + c] - max) / sum;
+    }
+    return new Tensor(p, out.shape, 'float32');
+  }
+
   /** Every output for every sample, one tensor per output in output order, in inference mode. */
   predictOutputs(data: InputData, options: { batchSize?: number } = {}): Tensor[] {
     checkKeys(options, 'predict', ['batchSize']);
