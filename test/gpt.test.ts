@@ -50,6 +50,10 @@ describe('a small GPT end to end', () => {
     await resumed.save(path.join(dir, 'final'));
     const loaded = await loadModel(path.join(dir, 'final'));
     const options = { maxTokens: 30, temperature: 0.7, seed: 5 };
-    expect(text.generate(loaded, loaded.tokenizer!, 'the wh', options)).toBe(text.generate(straight, tokenizer, 'the wh', options));
+    // The tokenizer kept with the model is the default.
+    expect(text.generate(loaded, 'the wh', options)).toBe(text.generate(straight, tokenizer, 'the wh', options));
+    expect(text.topTokens(loaded, 'the wh', 2)).toEqual(text.topTokens(straight, tokenizer, 'the wh', 2));
+    loaded.tokenizer = undefined;
+    expect(() => text.generate(loaded, 'the wh')).toThrow(/generate: no tokenizer given and model '.*' has none; pass one, or set model.tokenizer/);
   });
 });

@@ -69,16 +69,29 @@ function probabilities(model: Model, scores: ArrayLike<number>): Float64Array {
   return logits.map((v) => v / sum);
 }
 
-/** The `k` most likely next tokens after `prompt`, with their probabilities, most likely first. */
-export function topTokens(model: Model, tokenizer: Tokenizer, prompt: string, k = 5): NextToken[] {
+// The tokenizer given, or (when the call skips it) the one kept with the model (model.tokenizer).
+function resolveTokenizer(model: Model, given: Tokenizer | string, rest: unknown[], where: string): [Tokenizer, unknown[]] {
+  if (typeof given !== 'string') return [given, rest];
+  if (!model.tokenizer) throw new TypeError(`${where}: no tokenizer given and model '${model.name}' has none; pass one, or set model.tokenizer (loadModel restores a saved one)`);
+  return [model.tokenizer, [given, ...rest]];
+}
+
+/** The `k` most likely next tokens after `prompt`, with their probabilities, most likely first. The tokenizer may be left out when the model has one (model.tokenizer). */
+export function topTokens(model: Model, prompt: string, k?: number): NextToken[];
+export function topTokens(model: Model, tokenizer: Tokenizer, prompt: string, k?: number): NextToken[];
+export function topTokens(model: Model, first: Tokenizer | string, ...rest: unknown[]): NextToken[] {
+  const [tokenizer, [prompt, k = 5]] = resolveTokenizer(model, first, rest, 'topTokens') as [Tokenizer, [string, number?]];
   const ids = Array.from(tokenizer.encode(prompt));
   if (ids.length === 0) throw new RangeError('topTokens: the prompt has no tokens');
   const p = nextDistribution(model, ids);
   return [...p.keys()].sort((a, b) => p[b] - p[a] || a - b).slice(0, checkInteger(k, 'topTokens: k', 1)).map((id) => ({ token: tokenizer.tokens[id], id, probability: p[id] }));
 }
 
-/** Continues `prompt` by up to maxTokens tokens; returns the whole text (prompt included). */
-export function generate(model: Model, tokenizer: Tokenizer, prompt: string, options: GenerateOptions = {}): string {
+/** Continues `prompt` by up to maxTokens tokens; returns the whole text (prompt included). The tokenizer may be left out when the model has one (model.tokenizer). */
+export function generate(model: Model, prompt: string, options?: GenerateOptions): string;
+export function generate(model: Model, tokenizer: Tokenizer, prompt: string, options?: GenerateOptions): string;
+export function generate(model: Model, first: Tokenizer | string, ...rest: unknown[]): string {
+  const [tokenizer, [prompt, options = {}]] = resolveTokenizer(model, first, rest, 'generate') as [Tokenizer, [string, GenerateOptions?]];
   const maxTokens = checkInteger(options.maxTokens ?? 20, 'generate: maxTokens', 0);
   const temperature = checkNumber(options.temperature ?? 1, 'generate: temperature', { min: 0 });
   const topK = options.topK === undefined ? Infinity : checkInteger(options.topK, 'generate: topK', 1);
