@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../src/cli/config.js';
 import { buildLayers, buildModel } from '../src/cli/train.js';
+import { regressionReport } from '../src/cli/commands.js';
 import { input, layers, layerTypes, loadModel, model, regularizers, sequential } from '../src/index.js';
 
 const root = process.cwd();
@@ -129,6 +130,23 @@ describe('gradloop train', () => {
     const scaler = Scaler.fromJSON(JSON.parse(readFileSync(path.join(dir, 'out/soft/preprocessing.json'), 'utf8')).scaler);
     const p = m.predict(scaler.transform(csv.x)).data;
     lines.forEach((l, r) => l.split(',').slice(-3).map(Number).forEach((v, c) => expect(v).toBeCloseTo(p[r * 3 + c], 5)));
+  }, 60_000);
+
+  it('predict reports MAE, RMSE and R² when a regression file has its label column', () => {
+    // scikit-learn's documented example: MAE 0.5, MSE 0.375, r2_score 0.9486081370449679.
+    expect(regressionReport([2.5, 0.0, 2, 8], [3, -0.5, 2, 7], 1, 'y')).toBe("regression metrics against the file's 'y' column over 4 rows: MAE 0.5000, RMSE 0.6124, R² 0.9486");
+    const lines = ['x1,x2,price'];
+    for (let i = 0; i < 200; i++) {
+      const a = Math.sin(i), b = Math.cos(i * 1.7);
+      lines.push(`${a.toFixed(4)},${b.toFixed(4)},${(2 * a - b + 0.05 * Math.sin(i * 13)).toFixed(4)}`);
+    }
+    writeFileSync(path.join(dir, 'prices.csv'), lines.join('\n') + '\n');
+    const regression = { ...config, name: 'prices', data: { source: 'csv', path: 'prices.csv', label: 'price', testSize: 0.2, seed: 1 }, model: { layers: [{ type: 'dense', units: 16, activation: 'tanh' }, { type: 'dense', units: 1 }], seed: 1 }, compile: { optimizer: { type: 'adam', learningRate: 0.02 }, loss: 'mse' }, fit: { epochs: 40, batchSize: 16, seed: 2 } };
+    writeFileSync(path.join(dir, 'prices.json'), JSON.stringify(regression));
+    expect(cli('train', '--config', 'prices.json').code).toBe(0);
+    const r = cli('predict', '--model', 'out/prices', '--input', 'prices.csv');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/regression metrics against the file's 'price' column over 200 rows: MAE 0\.\d+, RMSE 0\.\d+, R² 0\.9\d\d\d/);
   }, 60_000);
 
   it('predict explains a file that lacks the training columns', () => {

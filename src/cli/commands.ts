@@ -32,10 +32,12 @@ export async function predict(options: { model: string; input: string; out?: str
   const features = model.inputShape.reduce((a, b) => a * b, 1);
   const columns = options.header ? preprocessing.featureNames : undefined;
   const classifier = model.compileConfig?.loss === 'softmaxCrossEntropy';
-  // A file that still has the label column is read with it, and predict reports the accuracy.
+  const regression = model.compileConfig?.loss === 'mse';
+  // A file that still has the label column is read with it, and predict reports the accuracy (a
+  // classifier) or MAE, RMSE and R^2 (a regression).
   const labelled =
-    columns && preprocessing.labelName !== undefined && classifier
-      ? await data.fromCsv(options.input, { columns, label: preprocessing.labelName, labelType: 'class' }).catch(() => undefined)
+    columns && preprocessing.labelName !== undefined && (classifier || regression)
+      ? await data.fromCsv(options.input, { columns, label: preprocessing.labelName, labelType: classifier ? 'class' : 'number' }).catch(() => undefined)
       : undefined;
   const csv =
     labelled ??
@@ -43,7 +45,7 @@ export async function predict(options: { model: string; input: string; out?: str
       throw new Error(`${e.message}${columns ? `\n(the model was trained on the columns ${columns.join(', ')})` : ''}`);
     }));
   let labels: Int32Array | undefined;
-  if (labelled?.y) {
+  if (labelled?.y && classifier) {
     // Text labels map to the training classes by name; numeric ones are class indices already.
     const index = new Map((preprocessing.classes ?? []).map((c, i) => [c, i]));
     labels = labelled.classes ? Int32Array.from(labelled.y.data, (i) => index.get(labelled.classes![i]) ?? -1) : Int32Array.from(labelled.y.data);
@@ -69,6 +71,7 @@ export async function predict(options: { model: string; input: string; out?: str
     }
     if (labels) log(`accuracy against the file's '${preprocessing.labelName}' column: ${((correct / out.shape[0]) * 100).toFixed(2)}% of ${out.shape[0]} rows`);
   } else {
+    if (regression && labelled?.y && labelled.y.size === out.size) log(regressionReport(out.data as Float32Array, labelled.y.data as Float32Array, outputs, preprocessing.labelName!));
     lines.push(Array.from({ length: outputs }, (_, i) => `output_${i}`).join(','));
     for (let r = 0; r < out.shape[0]; r++) lines.push(Array.from(out.data.subarray(r * outputs, (r + 1) * outputs), (v) => v.toPrecision(7)).join(','));
   }
@@ -77,6 +80,30 @@ export async function predict(options: { model: string; input: string; out?: str
     await writeFile(options.out, text);
     log(`wrote ${out.shape[0]} predictions to ${options.out}`);
   } else process.stdout.write(text);
+}
+
+/**
+ * MAE, RMSE and R^2 of predictions against targets ([rows, outputs], row-major), as scikit-learn's
+ * mean_absolute_error, root of mean_squared_error and r2_score (R^2 averaged over the outputs).
+ */
+export function regressionReport(predicted: ArrayLike<number>, target: ArrayLike<number>, outputs: number, labelName: string): string {
+  const rows = target.length / outputs;
+  let absolute = 0, squares = 0, r2 = 0;
+  for (let i = 0; i < target.length; i++) {
+    absolute += Math.abs(predicted[i] - target[i]);
+    squares += (predicted[i] - target[i]) ** 2;
+  }
+  for (let c = 0; c < outputs; c++) {
+    let mean = 0, residual = 0, total = 0;
+    for (let r = 0; r < rows; r++) mean += target[r * outputs + c] / rows;
+    for (let r = 0; r < rows; r++) {
+      residual += (predicted[r * outputs + c] - target[r * outputs + c]) ** 2;
+      total += (target[r * outputs + c] - mean) ** 2;
+    }
+    r2 += (total > 0 ? 1 - residual / total : residual > 0 ? 0 : 1) / outputs; // scikit-learn's constant-target convention
+  }
+  const n = target.length;
+  return `regression metrics against the file's '${labelName}' column over ${rows} rows: MAE ${(absolute / n).toPrecision(4)}, RMSE ${Math.sqrt(squares / n).toPrecision(4)}, R² ${r2.toFixed(4)}`;
 }
 
 /** A text model's continuation of a prompt, with the tokenizer its checkpoint holds. */
