@@ -91,7 +91,7 @@ class Pool {
 
 }  // namespace
 
-void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_t, int64_t)>& fn) {
+void runRanges(int64_t blocks, int threads, const RangeFn& fn) {
   if (threads > blocks) threads = static_cast<int>(blocks);
   if (threads <= 1) {
     fn(0, blocks);
@@ -101,8 +101,6 @@ void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_
   pool->run(blocks, threads, fn);
 }
 
-void forEachRange(int64_t items, int64_t itemElements, const std::function<void(int64_t, int64_t)>& fn, int64_t minElements) {
-  parallelRanges(items, items * itemElements >= minElements ? blasThreads() : 1, fn);
-}
+int forEachRangeThreads(int64_t elements, int64_t minElements) { return elements >= minElements ? blasThreads() : 1; }
 
 }  // namespace gradloop

@@ -15,7 +15,14 @@ namespace gradloop {
 // concurrently, the first on the calling thread; returns when all are done. Runs everything on
 // the caller when threads <= 1, or when another thread is already inside parallelRanges (two
 // models training at once): callers make results independent of how blocks are split.
-void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_t, int64_t)>& fn);
+using RangeFn = std::function<void(int64_t, int64_t)>;
+void runRanges(int64_t blocks, int threads, const RangeFn& fn);
+// The caller's lambda is passed by reference (std::cref): a std::function made from a lambda
+// with more than two captures allocates, and these run several times per training step.
+template <typename Fn>
+void parallelRanges(int64_t blocks, int threads, const Fn& fn) {
+  runRanges(blocks, threads, RangeFn(std::cref(fn)));
+}
 
 // Elementwise loops: runs fn(begin, end) over the items [0, items) in contiguous ranges, on the
 // backend's threads (blasThreads) when the items hold at least minElements elements (itemElements
@@ -23,8 +30,11 @@ void parallelRanges(int64_t blocks, int threads, const std::function<void(int64_
 // pool costs microseconds: loops doing a few operations per element (relu, copies) pay off from
 // about kParallelMin elements (simd.h), loops with an exp or erf per element from kParallelElements.
 constexpr int64_t kParallelElements = 1 << 16;
-void forEachRange(int64_t items, int64_t itemElements, const std::function<void(int64_t, int64_t)>& fn,
-                  int64_t minElements = kParallelElements);
+int forEachRangeThreads(int64_t elements, int64_t minElements);
+template <typename Fn>
+void forEachRange(int64_t items, int64_t itemElements, const Fn& fn, int64_t minElements = kParallelElements) {
+  parallelRanges(items, forEachRangeThreads(items * itemElements, minElements), fn);
+}
 
 // Elements per block of sumOverBlocks: the unit of work, and of summation order.
 constexpr int64_t kBlockElements = 8192;
