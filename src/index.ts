@@ -1,7 +1,7 @@
 // gradloop's public face: re-exports only.
 export { tensor, Tensor, type DType, type Weight } from './tensor.js';
 export { FunctionalModel, loadModel, Model, model, type ModelArgs, sequential, Sequential, type CompileOptions, type GraphConfig, type SequentialOptions } from './model/model.js';
-export { input, type InputOptions, SymbolicTensor } from './model/symbolic.js';
+export { input, type InputOptions, MultiOutputTensor, SymbolicTensor } from './model/symbolic.js';
 export { Decoder } from './model/decoder.js';
 export type { InputData } from './model/inputs.js';
 export type { FitOptions, TrainingPosition } from './train/loop.js';

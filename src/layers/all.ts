@@ -17,6 +17,7 @@ export * as permute from './permute.js';
 export * as pooling2d from './pooling2d.js';
 export * as positionEmbedding from './position-embedding.js';
 export * as randomTranslation from './random-translation.js';
+export * as recurrent from './recurrent.js';
 export * as repeatVector from './repeat-vector.js';
 export * as reshape from './reshape.js';
 export * as softplus from './softplus.js';

@@ -19,6 +19,7 @@ export { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head
 export { Permute, type PermuteOptions } from './permute.js';
 export { PositionEmbedding, type PositionEmbeddingOptions, TokenAndPositionEmbedding, type TokenAndPositionEmbeddingOptions } from './position-embedding.js';
 export { RandomTranslation, type RandomTranslationOptions, type FillMode } from './random-translation.js';
+export { Gru, type GruOptions, Lstm, type LstmOptions, type RecurrentActivation, type RecurrentCallOptions, RecurrentLayer, SimpleRnn, type SimpleRnnOptions } from './recurrent.js';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';
 export { Reshape, type ReshapeOptions } from './reshape.js';
 export { Layer, type BaseLayerOptions, type WeightSpec } from './layer.js';

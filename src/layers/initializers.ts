@@ -30,6 +30,37 @@ function truncatedNormal(size: number, stddev: number, random: Random): Float32A
   return out;
 }
 
+/**
+ * Keras' Orthogonal: the weight as a matrix of fanIn rows (a kernel's inputs) and size / fanIn
+ * columns, drawn N(0, 1), made orthogonal by a QR decomposition with the signs of R's diagonal
+ * (so the result is uniform over orthogonal matrices), transposed when it has more columns than
+ * rows, times gain. The QR is modified Gram-Schmidt in float64 over the taller side's columns.
+ */
+function orthogonal(size: number, rows: number, gain: number, random: Random): Float32Array {
+  const cols = size / rows;
+  const [long, short] = rows >= cols ? [rows, cols] : [cols, rows];
+  // a: `short` columns of length `long`, column-major.
+  const a = new Float64Array(long * short);
+  for (let i = 0; i < long; i++) for (let j = 0; j < short; j++) a[j * long + i] = random.normal();
+  for (let j = 0; j < short; j++) {
+    const q = a.subarray(j * long, (j + 1) * long);
+    for (let k = 0; k < j; k++) {
+      const p = a.subarray(k * long, (k + 1) * long);
+      let dot = 0;
+      for (let i = 0; i < long; i++) dot += p[i] * q[i];
+      for (let i = 0; i < long; i++) q[i] -= dot * p[i];
+    }
+    let norm = 0;
+    for (let i = 0; i < long; i++) norm += q[i] * q[i];
+    norm = Math.sqrt(norm); // R's diagonal entry, positive: Keras' q * sign(diag(r)) is this q
+    for (let i = 0; i < long; i++) q[i] /= norm;
+  }
+  const out = new Float32Array(size);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? a[c * long + r] : a[r * long + c]);
+  return out;
+}
+
 const make = (name: string, config: Record<string, unknown>, generate: Initializer['generate']): Initializer => ({
   name,
   getConfig: () => ({ ...config }),
@@ -60,6 +91,15 @@ export const initializers = {
       return out;
     });
   },
+  /**
+   * A random orthogonal matrix times gain (Keras' Orthogonal; the default recurrent kernel of
+   * recurrent layers, which keeps the state's scale over many steps). The weight is read as
+   * fanIn rows (its last axis the columns).
+   */
+  orthogonal: ({ gain = 1 }: { gain?: number } = {}): Initializer => {
+    checkNumber(gain, 'orthogonal: gain');
+    return make('orthogonal', { gain }, (n, fi, _fo, r) => orthogonal(n, fi, gain, r));
+  },
   /** N(mean, stddev). */
   randomNormal: ({ mean = 0, stddev = 0.05 }: { mean?: number; stddev?: number } = {}): Initializer => {
     checkNumber(mean, 'randomNormal: mean');
@@ -72,8 +112,8 @@ export const initializers = {
   },
 };
 
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
-const NAMES: InitializerName[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal' | 'orthogonal';
+const NAMES: InitializerName[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones', 'randomUniform', 'randomNormal', 'orthogonal'];
 
 /** Accepts a name, an initializer object, or a saved config { name, config } (getConfig's form). */
 export function getInitializer(value: InitializerName | Initializer | { name: string; config?: Record<string, unknown> }, argument: string): Initializer {

@@ -1,14 +1,14 @@
 // The base of every layer: configuration, shape inference with errors that
 // name the layer, the weights it owns, and the native graph nodes it becomes.
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
-import { autoName, SymbolicTensor } from '../model/symbolic.js';
+import { autoName, MultiOutputTensor, SymbolicTensor } from '../model/symbolic.js';
 import type { Initializer } from './initializers.js';
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkKeys, checkShape, describe, shapeString } from '../validate.js';
 
 export interface WeightSpec {
-  suffix: 'kernel' | 'bias' | 'embeddings' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';
+  suffix: 'kernel' | 'recurrent_kernel' | 'bias' | 'embeddings' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';
   shape: number[];
   initializer: Initializer;
   fanIn: number;
@@ -81,6 +81,15 @@ export abstract class Layer {
    * this layer, the layers its inputs come from and their shapes.
    */
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return this.applyWith(inputs, undefined);
+  }
+
+  /**
+   * @internal apply() with the use's call arguments (JSON: kept in the graph's saved wiring, and
+   * given back here when a model is loaded), for layers whose inputs are of several kinds (a
+   * recurrent layer's initial states and mask).
+   */
+  applyWith(inputs: SymbolicTensor | SymbolicTensor[], args: Record<string, unknown> | undefined): SymbolicTensor {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     this.name ??= autoName(this.className.toLowerCase()); // as Keras, a graph's layers are named when used
     list.forEach((t, k) => {
@@ -88,9 +97,14 @@ export abstract class Layer {
         throw new TypeError(`${this.applyLabel}.apply: input ${k} is ${describe(t)}, not a symbolic tensor; apply layers to input({ shape }) or another layer's apply() result, and run data through model.predict()`);
     });
     let shape: number[];
+    let parts: number[][] | undefined;
+    this.callArgs[this.applications.length] = args;
+    this.currentUse = this.applications.length;
     try {
       shape = this.computeOutputShapes(list.map((t) => t.shape), list.map((t) => t.dtype));
+      parts = this.outputPartShapes(list.map((t) => t.shape), list.map((t) => t.dtype));
     } catch (err) {
+      this.callArgs.length = this.applications.length;
       const from = list.map((t) => `${shapeString(t.shape)} from ${t.sourceLabel}`).join(', ');
       throw new TypeError(`${(err as Error).message} (inputs: ${from})`, { cause: err });
     }
@@ -101,13 +115,38 @@ export abstract class Layer {
       if (wanted !== got)
         throw new TypeError(`${this.applyLabel}: applied again to an input of shape ${shapeString(list[0].shape)} from ${list[0].sourceLabel}, but its weights (${wanted}) were made for ${shapeString(previous.inputs[0].shape)}; a shared layer needs inputs of one shape`);
     }
-    const output = new SymbolicTensor(shape, this.computeOutputDtype(list.map((t) => t.dtype)), { layer: this, index: this.applications.length, inputs: list });
+    const dtype = this.computeOutputDtype(list.map((t) => t.dtype));
+    const index = this.applications.length;
+    let output: SymbolicTensor;
+    if (parts) {
+      const all: SymbolicTensor[] = [];
+      parts.forEach((s, part) => all.push(new (part === 0 ? MultiOutputTensor : SymbolicTensor)(s, 'float32', { layer: this, index, inputs: list, part, parts: all })));
+      output = all[0];
+    } else {
+      output = new SymbolicTensor(shape, dtype, { layer: this, index, inputs: list });
+    }
     this.applications.push({ inputs: list, output });
     return output;
   }
 
   /** @internal Every apply() of this layer, in order (a layer applied twice is shared). */
   readonly applications: { inputs: SymbolicTensor[]; output: SymbolicTensor }[] = [];
+  /** @internal Each use's call arguments (applyWith), by use. */
+  readonly callArgs: (Record<string, unknown> | undefined)[] = [];
+  /**
+   * @internal The use that the next computeOutputShapes, toNodes and toOnnx calls are about: the
+   * model and the ONNX export set it before them, for layers whose uses differ (callArgs).
+   */
+  currentUse = 0;
+
+  /**
+   * For a layer with several outputs (a recurrent layer's returned states): every output's
+   * shape, the first being computeOutputShapes'; its last toNodes nodes produce them, in order.
+   * Undefined (the default): one output.
+   */
+  outputPartShapes(_inputs: number[][], _dtypes: DType[]): number[][] | undefined {
+    return undefined;
+  }
 
   private get applyLabel(): string {
     return this.name ? `layer '${this.name}' (${this.className})` : `a ${this.className} layer`;
@@ -139,8 +178,11 @@ export abstract class Layer {
     throw new Error(`exportOnnx: layer '${this.name}' (${this.className}) has no ONNX mapping; remove it or export without it`);
   }
 
-  /** The ONNX form given every input (a layer of several inputs, such as attention, overrides this). */
-  toOnnxInputsAndWeights(g: GraphBuilder, xs: string[], inputRank: number, weights: LayerWeights): string {
+  /**
+   * The ONNX form given every input (a layer of several inputs, such as attention, overrides
+   * this): the output's name, or, for a layer with several outputs, each one's.
+   */
+  toOnnxInputsAndWeights(g: GraphBuilder, xs: string[], inputRank: number, weights: LayerWeights): string | string[] {
     return this.toOnnx(g, xs[0], inputRank, weights);
   }
 

@@ -3,7 +3,7 @@
 import { type Callback } from '../train/callbacks.js';
 import { History } from '../train/history.js';
 import { checkFeatures, checkTargets, type InputData, type ModelInput, rowsOf, type TargetData } from './inputs.js';
-import { input, SymbolicTensor } from './symbolic.js';
+import { input, MultiOutputTensor, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { Embedding, Layer, layerFromConfig, TokenAndPositionEmbedding } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
@@ -92,7 +92,8 @@ let modelCount = 0;
  */
 export interface Topology {
   inputs: { name: string; shape: number[]; dtype: DType; ref: object; label?: () => string }[];
-  applications: { layer: Layer; inputs: object[]; output: object }[];
+  /** `parts`: every output of a layer that has several (its first is `output`). `use`: which use of the layer it is. */
+  applications: { layer: Layer; inputs: object[]; output: object; parts?: object[]; use?: number }[];
   outputs: object[];
 }
 
@@ -201,7 +202,11 @@ export abstract class Model {
     for (const app of topo.applications) {
       const { layer } = app;
       const ins = app.inputs.map((r) => tensors.get(r)!);
+      layer.currentUse = app.use ?? 0;
       const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
+      const partShapes = layer.outputPartShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
+      if (partShapes && !app.parts)
+        throw new TypeError(`layer '${layer.name}': returns several outputs (returnState); use it in a graph model (model({ inputs, outputs })), where apply() gives each`);
       checkElements(shape, `layer '${layer.name}': output`);
       const first = firstUse.get(layer);
       if (!first) {
@@ -216,8 +221,10 @@ export abstract class Model {
       nodes.push(...made);
       if (separate) logits.set(app.output, nodes[nodes.length - 1].inputs[0]);
       tensors.set(app.output, { id: nodes.length, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
+      // The layer's last nodes produce its outputs in order.
+      partShapes?.forEach((s, k) => tensors.set(app.parts![k], { id: nodes.length - (partShapes.length - 1 - k), shape: s, dtype: 'float32' }));
     }
-    const producer = new Map(topo.applications.map((a) => [a.output, a.layer]));
+    const producer = new Map(topo.applications.flatMap((a) => (a.parts ?? [a.output]).map((t) => [t, a.layer] as const)));
     const outputs = topo.outputs.map((ref) => {
       const layer = producer.get(ref)!;
       const { id, shape } = tensors.get(ref)!;
@@ -854,8 +861,12 @@ export class Sequential extends Model {
 /** A graph model's wiring, as saved in model.json next to the layers' configs. */
 export interface GraphConfig {
   inputs: { name: string; shape: number[]; dtype: DType }[];
-  /** Each use of a layer, in order: the layer's name and what it reads (an input's name, 'layer' for a layer's first use's output, 'layer#2' for its second's, ...). */
-  nodes: { layer: string; inputs: string[] }[];
+  /**
+   * Each use of a layer, in order: the layer's name and what it reads (an input's name, 'layer'
+   * for a layer's first use's output, 'layer#2' for its second's, ..., 'layer:1' for the second
+   * output of a layer with several), and its call arguments when it has any (what its inputs are).
+   */
+  nodes: { layer: string; inputs: string[]; args?: Record<string, unknown> }[];
   /** The model's outputs, in order (one, or one per loss). */
   outputs: string[];
 }
@@ -875,7 +886,7 @@ export class FunctionalModel extends Model {
   readonly layers: Layer[];
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
-  private readonly graph: { inputs: SymbolicTensor[]; applications: { layer: Layer; inputs: SymbolicTensor[]; output: SymbolicTensor }[]; outputs: SymbolicTensor[] };
+  private readonly graph: { inputs: SymbolicTensor[]; applications: { layer: Layer; inputs: SymbolicTensor[]; output: SymbolicTensor; parts?: SymbolicTensor[]; use: number }[]; outputs: SymbolicTensor[] };
 
   constructor(args: ModelArgs) {
     if (typeof args !== 'object' || args === null) throw new TypeError('model: expected { inputs, outputs, name?, seed? }');
@@ -912,8 +923,9 @@ export class FunctionalModel extends Model {
         if (!this.inputs.includes(t)) throw new TypeError(`model: the output depends on ${t.sourceLabel}, which is not among inputs; add it to model({ inputs: [...] })`);
         return;
       }
+      if (t.source.parts && t.source.part) return visit(t.source.parts[0]); // one application for all outputs
       for (const i of t.source.inputs) visit(i);
-      applications.push({ layer: t.source.layer, inputs: t.source.inputs, output: t });
+      applications.push({ layer: t.source.layer, inputs: t.source.inputs, output: t, parts: t.source.parts, use: t.source.index });
     };
     for (const output of this.outputs) visit(output);
     const unused = this.inputs.filter((t) => !seen.has(t));
@@ -931,10 +943,17 @@ export class FunctionalModel extends Model {
   }
 
   protected graphConfig(): GraphConfig {
-    const ref = (t: SymbolicTensor) => ('input' in t.source ? t.source.input : t.source.index === 0 ? t.source.layer.name! : `${t.source.layer.name}#${t.source.index + 1}`);
+    const ref = (t: SymbolicTensor) => {
+      if ('input' in t.source) return t.source.input;
+      const use = t.source.index === 0 ? t.source.layer.name! : `${t.source.layer.name}#${t.source.index + 1}`;
+      return t.source.part ? `${use}:${t.source.part}` : use;
+    };
     return {
       inputs: this.graph.inputs.map((t) => ({ name: ref(t), shape: t.shape, dtype: t.dtype })),
-      nodes: this.graph.applications.map((a) => ({ layer: a.layer.name!, inputs: a.inputs.map(ref) })),
+      nodes: this.graph.applications.map((a) => {
+        const args = a.layer.callArgs[a.use];
+        return { layer: a.layer.name!, inputs: a.inputs.map(ref), ...(args ? { args } : {}) };
+      }),
       outputs: this.graph.outputs.map(ref),
     };
   }
@@ -965,7 +984,10 @@ function modelFromGraph(layerList: Layer[], graph: GraphConfig, options: { name:
     });
     const use = (usesOf.get(node.layer) ?? 0) + 1;
     usesOf.set(node.layer, use);
-    tensors.set(use === 1 ? node.layer : `${node.layer}#${use}`, layer.apply(ins.length === 1 ? ins[0] : ins));
+    const name = use === 1 ? node.layer : `${node.layer}#${use}`;
+    const applied = layer.applyWith(ins.length === 1 ? ins[0] : ins, node.args);
+    tensors.set(name, applied);
+    if (applied instanceof MultiOutputTensor) [...applied].forEach((t, k) => k > 0 && tensors.set(`${name}:${k}`, t));
   }
   const outputs = graph.outputs.map((name) => {
     const t = tensors.get(name);

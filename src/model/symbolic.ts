@@ -5,8 +5,12 @@ import type { Layer } from '../layers/layer.js';
 import type { DType } from '../tensor.js';
 import { checkKeys, checkOneOf, checkShape } from '../validate.js';
 
-/** Where a symbolic tensor comes from: a model input, or the `index`-th application of a layer. */
-export type SymbolicSource = { input: string } | { layer: Layer; index: number; inputs: SymbolicTensor[] };
+/**
+ * Where a symbolic tensor comes from: a model input, or the `index`-th application of a layer.
+ * A layer with several outputs (a recurrent layer's returned states) gives each its `part`, and
+ * all of them the same `parts` list (part 0 the output itself).
+ */
+export type SymbolicSource = { input: string } | { layer: Layer; index: number; inputs: SymbolicTensor[]; part?: number; parts?: SymbolicTensor[] };
 
 export class SymbolicTensor {
   constructor(
@@ -19,8 +23,19 @@ export class SymbolicTensor {
   /** For messages: "input 'tokens'" or "layer 'dense_2'". */
   get sourceLabel(): string {
     if ('input' in this.source) return `input '${this.source.input}'`;
-    const { layer, index } = this.source;
-    return `layer '${layer.name}'${index > 0 ? ` (its use ${index + 1})` : ''}`;
+    const { layer, index, part } = this.source;
+    return `layer '${layer.name}'${index > 0 ? ` (its use ${index + 1})` : ''}${part ? ` (its output ${part + 1})` : ''}`;
+  }
+}
+
+/**
+ * The output of a layer that has several (a recurrent layer with returnState): the first output
+ * itself, usable wherever a tensor is, and iterable over all of them, so that
+ * `const [output, stateH, stateC] = lstm.apply(x)` reads as in Keras.
+ */
+export class MultiOutputTensor extends SymbolicTensor implements Iterable<SymbolicTensor> {
+  [Symbol.iterator](): Iterator<SymbolicTensor> {
+    return (this.source as { parts: SymbolicTensor[] }).parts[Symbol.iterator]();
   }
 }
 

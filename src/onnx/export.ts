@@ -105,13 +105,19 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
     const layer = byName.get(node.layer)!;
     const ins = node.inputs.map((r) => tensors.get(r)!);
     const rank = ins[0].shape.length + 1;
-    x = layer instanceof MergeLayer
-      ? layer.toOnnxInputs(g, ins.map((t) => t.name), rank)
-      : layer.toOnnxInputsAndWeights(g, ins.map((t) => t.name), rank, byLayer.get(layer.name!) ?? {});
     const use = (uses.get(node.layer) ?? 0) + 1;
     uses.set(node.layer, use);
+    layer.currentUse = use - 1;
     const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
-    tensors.set(use === 1 ? node.layer : `${node.layer}#${use}`, { name: x, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
+    const parts = layer.outputPartShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
+    const made = layer instanceof MergeLayer
+      ? layer.toOnnxInputs(g, ins.map((t) => t.name), rank)
+      : layer.toOnnxInputsAndWeights(g, ins.map((t) => t.name), rank, byLayer.get(layer.name!) ?? {});
+    const names = typeof made === 'string' ? [made] : made;
+    x = names[0];
+    const ref = use === 1 ? node.layer : `${node.layer}#${use}`;
+    tensors.set(ref, { name: x, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
+    parts?.forEach((s, k) => k > 0 && tensors.set(`${ref}:${k}`, { name: names[k], shape: s, dtype: 'float32' }));
   }
   // One output: 'logits' (or 'probabilities', with a head). Several: each under its output's name.
   const outputNames = several ? wiring.outputs : [outputs === 'probabilities' ? 'probabilities' : 'logits'];

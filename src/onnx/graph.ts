@@ -4,7 +4,7 @@
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { onnx } from './proto.js';
 
-type Attribute = { name: string; f?: number; i?: number; s?: string; ints?: number[] };
+type Attribute = { name: string; f?: number; i?: number; s?: string; ints?: number[]; floats?: number[]; strings?: string[] };
 
 export class GraphBuilder {
   // Typed from onnx-proto itself, so the declarations layers expose (Layer.toOnnx) need not go
@@ -17,15 +17,26 @@ export class GraphBuilder {
 
   /** Adds a node; returns its (single) output name. */
   node(opType: string, inputs: string[], scope: string, attributes: Attribute[] = []): string {
-    const output = `${scope}/${opType}_${this.counter++}`;
+    return this.nodeWithOutputs(opType, inputs, scope, 1, attributes)[0];
+  }
+
+  /** Adds a node of `count` outputs (an LSTM's Y, Y_h, Y_c); returns their names. An input '' is an omitted optional one. */
+  nodeWithOutputs(opType: string, inputs: string[], scope: string, count: number, attributes: Attribute[] = []): string[] {
+    const name = `${scope}/${opType}_${this.counter++}`;
+    const outputs = Array.from({ length: count }, (_, k) => (k === 0 ? name : `${name}:${k}`));
+    const { FLOATS, INTS, STRINGS } = onnx.AttributeProto.AttributeType;
     this.nodes.push({
       opType,
-      name: output,
+      name,
       input: inputs,
-      output: [output],
+      output: outputs,
       attribute: attributes.map((a) =>
         a.ints !== undefined
-          ? { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.ints }
+          ? { name: a.name, type: INTS, ints: a.ints }
+          : a.floats !== undefined
+          ? { name: a.name, type: FLOATS, floats: a.floats }
+          : a.strings !== undefined
+          ? { name: a.name, type: STRINGS, strings: a.strings.map((v) => new TextEncoder().encode(v)) }
           : a.f !== undefined
           ? { name: a.name, type: onnx.AttributeProto.AttributeType.FLOAT, f: a.f }
           : a.i !== undefined
@@ -33,7 +44,7 @@ export class GraphBuilder {
             : { name: a.name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(a.s!) },
       ),
     });
-    return output;
+    return outputs;
   }
 
   /** An int64 initializer (a shape for Reshape); returns its name. */

@@ -19,6 +19,11 @@ export interface OpCase {
   reference: (params: Float64Array[], input: { x: Float64Array; ids: Int32Array; batch: number }) => Float64Array;
   /** Token ids in [0, vocab) instead of float inputs (an embedding first). */
   vocab?: number;
+  /**
+   * The ONNX check's token ids for n samples of `steps` ids, where random ones will not do: a
+   * recurrent layer's mask exports as sequence_lens, which holds only for padding at the end.
+   */
+  onnxIds?: (n: number, steps: number) => Int32Array;
   /** The forward pass in training mode (dropout), with this fit seed. */
   training?: { seed: number };
   /**
