@@ -2,6 +2,7 @@
 // its layer types (registry.ts); index.ts builds layers.* from their factories.
 export * as activations from './activations.js';
 export * as batchNormalization from './batch-normalization.js';
+export * as bidirectional from './bidirectional.js';
 export * as conv1d from './conv1d.js';
 export * as conv2d from './conv2d.js';
 export * as conv2dTranspose from './conv2d-transpose.js';

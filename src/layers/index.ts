@@ -3,6 +3,7 @@
 import * as all from './all.js';
 
 export { Activation, type ActivationName, type ActivationOptions } from './activations.js';
+export { Bidirectional, type BidirectionalMergeMode, type BidirectionalOptions } from './bidirectional.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './batch-normalization.js';
 export { Conv1d, type Conv1dOptions, GlobalPooling1d, Pooling1d, type Pooling1dOptions } from './conv1d.js';
 export { Conv2d, type Conv2dOptions, DepthwiseConv2d, type DepthwiseConv2dOptions } from './conv2d.js';

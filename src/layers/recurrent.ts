@@ -173,8 +173,8 @@ export abstract class RecurrentLayer extends Layer {
     this.steps = x[0];
     return this.returnSequences ? [x[0], this.units] : [this.units];
   }
-  /** The steps of the sequence computeOutputShapes last saw (toNodes follows it). */
-  protected steps = 1;
+  /** @internal The steps of the sequence computeOutputShapes last saw (toNodes follows it). */
+  steps = 1;
 
   outputPartShapes(inputs: number[][], dtypes: DType[]): number[][] | undefined {
     if (!this.returnState) return undefined;

@@ -108,6 +108,18 @@ const scales = (n: number, rate: number, which: bigint) => {
   return Float64Array.from({ length: n }, (_, i) => (ref.uniformAt(seed, 1n << 16n, BigInt(i)) >= rate ? 1 / (1 - rate) : 0));
 };
 
+/** Keras' Bidirectional: the forward half, the backward half (its outputs in time order), merged. */
+function bidirectional(x: Vec, batch: number, steps: number, features: number, p: Vec[], o: RnnSpec, merge: 'concat' | 'sum' | 'mul' | 'ave'): { y: Vec; states: Vec[] } {
+  const half = p.length / 2;
+  const f = recurrence(x, batch, steps, features, p.slice(0, half), o);
+  const b = recurrence(x, batch, steps, features, p.slice(half), { ...o, goBackwards: !o.goBackwards, timeOrder: true });
+  const U = o.units;
+  const y = merge === 'concat'
+    ? Float64Array.from({ length: 2 * f.y.length }, (_, i) => (i % (2 * U) < U ? f.y : b.y)[Math.floor(i / (2 * U)) * U + (i % U)])
+    : f.y.map((v, i) => (merge === 'sum' ? v + b.y[i] : merge === 'mul' ? v * b.y[i] : (v + b.y[i]) / 2));
+  return { y, states: [...f.states, ...b.states] };
+}
+
 export const cases: OpCase[] = [
   {
     name: 'simpleRnn (tanh), the last state: [5, 3] to [4]',
@@ -184,6 +196,37 @@ export const cases: OpCase[] = [
       return recurrence(x, batch, T, F, p, { cell: 'lstm', units: 3, returnSequences: true, initial: [h0, c0] }).y;
     },
     onnx: { ops: ['LSTM', 'Unsqueeze'], reduction: 15, depth: 6 },
+  },
+  {
+    name: 'bidirectional lstm, concatenated, returnSequences: [5, 3] to [5, 6]',
+    layers: () => [layers.bidirectional({ inputShape: [T, F], layer: layers.lstm({ units: 3, returnSequences: true }) })],
+    reference: (p, { x, batch }) => bidirectional(x, batch, T, F, p, { cell: 'lstm', units: 3, returnSequences: true }, 'concat').y,
+    onnx: { ops: ['LSTM', 'Concat'], reduction: 12, depth: 5 },
+  },
+  {
+    name: 'bidirectional gru, summed, the last states, masked by the token ids',
+    vocab: 3,
+    graph: () => {
+      const ids = input({ shape: [6], dtype: 'int32' });
+      const e = layers.embedding({ inputDim: 3, outputDim: 4 }).apply(ids);
+      return { inputs: ids, outputs: layers.bidirectional({ layer: layers.gru({ units: 3 }), mergeMode: 'sum' }).apply(e, { mask: ids }) };
+    },
+    reference: ([table, ...p], { ids, batch }) => bidirectional(ref.embedding(ids, table, 4), batch, 6, 4, p, { cell: 'gru', units: 3, real: (n, t) => ids[n * 6 + t] !== 0 }, 'sum').y,
+    onnxIds: rightPadded(3),
+    onnx: { ops: ['GRU', 'Add'], reduction: 24, depth: 6 },
+  },
+  {
+    name: 'bidirectional simpleRnn, averaged, returnState: [output, forward h, backward h] concatenated',
+    graph: () => {
+      const x = input({ shape: [T, F] });
+      const [y, hf, hb] = layers.bidirectional({ layer: layers.simpleRnn({ units: 3, returnState: true }), mergeMode: 'ave' }).apply(x) as MultiOutputTensor;
+      return { inputs: x, outputs: layers.concatenate().apply([y, hf, hb]) };
+    },
+    reference: (p, { x, batch }) => {
+      const { y, states } = bidirectional(x, batch, T, F, p, { cell: 'simpleRnn', units: 3 }, 'ave');
+      return Float64Array.from({ length: batch * 9 }, (_, i) => [y, ...states][Math.floor((i % 9) / 3)][Math.floor(i / 9) * 3 + (i % 3)]);
+    },
+    onnx: { ops: ['RNN', 'Mean'], reduction: 12, depth: 5 },
   },
   {
     name: 'lstm with dropout 0.3 and recurrentDropout 0.4 in training (one mask per sample for every step)',
