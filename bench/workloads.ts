@@ -135,6 +135,23 @@ export const WORKLOADS: Workload[] = [
       ];
     },
   },
+  {
+    // Issue 19's recurrent workload: a 2-layer LSTM of 256 units over 64 steps of 32 features,
+    // classified from the last state; Adam, batch 32. Multiply-adds per sample: per layer and
+    // step 4 units (inputs + units) (the gates' two products), then the head.
+    name: 'W7', description: 'LSTM 2 layers x 256 units, 64 steps of 32 features, dense 10, adam, batch 32', batchSize: 32,
+    dense: [], conv: { macsPerSample: 64 * 4 * 256 * (32 + 256) + 64 * 4 * 256 * (256 + 256) + 256 * 10, largest: [1, 1024, 256] },
+    build: (device: DeviceRequest = 'cpu') => {
+      const model = sequential([
+        layers.lstm({ inputShape: [64, 32], units: 256, returnSequences: true }),
+        layers.lstm({ units: 256 }),
+        layers.dense({ units: 10 }),
+      ], { seed: 1 });
+      model.compile({ optimizer: optimizers.adam({ learningRate: 1e-3 }), loss: 'softmaxCrossEntropy', device });
+      return model;
+    },
+    data: (n) => floatData(n, 64 * 32, 10).map((t, i) => (i === 0 ? tensor(t.data as Float32Array, [n, 64, 32]) : t)) as [Tensor, Tensor],
+  },
 ];
 
 export const flopsPerSample = (w: Workload): number => 6 * (w.conv?.macsPerSample ?? w.dense.reduce((s, [i, o]) => s + i * o, 0));

@@ -24,6 +24,7 @@ WORKLOADS = {
     "W4": ("embedding", "adam", 256),
     "W5": ([4096, 4096, 4096, 4096, 10], "adam", 1024),
     "W6": ("gpt", "adamw", 32),
+    "W7": ("lstm", "adam", 32),
     "W8": ("cnn", "adam", 32),
 }
 
@@ -62,6 +63,16 @@ class Gpt(nn.Module):
         return self.head(self.ln(x)).reshape(-1, 65)
 
 
+class Lstm(nn.Module):
+    """W7: nn.LSTM, 2 layers of 256 over 64 steps of 32 features, the last step's output classified."""
+    def __init__(self):
+        super().__init__()
+        self.lstm, self.head = nn.LSTM(32, 256, num_layers=2, batch_first=True), nn.Linear(256, 10)
+
+    def forward(self, x):
+        return self.head(self.lstm(x.reshape(-1, 64, 32))[0][:, -1])
+
+
 def mnist_cnn():
     """bench/workloads.ts's W8 (examples/mnist-cnn.ts): Keras' batch-norm defaults in PyTorch's terms."""
     def block(cin, cout):
@@ -75,6 +86,10 @@ def build(name, device="cpu"):
         model = Gpt()
         x = torch.randint(0, 65, (batch * 64, 64))
         y = torch.randint(0, 65, (batch * 64 * 64,)).reshape(batch * 64, 64)
+    elif sizes == "lstm":
+        model = Lstm()
+        x = torch.rand(batch * 64, 64 * 32)
+        y = torch.randint(0, 10, (batch * 64,))
     elif sizes == "cnn":
         model = mnist_cnn()
         x = torch.rand(batch * 64, 784)

@@ -62,7 +62,7 @@ struct OpRun {
   TensorView* output = nullptr;
   std::vector<float*> params;      // values, in params() order
   std::vector<float*> paramGrads;  // gradients, same order; null for a frozen parameter
-  float* scratch = nullptr;        // scratchPerSample() * batch floats
+  float* scratch = nullptr;        // scratchPerSample() * batch floats, then scratchPerBatch()
   int64_t position = 0;            // incremental decoding: the position of this call's one step
   std::vector<bool> accumulateInputGrad;
   bool accumulateParamGrad = false;
@@ -83,6 +83,8 @@ class Op {
   virtual DType outputType(const std::vector<DType>& /*inputTypes*/) const { return DType::Float32; }
   virtual std::vector<ParamInfo> params() const { return {}; }
   virtual int64_t scratchPerSample() const { return 0; }
+  // Scratch of a fixed size whatever the batch (a weight's transposed copy), after the per-sample part.
+  virtual int64_t scratchPerBatch() const { return 0; }
   // The layer was frozen (layer.trainable = false) or thawed. Most ops only see null parameter
   // gradients; batch normalization then also normalizes with its moving statistics, as Keras does.
   virtual void setFrozen(bool /*frozen*/) {}

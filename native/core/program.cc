@@ -32,7 +32,7 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
   nodes_.reserve(spec.nodes.size());
   for (size_t i = 0; i < spec.nodes.size(); ++i) {
     const NodeSpec& ns = spec.nodes[i];
-    Node node{createOp(ns), ns.inputs, {}, 0, OpRun(backend)};
+    Node node{createOp(ns), ns.inputs, {}, 0, 0, OpRun(backend)};
     std::vector<Shape> shapes;
     std::vector<DType> types;
     for (int in : ns.inputs) {
@@ -75,8 +75,10 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
       }
     }
     node.scratchPerSample = node.op->scratchPerSample();
-    if (node.scratchPerSample < 0 || node.scratchPerSample > 4 * kMaxElements)
-      throw RangeError("layer '" + ns.name + "': needs " + std::to_string(node.scratchPerSample) + " scratch values per sample");
+    node.scratchPerBatch = node.op->scratchPerBatch();
+    if (node.scratchPerSample < 0 || node.scratchPerSample > 4 * kMaxElements || node.scratchPerBatch < 0 || node.scratchPerBatch > 4 * kMaxElements)
+      throw RangeError("layer '" + ns.name + "': needs " + std::to_string(node.scratchPerSample) + " scratch values per sample and " +
+                       std::to_string(node.scratchPerBatch) + " per batch");
     nodes_.push_back(std::move(node));
   }
   outputs_ = spec.outputs.empty() ? std::vector<int>{static_cast<int>(spec.nodes.size())} : spec.outputs;
@@ -230,7 +232,7 @@ void Program::ensureCapacity(int64_t batch) {
     total = checkedAdd(total, checkedMultiply(copies, bytes, what), what);
   }
   for (const Node& node : nodes_) {
-    const int64_t bytes = checkedMultiply(checkedMultiply(batch, node.scratchPerSample, what), 4, what);
+    const int64_t bytes = checkedMultiply(checkedAdd(checkedMultiply(batch, node.scratchPerSample, what), node.scratchPerBatch, what), 4, what);
     sizes.push_back({"layer '" + node.op->name() + "' scratch", bytes});
     total = checkedAdd(total, bytes, what);
   }
@@ -277,7 +279,7 @@ void Program::allocateActivations(int64_t batch) {
     }
   }
   for (auto& node : nodes_) {
-    activations_.emplace_back(backend_, static_cast<size_t>(batch * node.scratchPerSample) * sizeof(float));
+    activations_.emplace_back(backend_, static_cast<size_t>(batch * node.scratchPerSample + node.scratchPerBatch) * sizeof(float));
     node.run.scratch = activations_.back().f();
   }
   if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);

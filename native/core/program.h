@@ -160,6 +160,7 @@ class Program {
     std::vector<int> inputs;
     std::vector<int> params;  // indices into params_
     int64_t scratchPerSample;
+    int64_t scratchPerBatch;
     OpRun run;                // built once; pointers refreshed when capacity grows
   };
 

@@ -1,11 +1,12 @@
-// The three recurrent cells' arithmetic for one sample and one unit of one time step, forward and
-// backward side by side, shared by the CPU and CUDA kernels (device code calls these too). Gate
+// The three recurrent cells' arithmetic for one unit of one time step, forward and backward side
+// by side, shared by the CPU and CUDA kernels (device code calls these too), and the buffers of a
+// step (StepViews) the kernels index. Gate
 // order and formulas are Keras': SimpleRNN h = act(z); LSTM gates i, f, c, o; GRU gates z, r, h
 // with reset_after (the recurrent product's candidate part is reset after the product, as
 // cuDNN and ONNX's linear_before_reset). A masked step (a padded position) keeps the state and
 // outputs 0; its gradients pass straight through to the step before.
 //
-// Pre-activations come in `gates` (the input projection plus, for SimpleRNN and LSTM, the
+// Pre-activations come in a step's gates (the input projection plus, for SimpleRNN and LSTM, the
 // recurrent product); forward overwrites them with the activations, which backward reads.
 // Derivatives are taken from those outputs, so every supported activation must have one that
 // the output determines (tanh, sigmoid, relu, linear).
@@ -75,123 +76,58 @@ GRADLOOP_HOST_DEVICE inline bool padded(const StepViews& v, int64_t n) {
                    : static_cast<const float*>(v.mask)[n * v.maskStride] == 0.0f;
 }
 
-// ---- SimpleRNN: h = A(x W + h_prev R + b) ----
+// ---- The cells' arithmetic on one unit, as pure functions of scalars: the CPU's loops over a
+// step's units (vectorised) and the GPU's threads call the same code. ----
+
+// SimpleRNN: h = A(z), z = x W + h_prev R + b. Backward: dz = dh A'(h).
 template <Activation A>
-GRADLOOP_HOST_DEVICE inline void simpleForward(const StepViews& v, int64_t n, int64_t u) {
-  float* g = v.gates + n * v.gatesStride;
-  float* y = v.y ? v.y + n * v.yStride + u : nullptr;
-  if (padded(v, n)) {
-    v.hNext[n * v.nextStride + u] = v.hPrev[n * v.prevStride + u];
-    if (y) *y = 0.0f;
-    return;
-  }
-  const float h = act<A>(g[u]);
-  g[u] = h;
-  v.hNext[n * v.nextStride + u] = h;
-  if (y) *y = h;
+GRADLOOP_HOST_DEVICE inline float simpleCell(float z) { return act<A>(z); }
+template <Activation A>
+GRADLOOP_HOST_DEVICE inline float simpleCellBackward(float h, float dh) { return dh * grad<A>(h); }
+
+// LSTM (A: activation, R: recurrent activation): i, f, c~, o = R, R, A, R of the pre-activations
+// (in: z*, out: the activations); c = f c_prev + i c~; h = o A(c).
+template <Activation A, Activation R>
+GRADLOOP_HOST_DEVICE inline void lstmCell(float& i, float& f, float& cc, float& o, float cp, float& c, float& h) {
+  i = act<R>(i), f = act<R>(f), cc = act<A>(cc), o = act<R>(o);
+  c = f * cp + i * cc;
+  h = o * act<A>(c);
 }
-template <Activation A>
-GRADLOOP_HOST_DEVICE inline void simpleBackward(const StepViews& v, int64_t n, int64_t u) {
-  float* dh = v.dh + n * v.units + u;
-  float* dz = v.dz + n * v.gatesStride;
-  if (padded(v, n)) {
-    dz[u] = 0.0f;
-    return;
-  }
-  const float d = *dh + (v.dy ? v.dy[n * v.yStride + u] : 0.0f);
-  dz[u] = d * grad<A>(v.gates[n * v.gatesStride + u]);
-  *dh = 0.0f;  // the op adds dz R^T
+// From the activations, c_prev and c, and the gradients of h and c after the step: the
+// pre-activations' gradients (di, df, dcc, do) and c_prev's (dc, in place).
+template <Activation A, Activation R>
+GRADLOOP_HOST_DEVICE inline void lstmCellBackward(float i, float f, float cc, float o, float cp, float c, float dh, float& dc,
+                                                  float& di, float& df, float& dcc, float& dout) {
+  const float tc = act<A>(c);
+  const float dcell = dc + dh * o * grad<A>(tc);
+  di = dcell * cc * grad<R>(i);
+  df = dcell * cp * grad<R>(f);
+  dcc = dcell * i * grad<A>(cc);
+  dout = dh * tc * grad<R>(o);
+  dc = dcell * f;
 }
 
-// ---- LSTM (A: activation, R: recurrent activation): i, f, c~, o = R, R, A, R of the step's
-// pre-activations; c = f c_prev + i c~; h = o A(c) ----
+// GRU, reset after (A: activation, R: recurrent activation): from the input side's
+// pre-activations xz, xr, xh (input bias included; out: z, r, h~) and the recurrent product's
+// rz, rr, rh (recurrent bias included): z = R(xz + rz), r = R(xr + rr), h~ = A(xh + r rh),
+// h = z h_prev + (1 - z) h~.
 template <Activation A, Activation R>
-GRADLOOP_HOST_DEVICE inline void lstmForward(const StepViews& v, int64_t n, int64_t u) {
-  const int64_t U = v.units;
-  float* g = v.gates + n * v.gatesStride;
-  float* y = v.y ? v.y + n * v.yStride + u : nullptr;
-  const float cp = v.cPrev[n * v.prevStride + u];
-  if (padded(v, n)) {
-    v.hNext[n * v.nextStride + u] = v.hPrev[n * v.prevStride + u];
-    v.cNext[n * v.nextStride + u] = cp;
-    if (y) *y = 0.0f;
-    return;
-  }
-  const float i = act<R>(g[u]), f = act<R>(g[U + u]), cc = act<A>(g[2 * U + u]), o = act<R>(g[3 * U + u]);
-  g[u] = i, g[U + u] = f, g[2 * U + u] = cc, g[3 * U + u] = o;
-  const float c = f * cp + i * cc;
-  const float h = o * act<A>(c);
-  v.cNext[n * v.nextStride + u] = c;
-  v.hNext[n * v.nextStride + u] = h;
-  if (y) *y = h;
+GRADLOOP_HOST_DEVICE inline float gruCell(float& z, float& r, float& hh, float rz, float rr, float rh, float hp) {
+  z = act<R>(z + rz), r = act<R>(r + rr);
+  hh = act<A>(hh + r * rh);
+  return z * hp + (1.0f - z) * hh;
 }
+// Gradients of the input side's pre-activations (dz, dr, dhh) and of the recurrent product's
+// candidate part (drh = dhh r; its z and r parts equal the input side's); returns h_prev's
+// direct part, dh z (the op adds the recurrent product's).
 template <Activation A, Activation R>
-GRADLOOP_HOST_DEVICE inline void lstmBackward(const StepViews& v, int64_t n, int64_t u) {
-  const int64_t U = v.units;
-  float* dz = v.dz + n * v.gatesStride;
-  if (padded(v, n)) {  // dh and dc pass to the step before unchanged
-    dz[u] = dz[U + u] = dz[2 * U + u] = dz[3 * U + u] = 0.0f;
-    return;
-  }
-  const float* g = v.gates + n * v.gatesStride;
-  const float i = g[u], f = g[U + u], cc = g[2 * U + u], o = g[3 * U + u];
-  float* dh = v.dh + n * U + u;
-  float* dc = v.dc + n * U + u;
-  const float d = *dh + (v.dy ? v.dy[n * v.yStride + u] : 0.0f);
-  const float tc = act<A>(v.cNext[n * v.nextStride + u]);
-  const float dcell = *dc + d * o * grad<A>(tc);
-  dz[u] = dcell * cc * grad<R>(i);
-  dz[U + u] = dcell * v.cPrev[n * v.prevStride + u] * grad<R>(f);
-  dz[2 * U + u] = dcell * i * grad<A>(cc);
-  dz[3 * U + u] = d * tc * grad<R>(o);
-  *dc = dcell * f;
-  *dh = 0.0f;  // the op adds dz R^T
-}
-
-// ---- GRU, reset after (A: activation, R: recurrent activation): with x-parts xz, xr, xh (input
-// bias included) and rec = h_prev R + recurrent bias (rz, rr, rh):
-// z = R(xz + rz), r = R(xr + rr), h~ = A(xh + r rh), h = z h_prev + (1 - z) h~ ----
-template <Activation A, Activation R>
-GRADLOOP_HOST_DEVICE inline void gruForward(const StepViews& v, int64_t n, int64_t u) {
-  const int64_t U = v.units;
-  float* g = v.gates + n * v.gatesStride;
-  float* y = v.y ? v.y + n * v.yStride + u : nullptr;
-  const float hp = v.hPrev[n * v.prevStride + u];
-  if (padded(v, n)) {
-    v.hNext[n * v.nextStride + u] = hp;
-    if (y) *y = 0.0f;
-    return;
-  }
-  const float* rec = v.rec + n * v.gatesStride;
-  const float z = act<R>(g[u] + rec[u]), r = act<R>(g[U + u] + rec[U + u]);
-  const float hh = act<A>(g[2 * U + u] + r * rec[2 * U + u]);
-  g[u] = z, g[U + u] = r, g[2 * U + u] = hh;
-  const float h = z * hp + (1.0f - z) * hh;
-  v.hNext[n * v.nextStride + u] = h;
-  if (y) *y = h;
-}
-template <Activation A, Activation R>
-GRADLOOP_HOST_DEVICE inline void gruBackward(const StepViews& v, int64_t n, int64_t u) {
-  const int64_t U = v.units;
-  float* dz = v.dz + n * v.gatesStride;
-  float* dzRec = v.dzRec + n * v.gatesStride;
-  if (padded(v, n)) {
-    dz[u] = dz[U + u] = dz[2 * U + u] = 0.0f;
-    dzRec[u] = dzRec[U + u] = dzRec[2 * U + u] = 0.0f;
-    return;
-  }
-  const float* g = v.gates + n * v.gatesStride;
-  const float z = g[u], r = g[U + u], hh = g[2 * U + u];
-  float* dh = v.dh + n * U + u;
-  const float d = *dh + (v.dy ? v.dy[n * v.yStride + u] : 0.0f);
-  const float dzPre = d * (v.hPrev[n * v.prevStride + u] - hh) * grad<R>(z);
-  const float dhPre = d * (1.0f - z) * grad<A>(hh);
-  const float drPre = dhPre * v.rec[n * v.gatesStride + 2 * U + u] * grad<R>(r);
-  dz[u] = dzRec[u] = dzPre;
-  dz[U + u] = dzRec[U + u] = drPre;
-  dz[2 * U + u] = dhPre;
-  dzRec[2 * U + u] = dhPre * r;
-  *dh = d * z;  // the direct path; the op adds dzRec R^T
+GRADLOOP_HOST_DEVICE inline float gruCellBackward(float z, float r, float hh, float rh, float hp, float dh, float& dz, float& dr,
+                                                  float& dhh, float& drh) {
+  dz = dh * (hp - hh) * grad<R>(z);
+  dhh = dh * (1.0f - z) * grad<A>(hh);
+  dr = dhh * rh * grad<R>(r);
+  drh = dhh * r;
+  return dh * z;
 }
 
 // Calls f(A, R) with the two activations as std::integral_constant types, so that a kernel is

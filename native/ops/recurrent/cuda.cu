@@ -8,22 +8,56 @@ namespace {
 
 using recurrent::StepViews;
 
+// One thread per (sample, unit); the CPU's formulas (cells.h).
 template <Cell C, Activation A, Activation R>
 __global__ void forwardKernel(StepViews v) {
   GRADLOOP_GRID_STRIDE(i, v.batch * v.units) {
-    const int64_t n = i / v.units, u = i % v.units;
-    if constexpr (C == Cell::Lstm) recurrent::lstmForward<A, R>(v, n, u);
-    else if constexpr (C == Cell::Gru) recurrent::gruForward<A, R>(v, n, u);
-    else recurrent::simpleForward<A>(v, n, u);
+    const int64_t n = i / v.units, u = i % v.units, U = v.units;
+    float* g = v.gates + n * v.gatesStride;
+    const float hp = v.hPrev[n * v.prevStride + u];
+    float h;
+    if (recurrent::padded(v, n)) {  // the state stays, the output is 0
+      h = hp;
+      if (C == Cell::Lstm) v.cNext[n * v.nextStride + u] = v.cPrev[n * v.prevStride + u];
+    } else if constexpr (C == Cell::Lstm) {
+      recurrent::lstmCell<A, R>(g[u], g[U + u], g[2 * U + u], g[3 * U + u], v.cPrev[n * v.prevStride + u], v.cNext[n * v.nextStride + u], h);
+    } else if constexpr (C == Cell::Gru) {
+      const float* rec = v.rec + n * v.gatesStride;
+      h = recurrent::gruCell<A, R>(g[u], g[U + u], g[2 * U + u], rec[u], rec[U + u], rec[2 * U + u], hp);
+    } else {
+      h = g[u] = recurrent::simpleCell<A>(g[u]);
+    }
+    v.hNext[n * v.nextStride + u] = h;
+    if (v.y) v.y[n * v.yStride + u] = recurrent::padded(v, n) ? 0.0f : h;
   }
 }
 template <Cell C, Activation A, Activation R>
 __global__ void backwardKernel(StepViews v) {
   GRADLOOP_GRID_STRIDE(i, v.batch * v.units) {
-    const int64_t n = i / v.units, u = i % v.units;
-    if constexpr (C == Cell::Lstm) recurrent::lstmBackward<A, R>(v, n, u);
-    else if constexpr (C == Cell::Gru) recurrent::gruBackward<A, R>(v, n, u);
-    else recurrent::simpleBackward<A>(v, n, u);
+    const int64_t n = i / v.units, u = i % v.units, U = v.units, G = C == Cell::Lstm ? 4 : C == Cell::Gru ? 3 : 1;
+    float* dz = v.dz + n * v.gatesStride;
+    if (recurrent::padded(v, n)) {  // dh (and dc) pass to the step before unchanged
+      for (int64_t k = 0; k < G; ++k) dz[k * U + u] = 0.0f;
+      if (C == Cell::Gru)
+        for (int64_t k = 0; k < G; ++k) v.dzRec[n * v.gatesStride + k * U + u] = 0.0f;
+      continue;
+    }
+    const float* g = v.gates + n * v.gatesStride;
+    float& dh = v.dh[n * U + u];
+    if (v.dy) dh += v.dy[n * v.yStride + u];
+    if constexpr (C == Cell::Lstm) {
+      recurrent::lstmCellBackward<A, R>(g[u], g[U + u], g[2 * U + u], g[3 * U + u], v.cPrev[n * v.prevStride + u], v.cNext[n * v.nextStride + u], dh,
+                                        v.dc[n * U + u], dz[u], dz[U + u], dz[2 * U + u], dz[3 * U + u]);
+      dh = 0.0f;  // the op adds dz R^T
+    } else if constexpr (C == Cell::Gru) {
+      float* dzRec = v.dzRec + n * v.gatesStride;
+      dh = recurrent::gruCellBackward<A, R>(g[u], g[U + u], g[2 * U + u], v.rec[n * v.gatesStride + 2 * U + u], v.hPrev[n * v.prevStride + u], dh, dz[u],
+                                            dz[U + u], dz[2 * U + u], dzRec[2 * U + u]);
+      dzRec[u] = dz[u], dzRec[U + u] = dz[U + u];
+    } else {
+      dz[u] = recurrent::simpleCellBackward<A>(g[u], dh);
+      dh = 0.0f;
+    }
   }
 }
 
