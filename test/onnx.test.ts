@@ -43,8 +43,9 @@ describe('every layer maps to ONNX and matches gradloop in onnxruntime', () => {
     const shape = model.inputShape;
     const r = new Random(5);
     for (const n of [1, 37]) {
-      const x = c.onnxIds
-        ? tensor(c.onnxIds(n, shape.reduce((a, b) => a * b, 1)), [n, ...shape], 'int32')
+      const made = c.onnxInput?.(n, shape.reduce((a, b) => a * b, 1));
+      const x = made
+        ? tensor(made, [n, ...shape], made instanceof Int32Array ? 'int32' : 'float32')
         : c.vocab
         ? tensor(Int32Array.from({ length: n * shape.reduce((a, b) => a * b, 1) }, () => r.int(c.vocab!)), [n, ...shape], 'int32')
         : rows(n, shape);

@@ -2,7 +2,7 @@
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkNumber, checkOneOf } from '../validate.js';
-import { type BaseLayerOptions, Layer } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask } from './layer.js';
 import { activation, type GraphBuilder } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 
@@ -31,6 +31,11 @@ export class Activation extends Layer {
   computeOutputShape(input: number[], dtype: DType): number[] {
     if (dtype !== 'float32') throw new TypeError(`${this.label}: expects float32 input`);
     return input;
+  }
+
+  /** Keeps the steps: a mask passes through (Keras' supports_masking). */
+  outputMask<R>(_input: R, mask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return mask;
   }
 
   get outputActivation(): string | undefined {

@@ -11,6 +11,7 @@ export * as dropout from './dropout.js';
 export * as embedding from './embedding.js';
 export * as flatten from './flatten.js';
 export * as layerNormalization from './layer-normalization.js';
+export * as masking from './masking.js';
 export * as merge from './merge.js';
 export * as multiHeadAttention from './multi-head-attention.js';
 export * as paddingAndUpsampling from './padding-and-upsampling.js';

@@ -5,7 +5,7 @@
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkOneOf, describe } from '../validate.js';
-import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask, type WeightSpec } from './layer.js';
 import type { SymbolicTensor } from '../model/symbolic.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import { defineLayers, layerFromConfig } from './registry.js';
@@ -58,17 +58,28 @@ export class Bidirectional extends Layer {
     return this.applyWith(all, states.length || masked ? { initialStates: states.length, masked } : undefined);
   }
 
+  get takesMask(): boolean {
+    return true;
+  }
+
+  /** Whole sequences keep the steps, and their mask (Keras); the last states have none. */
+  outputMask<R>(_input: R, mask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return this.forwardLayer.returnSequences ? mask : undefined;
+  }
+
   /** Sets both halves to this use and splits the inputs between them: [forward's, backward's]. */
   private halves<T>(inputs: T[]): [T[], T[]] {
     const args = this.callArgs[this.currentUse] as { initialStates?: number; masked?: boolean } | undefined;
-    const states = args?.initialStates ?? 0, masked = args?.masked ?? false;
+    const carried = args?.masked ? undefined : this.currentMask;
+    const states = args?.initialStates ?? 0, masked = (args?.masked ?? false) || carried !== undefined;
     const n = this.forwardLayer.stateCount;
     if (states !== 0 && states !== 2 * n)
       throw new TypeError(`${this.label}: takes ${2 * n} initial states (the forward half's ${n}, then the backward half's), got ${states}`);
     for (const half of [this.forwardLayer, this.backwardLayer]) {
       half.name = this.name;
-      half.callArgs[0] = { initialStates: states / 2, masked };
+      half.callArgs[0] = { initialStates: states / 2, masked: args?.masked ?? false };
       half.currentUse = 0;
+      half.currentMask = carried;
     }
     const mask = masked ? [inputs[inputs.length - 1]] : [];
     return [[inputs[0], ...inputs.slice(1, 1 + states / 2), ...mask], [inputs[0], ...inputs.slice(1 + states / 2, 1 + states), ...mask]];
@@ -123,9 +134,9 @@ export class Bidirectional extends Layer {
 
   toOnnxInputsAndWeights(g: GraphBuilder, xs: string[], _inputRank: number, weights: LayerWeights): string | string[] {
     const [fIn, bIn] = this.halves(xs);
-    const args = this.callArgs[this.currentUse] as { masked?: boolean } | undefined;
+    const { masked, maskValue } = this.forwardLayer.roles;
     const io = (inputs: string[], goBackwards: boolean, timeOrder: boolean) => ({
-      x: inputs[0], states: inputs.slice(1, args?.masked ? -1 : undefined), mask: args?.masked ? inputs[inputs.length - 1] : undefined, goBackwards, timeOrder,
+      x: inputs[0], states: inputs.slice(1, masked ? -1 : undefined), mask: masked ? inputs[inputs.length - 1] : undefined, maskValue, goBackwards, timeOrder,
     });
     const scope = this.name!;
     const f = recurrentOnnx(g, this.forwardLayer, scope, weights, 'forward/', io(fIn, this.forwardLayer.goBackwards, false));

@@ -7,7 +7,7 @@ import type { Regularizer } from './regularizers.js';
 import { kernelAndBiasConfig, type KernelAndBiasOptions, readKernelAndBias } from './weights-config.js';
 import { checkInteger, shapeString } from '../validate.js';
 import type { ActivationName } from './activations.js';
-import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask, type WeightSpec } from './layer.js';
 import { activation, type GraphBuilder, type LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 
@@ -49,6 +49,11 @@ export class Dense extends Layer {
     const specs: WeightSpec[] = [{ suffix: 'kernel', shape: [inputs, this.units], initializer: this.kernelInitializer, fanIn: inputs, fanOut: this.units }];
     if (this.useBias) specs.push({ suffix: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inputs, fanOut: this.units });
     return specs;
+  }
+
+  /** Keeps the steps: a mask passes through (Keras' supports_masking). */
+  outputMask<R>(_input: R, mask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return mask;
   }
 
   get outputActivation(): string | undefined {

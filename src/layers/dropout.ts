@@ -3,7 +3,7 @@
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { checkInteger, checkNumber } from '../validate.js';
-import { type BaseLayerOptions, Layer } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask } from './layer.js';
 import { defineLayers } from './registry.js';
 
 export interface DropoutOptions extends BaseLayerOptions {
@@ -26,6 +26,11 @@ export class Dropout extends Layer {
   computeOutputShape(input: number[], dtype: DType): number[] {
     if (dtype !== 'float32') throw new TypeError(`${this.label}: expects float32 input`);
     return input;
+  }
+
+  /** Keeps the steps: a mask passes through (Keras' supports_masking). */
+  outputMask<R>(_input: R, mask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return mask;
   }
 
   toNodes([input]: number[]): NodeSpec[] {

@@ -5,7 +5,7 @@ import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
 import { checkInteger } from '../validate.js';
-import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask, type WeightSpec } from './layer.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 
@@ -19,6 +19,11 @@ export interface EmbeddingOptions extends BaseLayerOptions {
   embeddingsRegularizer?: Regularizer | 'l2';
   /** Tokens per sample; shorthand for inputShape: [inputLength]. */
   inputLength?: number;
+  /**
+   * Id 0 is padding (Keras' mask_zero): recurrent layers after this one skip those steps (the
+   * mask passes through layers that keep the steps: dropout, dense, activations, layer norm).
+   */
+  maskZero?: boolean;
 }
 
 export class Embedding extends Layer {
@@ -27,15 +32,23 @@ export class Embedding extends Layer {
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
   readonly embeddingsRegularizer: Regularizer | undefined;
+  readonly maskZero: boolean;
 
   constructor(options: EmbeddingOptions) {
     if (options?.inputLength !== undefined && options.inputShape === undefined)
       options = { ...options, inputShape: [checkInteger(options.inputLength, 'embedding: inputLength', 1)] };
-    super(options, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'inputLength'], 'embedding');
+    super(options, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'inputLength', 'maskZero'], 'embedding');
+    if (options.maskZero !== undefined && typeof options.maskZero !== 'boolean') throw new TypeError('embedding: maskZero must be true or false');
+    this.maskZero = options.maskZero ?? false;
     this.inputDim = checkInteger(options.inputDim, 'embedding: inputDim', 1);
     this.outputDim = checkInteger(options.outputDim, 'embedding: outputDim', 1);
     this.embeddingsInitializer = getInitializer(options.embeddingsInitializer ?? 'randomUniform', 'embedding: embeddingsInitializer');
     this.embeddingsRegularizer = getRegularizer(options.embeddingsRegularizer, 'embedding: embeddingsRegularizer');
+  }
+
+  /** With maskZero, the token ids themselves are the mask (0 = padding). */
+  outputMask<R>(input: R): SequenceMask<R> | undefined {
+    return this.maskZero ? { tensor: input } : undefined;
   }
 
   get inputDtype(): DType {
@@ -68,6 +81,7 @@ export class Embedding extends Layer {
       outputDim: this.outputDim,
       embeddingsInitializer: { name: this.embeddingsInitializer.name, config: this.embeddingsInitializer.getConfig() },
       ...(this.embeddingsRegularizer ? { embeddingsRegularizer: regularizerConfig(this.embeddingsRegularizer) } : {}),
+      ...(this.maskZero ? { maskZero: true } : {}),
     };
   }
 }

@@ -13,6 +13,7 @@ export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
 export { LayerNormalization, type LayerNormalizationOptions } from './layer-normalization.js';
+export { Masking, type MaskingOptions } from './masking.js';
 export { GlobalPooling2d, Pooling2d, type Pooling2dOptions } from './pooling2d.js';
 export { Concatenate, type ConcatenateOptions, Merge, MergeLayer, type MergeMode } from './merge.js';
 export { UpSampling2d, type UpSampling2dOptions, ZeroPadding2d, type ZeroPadding2dOptions } from './padding-and-upsampling.js';
@@ -23,7 +24,7 @@ export { RandomTranslation, type RandomTranslationOptions, type FillMode } from 
 export { Gru, type GruOptions, Lstm, type LstmOptions, type RecurrentActivation, type RecurrentCallOptions, RecurrentLayer, SimpleRnn, type SimpleRnnOptions } from './recurrent.js';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector.js';
 export { Reshape, type ReshapeOptions } from './reshape.js';
-export { Layer, type BaseLayerOptions, type WeightSpec } from './layer.js';
+export { Layer, type BaseLayerOptions, type SequenceMask, type WeightSpec } from './layer.js';
 export { createLayer, layerFromConfig, layerTypes } from './registry.js';
 
 type Modules = (typeof all)[keyof typeof all];

@@ -4,7 +4,7 @@
 import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { shapeString } from '../validate.js';
-import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask, type WeightSpec } from './layer.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
 import { type Affine, AFFINE_KEYS, affineConfig, affineNumbers, type AffineOptions, affineWeights, readAffine } from './normalization-config.js';
@@ -27,6 +27,11 @@ export class LayerNormalization extends Layer {
 
   get epsilon(): number {
     return this.affine.epsilon;
+  }
+
+  /** Keeps the steps: a mask passes through (Keras' supports_masking). */
+  outputMask<R>(_input: R, mask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return mask;
   }
 
   computeOutputShape(input: number[], dtype: DType): number[] {

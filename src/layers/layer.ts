@@ -17,6 +17,16 @@ export interface WeightSpec {
   trainable?: false;
 }
 
+/**
+ * Which steps of a sequence are padding (Keras' mask), as a tensor of the graph: int32 token ids
+ * (0 = padding; an embedding's maskZero), or, with `value`, a Masking layer's input [steps,
+ * features] (a step all of whose features equal value is padding). R: how the graph names tensors.
+ */
+export interface SequenceMask<R> {
+  tensor: R;
+  value?: number;
+}
+
 export interface BaseLayerOptions {
   /** Layer name, unique in the model; defaults to `<type>_<n>`. */
   name?: string;
@@ -138,6 +148,26 @@ export abstract class Layer {
    * model and the ONNX export set it before them, for layers whose uses differ (callArgs).
    */
   currentUse = 0;
+
+  /**
+   * @internal The mask this use's input carries, when the layer takes masks (takesMask) and was
+   * given none of its own: set by the model and the ONNX export with currentUse.
+   */
+  currentMask: SequenceMask<unknown> | undefined = undefined;
+
+  /** Whether the layer skips padded steps given a mask (recurrent layers: Keras' supports_masking on a consumer). */
+  get takesMask(): boolean {
+    return false;
+  }
+
+  /**
+   * The mask this layer's output carries given its input `input` and the mask that input
+   * carries (Keras' compute_mask): none by default; a layer that keeps the steps (dropout, dense,
+   * activations) passes it on, an embedding with maskZero or a Masking layer makes one.
+   */
+  outputMask<R>(_input: R, _inputMask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return undefined;
+  }
 
   /**
    * For a layer with several outputs (a recurrent layer's returned states): every output's

@@ -4,6 +4,7 @@
 // time-major ones and back. A mask becomes sequence_lens (its count of real steps), which equals
 // gradloop's mask for padding at the end of a sequence (pad 'post'), the usual layout.
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
+import { stepMaskOnnx } from './masking.js';
 
 const ONNX_OP = { simpleRnn: 'RNN', lstm: 'LSTM', gru: 'GRU' } as const;
 const ONNX_ACTIVATION = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', linear: 'Affine' } as const;
@@ -25,6 +26,8 @@ export interface RecurrentOnnxInputs {
   /** Initial states' tensors ([batch, units] each), or none. */
   states: string[];
   mask?: string;
+  /** The mask is a Masking layer's input [batch, steps, features] with this padding value (else [batch, steps]). */
+  maskValue?: number;
   goBackwards: boolean;
   /** Outputs in time order even when reading backwards (a bidirectional layer's backward half). */
   timeOrder: boolean;
@@ -60,8 +63,9 @@ export function recurrentOnnx(g: GraphBuilder, layer: RecurrentForOnnx, scope: s
   const axes = (values: number[], what: string) => g.int64Constant(name(what), values);
   const X = g.node('Transpose', [io.x], scope, [{ name: 'perm', ints: [1, 0, 2] }]); // [steps, batch, features]
   // sequence_lens: each sample's count of real steps (int32).
+  const steps = io.mask === undefined ? '' : io.maskValue === undefined ? io.mask : stepMaskOnnx(g, io.mask, io.maskValue, name('mask'), false);
   const lengths = io.mask === undefined ? '' : g.node('ReduceSum', [
-    g.node('Cast', [g.node('Cast', [io.mask], scope, [{ name: 'to', i: 9 }])], scope, [{ name: 'to', i: 6 }]), // to BOOL, then INT32
+    g.node('Cast', [g.node('Cast', [steps], scope, [{ name: 'to', i: 9 }])], scope, [{ name: 'to', i: 6 }]), // to BOOL, then INT32
     axes([1], 'time_axis'),
   ], scope, [{ name: 'keepdims', i: 0 }]);
   const initial = io.states.map((s) => g.node('Unsqueeze', [s, axes([0], 'direction_axis')], scope)); // [1, batch, units]

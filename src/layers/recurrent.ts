@@ -9,7 +9,7 @@ import type { NodeSpec } from '../backend/native.js';
 import type { DType } from '../tensor.js';
 import { getRegularizer, type Regularizer, regularizerConfig } from './regularizers.js';
 import { checkInteger, checkNumber, checkOneOf, shapeString } from '../validate.js';
-import { type BaseLayerOptions, Layer, type WeightSpec } from './layer.js';
+import { type BaseLayerOptions, Layer, type SequenceMask, type WeightSpec } from './layer.js';
 import type { SymbolicTensor } from '../model/symbolic.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
 import { defineLayers } from './registry.js';
@@ -147,10 +147,20 @@ export abstract class RecurrentLayer extends Layer {
     return this.applyWith(all, roles.initialStates || roles.masked ? { ...roles } : undefined);
   }
 
-  /** This use's inputs besides the sequence. */
-  protected get roles(): Roles {
+  /** This use's inputs besides the sequence; maskValue: the mask is a Masking layer's input (carried to it). */
+  get roles(): Roles & { maskValue?: number } {
     const args = this.callArgs[this.currentUse] as Partial<Roles> | undefined;
-    return { initialStates: args?.initialStates ?? 0, masked: args?.masked ?? false };
+    const carried = args?.masked ? undefined : this.currentMask;
+    return { initialStates: args?.initialStates ?? 0, masked: (args?.masked ?? false) || carried !== undefined, maskValue: carried?.value };
+  }
+
+  get takesMask(): boolean {
+    return true;
+  }
+
+  /** Whole sequences keep the steps, and their mask (Keras); the last state has none. */
+  outputMask<R>(_input: R, mask: SequenceMask<R> | undefined): SequenceMask<R> | undefined {
+    return this.returnSequences ? mask : undefined;
   }
 
   computeOutputShape(input: number[], dtype: DType): number[] {
@@ -158,7 +168,7 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   computeOutputShapes(inputs: number[][], dtypes: DType[]): number[] {
-    const { initialStates, masked } = this.roles;
+    const { initialStates, masked, maskValue } = this.roles;
     if (inputs.length !== 1 + initialStates + (masked ? 1 : 0)) throw new TypeError(`${this.label}: takes a sequence, its initial states and a mask, got ${inputs.length} inputs`);
     const [x] = inputs;
     if (dtypes[0] !== 'float32' || x.length !== 2)
@@ -168,8 +178,9 @@ export abstract class RecurrentLayer extends Layer {
     for (let k = 1; k <= initialStates; k++)
       if (dtypes[k] !== 'float32' || inputs[k].length !== 1 || inputs[k][0] !== this.units)
         throw new TypeError(`${this.label}: initial state ${k - 1} must be float32 [${this.units}], got ${dtypes[k]} ${shapeString(inputs[k])}`);
-    if (masked && (inputs[inputs.length - 1].length !== 1 || inputs[inputs.length - 1][0] !== x[0]))
-      throw new TypeError(`${this.label}: the mask must be [${x[0]}] (one value per step, 0 for padding), got ${shapeString(inputs[inputs.length - 1])}`);
+    const mask = inputs[inputs.length - 1];
+    if (masked && (mask.length !== (maskValue === undefined ? 1 : 2) || mask[0] !== x[0]))
+      throw new TypeError(`${this.label}: the mask must be [${x[0]}] (one value per step, 0 for padding), got ${shapeString(mask)}`);
     this.steps = x[0];
     return this.returnSequences ? [x[0], this.units] : [this.units];
   }
@@ -198,7 +209,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** The native node (its output packed with the final states when returnState). */
   recurrentNode(name: string, inputs: number[], options: { goBackwards?: boolean; timeOrder?: boolean } = {}): NodeSpec {
-    const { initialStates, masked } = this.roles;
+    const { initialStates, masked, maskValue } = this.roles;
     return {
       op: 'recurrent', name, inputs,
       numbers: {
@@ -207,6 +218,7 @@ export abstract class RecurrentLayer extends Layer {
         useBias: this.useBias ? 1 : 0, initialState: initialStates ? 1 : 0, masked: masked ? 1 : 0,
         dropout: this.dropout, recurrentDropout: this.recurrentDropout, seed: this.seed,
         kernelL2: this.kernelRegularizer?.l2 ?? 0, recurrentL2: this.recurrentRegularizer?.l2 ?? 0, biasL2: this.biasRegularizer?.l2 ?? 0,
+        ...(maskValue !== undefined ? { maskValue } : {}),
       },
       strings: { cell: this.cell, activation: this.activation, recurrentActivation: this.recurrentActivation },
     };
@@ -234,9 +246,9 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   toOnnxInputsAndWeights(g: GraphBuilder, xs: string[], _inputRank: number, weights: LayerWeights): string | string[] {
-    const { initialStates, masked } = this.roles;
+    const { initialStates, masked, maskValue } = this.roles;
     const out = recurrentOnnx(g, this, this.name!, weights, '', {
-      x: xs[0], states: xs.slice(1, 1 + initialStates), mask: masked ? xs[xs.length - 1] : undefined, goBackwards: this.goBackwards, timeOrder: this.timeOrder,
+      x: xs[0], states: xs.slice(1, 1 + initialStates), mask: masked ? xs[xs.length - 1] : undefined, maskValue, goBackwards: this.goBackwards, timeOrder: this.timeOrder,
     });
     return this.returnState ? [out.output, ...out.states] : out.output;
   }

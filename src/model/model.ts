@@ -5,7 +5,7 @@ import { History } from '../train/history.js';
 import { checkFeatures, checkTargets, type InputData, type ModelInput, rowsOf, type TargetData } from './inputs.js';
 import { input, MultiOutputTensor, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
-import { Embedding, Layer, layerFromConfig, TokenAndPositionEmbedding } from '../layers/index.js';
+import { Embedding, Layer, layerFromConfig, type SequenceMask, TokenAndPositionEmbedding } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
 import { Dataset } from '../data/dataset.js';
 import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, lossTensor, nativeLossName } from './losses.js';
@@ -199,10 +199,14 @@ export abstract class Model {
     const initial: { spec: ReturnType<Layer['weightSpecs']>[number]; layer: string }[] = [];
     const firstUse = new Map<Layer, { node: number; count: number; shape: number[] }>();
     const logits = new Map<object, number>();
+    // Masks (Keras' implicit ones): which tensor says where a tensor's padded steps are.
+    const masks = new Map<object, SequenceMask<object>>();
     for (const app of topo.applications) {
       const { layer } = app;
-      const ins = app.inputs.map((r) => tensors.get(r)!);
       layer.currentUse = app.use ?? 0;
+      const carried = masks.get(app.inputs[0]);
+      layer.currentMask = layer.takesMask && !(layer.callArgs[layer.currentUse] as { masked?: boolean } | undefined)?.masked ? carried : undefined;
+      const ins = (layer.currentMask ? [...app.inputs, layer.currentMask.tensor as object] : app.inputs).map((r) => tensors.get(r)!);
       const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
       const partShapes = layer.outputPartShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
       if (partShapes && !app.parts)
@@ -223,6 +227,9 @@ export abstract class Model {
       tensors.set(app.output, { id: nodes.length, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
       // The layer's last nodes produce its outputs in order.
       partShapes?.forEach((s, k) => tensors.set(app.parts![k], { id: nodes.length - (partShapes.length - 1 - k), shape: s, dtype: 'float32' }));
+      const mask = layer.outputMask(app.inputs[0], carried);
+      if (mask) masks.set(app.output, mask);
+      layer.currentMask = undefined;
     }
     const producer = new Map(topo.applications.flatMap((a) => (a.parts ?? [a.output]).map((t) => [t, a.layer] as const)));
     const outputs = topo.outputs.map((ref) => {

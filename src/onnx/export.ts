@@ -2,7 +2,7 @@
 // (protobufjs) classes, then writes it atomically.
 import { onnx } from './proto.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { type Layer, MergeLayer } from '../layers/index.js';
+import { type Layer, MergeLayer, type SequenceMask } from '../layers/index.js';
 import type { GraphConfig } from '../model/model.js';
 import type { DType } from '../tensor.js';
 import type { LossName } from '../model/losses.js';
@@ -100,14 +100,17 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
   const tensors = new Map<string, { name: string; shape: number[]; dtype: DType }>();
   for (const i of wiring.inputs) tensors.set(i.name, { name: i.name, shape: i.shape, dtype: i.dtype });
   const uses = new Map<string, number>();
+  const masks = new Map<string, SequenceMask<string>>(); // as the model carries them (Model.build)
   let x = '';
   for (const node of wiring.nodes) {
     const layer = byName.get(node.layer)!;
-    const ins = node.inputs.map((r) => tensors.get(r)!);
-    const rank = ins[0].shape.length + 1;
     const use = (uses.get(node.layer) ?? 0) + 1;
     uses.set(node.layer, use);
     layer.currentUse = use - 1;
+    const carried = masks.get(node.inputs[0]);
+    layer.currentMask = layer.takesMask && !(node.args as { masked?: boolean } | undefined)?.masked ? carried : undefined;
+    const ins = (layer.currentMask ? [...node.inputs, layer.currentMask.tensor as string] : node.inputs).map((r) => tensors.get(r)!);
+    const rank = ins[0].shape.length + 1;
     const shape = layer.computeOutputShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
     const parts = layer.outputPartShapes(ins.map((t) => t.shape), ins.map((t) => t.dtype));
     const made = layer instanceof MergeLayer
@@ -118,6 +121,9 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
     const ref = use === 1 ? node.layer : `${node.layer}#${use}`;
     tensors.set(ref, { name: x, shape, dtype: layer.computeOutputDtype(ins.map((t) => t.dtype)) });
     parts?.forEach((s, k) => k > 0 && tensors.set(`${ref}:${k}`, { name: names[k], shape: s, dtype: 'float32' }));
+    const mask = layer.outputMask(node.inputs[0], carried);
+    if (mask) masks.set(ref, mask);
+    layer.currentMask = undefined;
   }
   // One output: 'logits' (or 'probabilities', with a head). Several: each under its output's name.
   const outputNames = several ? wiring.outputs : [outputs === 'probabilities' ? 'probabilities' : 'logits'];

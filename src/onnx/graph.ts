@@ -49,6 +49,7 @@ export class GraphBuilder {
 
   /** An int64 initializer (a shape for Reshape); returns its name. */
   int64Constant(name: string, values: number[]): string {
+    if (this.initializers.some((t) => t.name === name)) return name; // asked for again (the same axes, the same shape)
     const raw = new Uint8Array(values.length * 8);
     new BigInt64Array(raw.buffer).set(values.map((v) => BigInt(v)));
     this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw });

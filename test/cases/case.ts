@@ -20,10 +20,11 @@ export interface OpCase {
   /** Token ids in [0, vocab) instead of float inputs (an embedding first). */
   vocab?: number;
   /**
-   * The ONNX check's token ids for n samples of `steps` ids, where random ones will not do: a
-   * recurrent layer's mask exports as sequence_lens, which holds only for padding at the end.
+   * The ONNX check's inputs for n samples of `perSample` values (token ids, or floats), where
+   * random ones will not do: a recurrent layer's mask exports as sequence_lens, which holds only
+   * for padding at the end.
    */
-  onnxIds?: (n: number, steps: number) => Int32Array;
+  onnxInput?: (n: number, perSample: number) => Int32Array | Float32Array;
   /** The forward pass in training mode (dropout), with this fit seed. */
   training?: { seed: number };
   /**

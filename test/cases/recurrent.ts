@@ -83,7 +83,7 @@ export function recurrence(x: Vec, batch: number, steps: number, features: numbe
 const T = 5, F = 3;
 
 /** Right-padded token ids for the ONNX check: each sample's first 1..steps ids real (1..vocab-1), then 0. */
-const rightPadded = (vocab: number) => (n: number, steps: number) =>
+export const rightPadded = (vocab: number) => (n: number, steps: number) =>
   Int32Array.from({ length: n * steps }, (_, i) => (i % steps < 1 + ((Math.floor(i / steps) * 7) % steps) ? 1 + (i % (vocab - 1)) : 0));
 
 /** Token ids [batch, 6] -> embedding [6, 4] -> a recurrent layer with the ids as its mask. */
@@ -97,7 +97,7 @@ const maskedCase = (cell: 'lstm' | 'gru', returnSequences: boolean, goBackwards:
   },
   reference: ([table, ...p], { ids, batch }) =>
     recurrence(ref.embedding(ids, table, 4), batch, 6, 4, p, { cell, units: 3, returnSequences, goBackwards, real: (n, t) => ids[n * 6 + t] !== 0 }).y,
-  onnxIds: rightPadded(3),
+  onnxInput: rightPadded(3),
   onnx: { ops: [cell === 'lstm' ? 'LSTM' : 'GRU', 'ReduceSum'], reduction: 24, depth: 6 },
 });
 
@@ -160,6 +160,18 @@ export const cases: OpCase[] = [
   maskedCase('lstm', true, false),
   maskedCase('gru', false, true),
   {
+    name: 'embedding with maskZero, lstm with returnSequences, dropout, lstm: the mask carried through',
+    vocab: 4,
+    layers: () => [layers.embedding({ inputDim: 4, outputDim: 3, inputLength: 6, maskZero: true }), layers.lstm({ units: 3, returnSequences: true }), layers.dropout({ rate: 0.5 }), layers.lstm({ units: 2 })],
+    reference: ([table, ...p], { ids, batch }) => {
+      const real = (n: number, t: number) => ids[n * 6 + t] !== 0;
+      const h = recurrence(ref.embedding(ids, table, 3), batch, 6, 3, p.slice(0, 3), { cell: 'lstm', units: 3, returnSequences: true, real }).y;
+      return recurrence(h, batch, 6, 3, p.slice(3), { cell: 'lstm', units: 2, real }).y;
+    },
+    onnxInput: rightPadded(4),
+    onnx: { ops: ['LSTM', 'ReduceSum'], reduction: 24, depth: 12 },
+  },
+  {
     name: 'lstm returnState: [output, h, c] concatenated',
     graph: () => {
       const x = input({ shape: [T, F] });
@@ -212,7 +224,7 @@ export const cases: OpCase[] = [
       return { inputs: ids, outputs: layers.bidirectional({ layer: layers.gru({ units: 3 }), mergeMode: 'sum' }).apply(e, { mask: ids }) };
     },
     reference: ([table, ...p], { ids, batch }) => bidirectional(ref.embedding(ids, table, 4), batch, 6, 4, p, { cell: 'gru', units: 3, real: (n, t) => ids[n * 6 + t] !== 0 }, 'sum').y,
-    onnxIds: rightPadded(3),
+    onnxInput: rightPadded(3),
     onnx: { ops: ['GRU', 'Add'], reduction: 24, depth: 6 },
   },
   {

@@ -3,8 +3,9 @@
 // their arithmetic (cells.h): the input projection of every time step as one matrix product,
 // one recurrent product per step, masks, direction, initial and returned states, and dropout.
 //   inputs:  x [T, F]; then the initial states [U] (h, and c for LSTM) when `initialState`; then
-//            a mask [T] when `masked` (0 = a padded step: float32, or int32 token ids with 0 the
-//            padding id), which neither changes the state nor outputs anything but 0.
+//            a mask when `masked`: [T] (0 = a padded step: float32, or int32 token ids with 0 the
+//            padding id), or a Masking layer's input [T, F'] (a step all of whose values equal
+//            `maskValue` is padded). A padded step neither changes the state nor outputs anything but 0.
 //   params:  kernel [F, G U], recurrent_kernel [U, G U], bias [G U] (GRU: [2, G U], the input
 //            and recurrent biases, Keras' reset_after layout); G = 1, 4 (i f c o), 3 (z r h).
 //   output:  [T, U] (returnSequences) or [U]; with returnState, one packed row per sample,
@@ -19,13 +20,14 @@
 // each time step, indexed by time), cPrev [T, U] (LSTM), hLast, cLast [U] (the final states),
 // hDrop [T, U] (hPrev through the recurrent dropout mask, what the product read), xDrop [T, F]
 // (the input through the dropout mask), dropMask [F], recMask [U]; for backward dz, dzRec [T, G U]
-// and dh, dc, tmp [U]. Per batch, backward's copy of the recurrent kernel transposed, [G U, U]:
+// and dh, dc, tmp [U]; stepMask [T] (a Masking layer's mask). Per batch, backward's copy of the recurrent kernel transposed, [G U, U]:
 // the per-step product dh = dz R^T runs at 156 GFLOP/s from it against 85 from R itself
 // (OpenBLAS packs a transposed operand more slowly; [32 x 256 x 1,024], 2 threads, AMD EPYC Zen 4).
 #include "../../core/op.h"
 #include "../../core/rng.h"
 #include "../dense/kernels.h"
 #include "../dropout/kernels.h"
+#include "../masking/kernels.h"
 #include "../permute/kernels.h"
 #include "kernels.h"
 
@@ -55,6 +57,7 @@ class Recurrent final : public Op {
         masked_(spec.number("masked", 0) != 0),
         activation_(activationFromName(spec.string("activation", "tanh"))),
         recurrentActivation_(activationFromName(spec.string("recurrentActivation", "sigmoid"))),
+        maskValue_(static_cast<float>(spec.number("maskValue", 0))),
         dropout_(static_cast<float>(spec.number("dropout", 0))),
         recurrentDropout_(static_cast<float>(spec.number("recurrentDropout", 0))),
         kernelL2_(static_cast<float>(spec.number("kernelL2", 0))),
@@ -77,7 +80,8 @@ class Recurrent final : public Op {
     for (int k = 0; initialState_ && k < states(); ++k)
       if (in[1 + k] != Shape{units_} || types[1 + k] != DType::Float32)
         throw TypeError("layer '" + name_ + "': initial state " + std::to_string(k) + " must be float32 [" + std::to_string(units_) + "], got " + shapeToString(in[1 + k]));
-    if (masked_ && in.back() != Shape{steps_})
+    valueMask_ = masked_ && in.back().size() == 2 && in.back()[0] == steps_ && types.back() == DType::Float32;
+    if (masked_ && in.back() != Shape{steps_} && !valueMask_)
       throw TypeError("layer '" + name_ + "': the mask must be [" + std::to_string(steps_) + "] (one value per step), got " + shapeToString(in.back()));
     intMask_ = masked_ && types.back() == DType::Int32;
     const std::string what = "layer '" + name_ + "': ";
@@ -103,6 +107,7 @@ class Recurrent final : public Op {
     region(dhAt_, units_);
     region(dcAt_, units_);
     region(tmpAt_, units_);
+    region(stepMaskAt_, valueMask_ ? steps_ : 0);
     scratch_ = at;
     mainWidth_ = returnSequences_ ? tu : units_;
     if (!returnState_) return returnSequences_ ? Shape{steps_, units_} : Shape{units_};
@@ -124,6 +129,10 @@ class Recurrent final : public Op {
     const auto& k = kernelsOf<RecurrentKernels>(b);
     float *gates = at(r, gatesAt_), *hPrev = at(r, hPrevAt_), *cPrev = at(r, cPrevAt_);
     // The input projection of every step at once: gates[N T, G U] = x W + b.
+    if (valueMask_) {  // which steps are padding, from the Masking layer's input
+      const TensorView* m = r.inputs.back();
+      kernelsOf<MaskingKernels>(b).stepMask(b, m->f(), at(r, stepMaskAt_), N * T, m->shape[1], maskValue_);
+    }
     const float* x = input(r);
     if (r.training && dropout_ > 0) {
       makeMask(r, at(r, dropMaskAt_), N * F, dropout_, 1);
@@ -222,7 +231,8 @@ class Recurrent final : public Op {
       }
     }
     const size_t maskInput = r.inputs.size() - 1;
-    if (masked_ && r.inputs[maskInput]->grad && !r.accumulateInputGrad[maskInput]) b.fill(r.inputs[maskInput]->grad, N * T, 0.0f);
+    if (masked_ && r.inputs[maskInput]->grad && !r.accumulateInputGrad[maskInput])
+      b.fill(r.inputs[maskInput]->grad, N * r.inputs[maskInput]->elements(), 0.0f);
     // With returned states, the packed output's parts are read by slice nodes, and a part nobody
     // reads gets no gradient written: zero it after use, so such a part counts as 0 next step.
     if (returnState_) b.fill(dOut, N * P, 0.0f);
@@ -265,7 +275,7 @@ class Recurrent final : public Op {
     }
     if (masked_) {
       const TensorView* m = r.inputs.back();
-      v.mask = intMask_ ? static_cast<const void*>(m->i() + t) : static_cast<const void*>(m->f() + t);
+      v.mask = intMask_ ? static_cast<const void*>(m->i() + t) : static_cast<const void*>((valueMask_ ? at(r, stepMaskAt_) : m->f()) + t);
       v.intMask = intMask_, v.maskStride = T;
     }
     v.dh = at(r, dhAt_), v.dc = at(r, dcAt_);
@@ -283,13 +293,13 @@ class Recurrent final : public Op {
 
   Cell cell_;
   int64_t units_, gates_;
-  bool returnSequences_, returnState_, goBackwards_, timeOrder_, useBias_, initialState_, masked_, intMask_ = false;
+  bool returnSequences_, returnState_, goBackwards_, timeOrder_, useBias_, initialState_, masked_, intMask_ = false, valueMask_ = false;
   Activation activation_, recurrentActivation_;
-  float dropout_, recurrentDropout_, kernelL2_, recurrentL2_, biasL2_;
+  float maskValue_, dropout_, recurrentDropout_, kernelL2_, recurrentL2_, biasL2_;
   uint64_t salt_;
   int64_t steps_ = 1, features_ = 1, mainWidth_ = 1, scratch_ = 0;
   int64_t gatesAt_ = 0, recAt_ = 0, hPrevAt_ = 0, cPrevAt_ = 0, hLastAt_ = 0, cLastAt_ = 0, hDropAt_ = 0, xDropAt_ = 0,
-          dropMaskAt_ = 0, recMaskAt_ = 0, dzAt_ = 0, dzRecAt_ = 0, dhAt_ = 0, dcAt_ = 0, tmpAt_ = 0;
+          dropMaskAt_ = 0, recMaskAt_ = 0, dzAt_ = 0, dzRecAt_ = 0, dhAt_ = 0, dcAt_ = 0, tmpAt_ = 0, stepMaskAt_ = 0;
 };
 
 }  // namespace
