@@ -20,6 +20,8 @@ export interface Workload {
   stepsPerEpoch?: number;
   /** Tokens per sample, for a language model: its rate is also given in tokens/s. */
   tokensPerSample?: number;
+  /** In bench:compare against PyTorch only (TF.js' script builds the dense workloads). */
+  pytorchOnly?: true;
   /** The model, compiled for `device` ('cpu' when omitted). */
   build(device?: DeviceRequest): Model;
   data(rows: number): [Tensor, Tensor];
@@ -110,7 +112,7 @@ export const WORKLOADS: Workload[] = [
     // attention, a 4x gelu MLP, residuals), a per-position softmax cross-entropy; AdamW, batch 32.
     // Multiply-adds per sample: per block 4 d^2 T (projections) + 2 T^2 d (scores and values) +
     // 8 d^2 T (MLP); the head d * 65 * T.
-    name: 'W6', description: 'GPT: vocab 65, context 64, d 128, 4 heads, 4 pre-LN blocks, adamw, batch 32', batchSize: 32, tokensPerSample: 64,
+    name: 'W6', description: 'GPT: vocab 65, context 64, d 128, 4 heads, 4 pre-LN blocks, adamw, batch 32', batchSize: 32, tokensPerSample: 64, pytorchOnly: true,
     dense: [], conv: { macsPerSample: 4 * (12 * 128 * 128 * 64 + 2 * 64 * 64 * 128) + 128 * 65 * 64, largest: [64, 512, 128] },
     build: (device: DeviceRequest = 'cpu') => {
       const d = 128, T = 64;
@@ -139,7 +141,7 @@ export const WORKLOADS: Workload[] = [
     // Issue 19's recurrent workload: a 2-layer LSTM of 256 units over 64 steps of 32 features,
     // classified from the last state; Adam, batch 32. Multiply-adds per sample: per layer and
     // step 4 units (inputs + units) (the gates' two products), then the head.
-    name: 'W7', description: 'LSTM 2 layers x 256 units, 64 steps of 32 features, dense 10, adam, batch 32', batchSize: 32,
+    name: 'W7', description: 'LSTM 2 layers x 256 units, 64 steps of 32 features, dense 10, adam, batch 32', batchSize: 32, pytorchOnly: true,
     dense: [], conv: { macsPerSample: 64 * 4 * 256 * (32 + 256) + 64 * 4 * 256 * (256 + 256) + 256 * 10, largest: [1, 1024, 256] },
     build: (device: DeviceRequest = 'cpu') => {
       const model = sequential([

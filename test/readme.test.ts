@@ -171,6 +171,12 @@ describe('examples/', () => {
     expect(out).toMatch(/^sample: "The whale/m);
     expect(out).toMatch(/ONNX \(LayerNormalization, Softmax, MatMul\): PASSED on 8 windows/);
   }, 180_000);
+  it('forecast.ts: the LSTM forecasts the next 24 hours better than tomorrow = today and the same day last week; its ONNX file checks out', () => {
+    const out = run('forecast.ts');
+    const [, lstm, today, lastWeek] = /LSTM ([\d.]+), tomorrow = today ([\d.]+), same day last week ([\d.]+)/.exec(out)!.map(Number);
+    expect(lstm).toBeLessThan(0.9 * Math.min(today, lastWeek));
+    expect(out).toMatch(/ONNX \(LSTM\): PASSED on 64 windows/);
+  }, 180_000);
   it('residual-mnist.ts trains, resumes, and its ONNX file checks out', () => {
     const out = run('residual-mnist.ts');
     expect(Number(/test accuracy ([\d.]+)%/.exec(out)?.[1])).toBeGreaterThan(93);

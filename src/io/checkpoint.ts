@@ -70,7 +70,11 @@ const manifestSchema = z.object({
     // Graph models (the functional API): the inputs and each use of a layer (model.ts GraphConfig).
     graph: z.strictObject({
       inputs: z.array(z.strictObject({ name: z.string().min(1), shape: z.array(z.number().int().min(1)).min(1), dtype: z.enum(['float32', 'int32']) })).min(1),
-      nodes: z.array(z.strictObject({ layer: z.string().min(1), inputs: z.array(z.string().min(1)).min(1) })).min(1),
+      nodes: z.array(z.strictObject({
+        layer: z.string().min(1), inputs: z.array(z.string().min(1)).min(1),
+        // A recurrent layer's call arguments: how many of its inputs are initial states, and whether the last is a mask.
+        args: z.strictObject({ initialStates: z.number().int().min(0).max(4), masked: z.boolean() }).optional(),
+      })).min(1),
       outputs: z.array(z.string().min(1)).min(1),
     }).optional(),
   }),
