@@ -113,6 +113,8 @@ describe('recurrent layers', () => {
     expect(() => layers.lstm({ units: 2, dropout: 1 })).toThrow(/dropout/);
     expect(() => sequential([layers.lstm({ inputShape: [3, 2], units: 2, returnState: true }), layers.dense({ units: 1 })]).outputShape).toThrow(/several outputs \(returnState\); use it in a graph model/);
     expect(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as never })).toThrow(/bidirectional: layer must be a recurrent layer/);
+    expect(() => layers.bidirectional({ layer: { type: 'dense', units: 2 } })).toThrow(/bidirectional: layer must be a recurrent layer/);
+    expect(layers.bidirectional({ layer: { type: 'gru', units: 3 }, mergeMode: 'ave' }).backwardLayer.goBackwards).toBe(true); // a run config's form
     const x = input({ shape: [4, 3] });
     expect(() => layers.lstm({ units: 2 }).apply(x, { initialState: [input({ shape: [2] })] })).toThrow(/takes 2 initial states, \[h, c\], got 1/);
     expect(() => layers.gru({ units: 2 }).apply(x, { initialState: input({ shape: [3] }) })).toThrow(/initial state 0 must be float32 \[2\], got float32 \[3\]/);

@@ -8,7 +8,7 @@ import { checkOneOf, describe } from '../validate.js';
 import { type BaseLayerOptions, Layer, type SequenceMask, type WeightSpec } from './layer.js';
 import type { SymbolicTensor } from '../model/symbolic.js';
 import type { GraphBuilder, LayerWeights } from '../onnx/graph.js';
-import { defineLayers, layerFromConfig } from './registry.js';
+import { createLayer, defineLayers, layerFromConfig } from './registry.js';
 import { RecurrentLayer, type RecurrentCallOptions } from './recurrent.js';
 import { recurrentOnnx } from './recurrent-onnx.js';
 
@@ -18,8 +18,11 @@ const NATIVE_MERGE = { sum: 'add', mul: 'multiply', ave: 'average' } as const;
 const ONNX_MERGE = { sum: 'Add', mul: 'Mul', ave: 'Mean' } as const;
 
 export interface BidirectionalOptions extends BaseLayerOptions {
-  /** The recurrent layer (simpleRnn, lstm, gru) that reads forwards; a copy of it reads backwards. */
-  layer: RecurrentLayer | { className: string; config: Record<string, unknown> };
+  /**
+   * The recurrent layer (simpleRnn, lstm, gru) that reads forwards; a copy of it reads backwards.
+   * Also its saved form `{ className, config }`, or a run config's `{ type: 'lstm', units: 32 }`.
+   */
+  layer: RecurrentLayer | { className: string; config: Record<string, unknown> } | { type: string; [option: string]: unknown };
   /** How the two directions' outputs combine: 'concat' (default: 2 units features), 'sum', 'mul' or 'ave'. */
   mergeMode?: BidirectionalMergeMode;
 }
@@ -33,7 +36,9 @@ export class Bidirectional extends Layer {
   constructor(options: BidirectionalOptions) {
     super(options, ['layer', 'mergeMode'], 'bidirectional');
     const given = options.layer;
-    const layer = given instanceof Layer || typeof given !== 'object' || given === null ? given : layerFromConfig(given, 'bidirectional: layer');
+    const layer = given instanceof Layer || typeof given !== 'object' || given === null ? given
+      : 'type' in given && typeof given.type === 'string' ? createLayer(given.type, Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'type')))
+      : layerFromConfig(given as { className: string; config: Record<string, unknown> }, 'bidirectional: layer');
     if (!(layer instanceof RecurrentLayer)) throw new TypeError(`bidirectional: layer must be a recurrent layer (layers.lstm, gru or simpleRnn), got ${describe(given)}`);
     this.mergeMode = checkOneOf(options.mergeMode ?? 'concat', 'bidirectional: mergeMode', MODES);
     this.forwardLayer = layer;
