@@ -177,6 +177,23 @@ describe('4b. the NaN guard covers the update itself', () => {
     expect(Array.from(adam.getWeights()[0].data)).toEqual([Math.fround(-2e38)]);
     expect([...adam._program.getOptimizerState(0, 0), ...adam._program.getOptimizerState(0, 1)]).toEqual([0, 0]);
   });
+
+  it('the same for the optimizers of core/optimizer_rules.h (their bounds in the guard): lion and rmsprop', async () => {
+    // Lion moves each weight by the learning rate: 2e38 + 3e38 is beyond float32.
+    const lion = sequential([layers.dense({ inputShape: [1], units: 1, useBias: false })]);
+    lion.setWeights([Float32Array.of(2e38)]);
+    lion.compile({ optimizer: optimizers.lion({ learningRate: 3e38 }), loss: 'mse' });
+    await expect(lion.fit(tensor([[-1e-30]]), tensor([[0]]), { epochs: 1, batchSize: 1, verbose: 0 })).rejects.toThrow(/the update of 'dense_1\/kernel' .* would have overflowed float32/);
+    expect(Array.from(lion.getWeights()[0].data)).toEqual([Math.fround(2e38)]);
+    expect(Array.from(lion._program.getOptimizerState(0, 0))).toEqual([0]);
+    // RMSprop with centered statistics and momentum (three slots): a step of lr * g / sqrt(v) ~ lr * 10.
+    const rms = sequential([layers.dense({ inputShape: [1], units: 1, useBias: false })]);
+    rms.setWeights([Float32Array.of(1)]);
+    rms.compile({ optimizer: optimizers.rmsprop({ learningRate: 1e38, centered: true, momentum: 0.9 }), loss: 'mse' });
+    await expect(rms.fit(tensor([[1]]), tensor([[0]]), { epochs: 1, batchSize: 1, verbose: 0 })).rejects.toThrow(/would have overflowed float32/);
+    expect(Array.from(rms.getWeights()[0].data)).toEqual([1]);
+    expect([0, 1, 2].flatMap((s) => Array.from(rms._program.getOptimizerState(0, s)))).toEqual([0, 0, 0]);
+  });
 });
 
 describe('5. fit({ resumeFrom }) marks the model busy before it reads the checkpoint', () => {

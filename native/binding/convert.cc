@@ -88,6 +88,17 @@ OptimizerSpec toOptimizerSpec(const Napi::Object& o) {
   spec.adam.beta1 = num("beta1", 0.9f);
   spec.adam.beta2 = num("beta2", 0.999f);
   spec.adam.epsilon = num("epsilon", 1e-8f);
+  spec.amsgrad = o.Get("amsgrad").ToBoolean();
+  RuleScalars& r = spec.rule;
+  r.weightDecay = spec.adam.weightDecay;
+  r.beta1 = spec.adam.beta1;
+  r.beta2 = num("alpha", num("rho", spec.adam.beta2));  // RMSprop's alpha and Adadelta's rho are the rules' beta2
+  r.epsilon = spec.adam.epsilon;
+  r.momentum = spec.sgd.momentum;
+  r.centered = o.Get("centered").ToBoolean();
+  r.initial = num("initialAccumulatorValue", 0);
+  spec.lrDecay = num("lrDecay", 0);
+  spec.momentumDecay = num("momentumDecay", 0);
   return spec;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "op_kernels.h"
+#include "optimizer_rules.h"
 
 namespace gradloop {
 
@@ -69,6 +70,11 @@ class Backend {
   // step is 1-based (bias correction).
   virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                           int64_t step, double* weightSquares) = 0;
+
+  // The other optimizers (optimizer_rules.h): one step of `rule` over n weights with its state
+  // slots (slots[k] for k < the rule's count) and the step's scalars.
+  virtual void ruleUpdate(OptimizerRule rule, float* w, const float* g, float* const* slots, int64_t n, const RuleScalars& c,
+                          double* weightSquares) = 0;
 
   // Sum of squares of x[n] into *sum (backend memory; gradient norms, L2 penalties); NaN/Inf
   // when x holds one. The summation order is fixed, so the result does not depend on threads.

@@ -104,7 +104,7 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
     if (!(infos[k].l2 >= 0) || !std::isfinite(infos[k].l2))
       throw RangeError("layer '" + nodes_[owner[k]].op->name() + "': the L2 regularization factor must be finite and >= 0");
     params_.push_back({nodes_[owner[k]].op->name() + "/" + infos[k].suffix, infos[k].shape, n,
-                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr}, infos[k].l2,
+                       paramSlab_.f() + offset, gradSlab_.f() + offset, {nullptr, nullptr, nullptr}, infos[k].l2,
                        infos[k].trainable, infos[k].trainable});
     if (!infos[k].trainable && infos[k].l2 != 0)
       throw RangeError("layer '" + nodes_[owner[k]].op->name() + "': " + infos[k].suffix + " is not trained; it takes no regularizer");
@@ -205,12 +205,12 @@ void Program::resetOptimizerState() {
     return sizes;
   }, static_cast<int64_t>(stateSlab_.bytes()));
   // The old slab goes before the new one is asked for (the check counted it as released).
-  for (Parameter& p : params_) p.state[0] = p.state[1] = nullptr;
+  for (Parameter& p : params_) std::fill(std::begin(p.state), std::end(p.state), nullptr);
   stateSlab_.reset();
   stateSlab_ = DeviceBuffer(backend_, static_cast<size_t>(total * slots) * sizeof(float));
   int64_t offset = 0;
   for (Parameter& p : params_) {
-    for (int s = 0; s < 2; ++s) p.state[s] = s < slots ? stateSlab_.f() + offset + s * total : nullptr;
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) p.state[s] = s < slots ? stateSlab_.f() + offset + s * total : nullptr;
     offset += alignUp(p.size);
   }
   optimizerStep_ = 0;
@@ -350,7 +350,7 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
   const int64_t H = static_cast<int64_t>(heads_.size());
   for (int64_t h = 0; h < H; ++h) {
     TensorView& out = tensors_[heads_[h].tensor];
-    const int64_t at = 5 * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
+    const int64_t at = kStatsPerParam * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
     const LossTerms terms = computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape,
                                         headLabelShape_[h], statsAt(at), reinterpret_cast<int64_t*>(statsAt(at + 1)),
                                         heads_[h].ignoreIndex);
@@ -365,7 +365,7 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
 }
 
 void Program::ensureStats(int64_t microBatches) {
-  const size_t need = (5 * params_.size() + 2 * std::max<size_t>(heads_.size(), 1) * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
+  const size_t need = (kStatsPerParam * params_.size() + 2 * std::max<size_t>(heads_.size(), 1) * static_cast<size_t>(std::max<int64_t>(microBatches, 1))) * sizeof(double);
   if (stats_.bytes() >= need) return;
   DeviceBuffer grown(backend_, std::max(need, 2 * stats_.bytes()));
   // The weight sums of squares of the last update may not have been read yet: keep them.
@@ -375,13 +375,13 @@ void Program::ensureStats(int64_t microBatches) {
 }
 
 void Program::readStats(int64_t microBatches) {
-  const size_t count = 5 * params_.size() + 2 * std::max<size_t>(heads_.size(), 1) * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
+  const size_t count = kStatsPerParam * params_.size() + 2 * std::max<size_t>(heads_.size(), 1) * static_cast<size_t>(std::max<int64_t>(microBatches, 1));
   backend_.copyToHost(statsHost_.data(), stats_.get(), count * sizeof(double));
 }
 
 StepResult Program::lossFromStats(const std::vector<MicroBatch>& batches) const {
   StepResult total{0, 0, 0};
-  const size_t base = 5 * params_.size(), H = heads_.size();
+  const size_t base = kStatsPerParam * params_.size(), H = heads_.size();
   std::vector<double> loss(H, 0);
   std::vector<int64_t> correct(H, 0), units(H, 0);
   for (size_t m = 0; m < batches.size(); ++m)
@@ -501,9 +501,11 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   }
   // Finite gradients can still overflow in the update (update_guard.h): where the norms cannot
   // rule that out, the update runs on the careful path, and a step that overflowed is undone.
-  const bool careful = guard_.mightOverflow(optimizer_->spec(), knownWeightSquares_, result.gradSquares, learningRate,
-                                            optimizerStep_ + 1) &&
-                       gradientControl_.skipNonFinite;
+  std::vector<int64_t>& sizes = paramSizes_;
+  sizes.resize(params_.size());
+  for (size_t k = 0; k < params_.size(); ++k) sizes[k] = params_[k].size;
+  const bool risky = guard_.mightOverflow(*optimizer_, knownWeightSquares_, result.gradSquares, sizes, learningRate, optimizerStep_ + 1);
+  const bool careful = risky && gradientControl_.skipNonFinite;
   const int32_t overflowed = applyUpdates(learningRate, static_cast<int64_t>(batches.size()), careful);
   if (overflowed >= 0) result.nonFinite = -3 - overflowed;
   return result;
@@ -535,7 +537,8 @@ int32_t Program::applyUpdates(float learningRate, int64_t microBatches, bool car
   readStats(microBatches);
   int32_t bad = -1;
   for (size_t k = 0; k < P && bad < 0; ++k)
-    if (!std::isfinite(statsHost_[k]) || !std::isfinite(statsHost_[3 * P + k]) || !std::isfinite(statsHost_[4 * P + k]))
+    if (!std::isfinite(statsHost_[k]) || !std::isfinite(statsHost_[3 * P + k]) || !std::isfinite(statsHost_[4 * P + k]) ||
+        !std::isfinite(statsHost_[5 * P + k]))
       bad = static_cast<int32_t>(k);
   if (bad < 0) {
     knownWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
@@ -552,7 +555,7 @@ int32_t Program::applyUpdates(float learningRate, int64_t microBatches, bool car
 void Program::sumStateSquares() {
   const size_t P = params_.size();
   for (size_t k = 0; k < P; ++k)
-    for (int s = 0; s < 2; ++s) {
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
       if (params_[k].state[s]) backend_.sumSquares(params_[k].state[s], params_[k].size, statsAt((3 + s) * P + k));
       else backend_.copyFromHost(statsAt((3 + s) * P + k), &kZero, sizeof(double));
     }
@@ -560,7 +563,7 @@ void Program::sumStateSquares() {
 
 void Program::stateNormsFromStats() {
   const size_t P = params_.size();
-  guard_.setStateSquares(&statsHost_[3 * P], &statsHost_[4 * P]);
+  guard_.setStateSquares(&statsHost_[3 * P], &statsHost_[4 * P], &statsHost_[5 * P]);
 }
 
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,
@@ -611,10 +614,7 @@ double Program::penaltyFromStats() const {
 }
 
 std::vector<std::string> Program::optimizerSlotNames() const {
-  if (!optimizer_) return {};
-  if (optimizer_->stateTensors() == 2) return {"m", "v"};  // Adam's exp_avg, exp_avg_sq
-  if (optimizer_->stateTensors() == 1) return {"momentum"};
-  return {};
+  return optimizer_ ? optimizer_->slotNames() : std::vector<std::string>{};
 }
 
 StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int64_t count) {

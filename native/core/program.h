@@ -34,7 +34,7 @@ struct Parameter {
   int64_t size;
   float* value;
   float* grad;
-  float* state[2];  // optimizer slots
+  float* state[kMaxOptimizerSlots];  // optimizer slots (Optimizer::stateTensors() of them)
   float l2;         // L2 penalty factor, 0 when the layer has no regularizer
   bool trainable = true;  // false: frozen (no gradient computed, no update)
   bool learnable = true;  // false: updated by its op, never trained (ParamInfo::trainable)
@@ -135,7 +135,7 @@ class Program {
   void decode(const void* hostInput, int64_t batch, int64_t position, float* hostOut);
   int64_t decodePositions() const { return spec_.decodePositions; }
 
-  // Optimizer slots per parameter (0, 1 or 2) and their names, e.g. {"m", "v"} for Adam.
+  // Optimizer slots per parameter (0 to 3) and their names, e.g. {"m", "v"} for Adam.
   int optimizerSlots() const { return optimizer_ ? optimizer_->stateTensors() : 0; }
   std::vector<std::string> optimizerSlotNames() const;
   ProgramCounters counters() const { return {optimizerStep_, forwardCount_}; }
@@ -196,10 +196,11 @@ class Program {
   StepResult lossFromStats(const std::vector<MicroBatch>& batches) const;
 
   // The stats buffer (backend memory, doubles): [0, P) weight sums of squares written by the
-  // updates, [P, 2P) gradient sums of squares, [2P, 3P) L2 penalty sums, [3P, 5P) the optimizer
+  // updates, [P, 2P) gradient sums of squares, [2P, 3P) L2 penalty sums, [3P, 6P) the optimizer
   // state slots' sums (when the update guard needs them), then per micro-batch {loss sum, correct
   // count (int64)}. One copy brings it all to the host: one wait per step.
   double* statsAt(int64_t index) const { return static_cast<double*>(stats_.get()) + index; }
+  static constexpr int64_t kStatsPerParam = 3 + kMaxOptimizerSlots;
   void ensureStats(int64_t microBatches);
   void readStats(int64_t microBatches);
 
@@ -233,10 +234,11 @@ class Program {
   std::vector<double> knownWeightSquares_;
   UpdateGuard guard_;
   DeviceBuffer backup_;
+  std::vector<int64_t> paramSizes_;  // each parameter's elements, for the guard (kept: a step allocates nothing)
   // Updates every parameter; on the careful path, backs up first and undoes a non-finite result
   // (returns the first parameter that overflowed, or -1).
   int32_t applyUpdates(float learningRate, int64_t microBatches, bool careful);
-  // The optimizer state slots' sums of squares into stats [3P, 5P) (0 for a slot the optimizer lacks).
+  // The optimizer state slots' sums of squares into stats [3P, 6P) (0 for a slot the optimizer lacks).
   void sumStateSquares();
   void stateNormsFromStats();
 

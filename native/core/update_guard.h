@@ -18,24 +18,27 @@ class UpdateGuard {
   // The state norms are 0 (fresh slots, at compile) or unknown (state set from a checkpoint).
   void reset(size_t params, bool stateIsZero);
   bool stateKnown() const { return known_; }
-  // Exact state sums of squares per parameter (slot 0: momentum or Adam's m; slot 1: Adam's v),
-  // e.g. measured after a load.
-  void setStateSquares(const double* slot0, const double* slot1);
+  // Exact state sums of squares per parameter, slot by slot (Optimizer::slotNames' order; 0 for a
+  // slot the optimizer lacks), e.g. measured after a load.
+  void setStateSquares(const double* slot0, const double* slot1, const double* slot2);
 
   // Could any parameter's update at this step leave float32's range? weightSquares and
   // gradSquares are per-parameter sums of squares (their roots bound every element's magnitude);
   // a non-finite or unknown one says yes. Also works out the state bounds after the update, which
   // commit() keeps once the update is applied (without a second pass over the parameters).
-  bool mightOverflow(const OptimizerSpec& spec, const std::vector<double>& weightSquares,
-                     const std::vector<double>& gradSquares, float lr, int64_t step);
+  // sizes: each parameter's element count.
+  bool mightOverflow(const Optimizer& optimizer, const std::vector<double>& weightSquares, const std::vector<double>& gradSquares,
+                     const std::vector<int64_t>& sizes, float lr, int64_t step);
   void commit() {
-    slot0_.swap(next0_);
-    slot1_.swap(next1_);
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) slot_[s].swap(next_[s]);
   }
 
  private:
+  // The bound on one parameter's update norm under one of the rules (optimizer_rules.h), with
+  // the slots' bounds after it into next_[s][k].
+  double ruleDelta(const Optimizer& optimizer, size_t k, double w, double g, int64_t n, float lr, int64_t step);
   // Bounds on the L2 norms of each parameter's state slots now, and after this step's update.
-  std::vector<double> slot0_, slot1_, next0_, next1_;
+  std::vector<double> slot_[kMaxOptimizerSlots], next_[kMaxOptimizerSlots];
   bool known_ = true;
 };
 

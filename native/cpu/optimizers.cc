@@ -1,5 +1,6 @@
 // Fused optimizer updates on the CPU, one pass over a parameter tensor,
-// following torch.optim.SGD / Adam / AdamW term by term.
+// following torch.optim.SGD / Adam / AdamW term by term, and the other optimizers' rules
+// (core/optimizer_rules.h).
 // The tensor is cut into fixed blocks split across cores (parallel.h); each
 // element's update is independent, so the weights do not depend on the thread
 // count. The loops are compiled for AVX-512 and AVX2 besides the baseline, picked at first use (simd.h).
@@ -100,6 +101,37 @@ double integerPower(double base, int64_t step) {
 // Small tensors stay on one thread: waking the others costs more than the update.
 int updateThreads(int64_t n) { return n >= kParallelMin ? blasThreads() : 1; }
 
+// The other optimizers' rules (optimizer_rules.h), one loop per rule in each ISA variant.
+template <OptimizerRule R>
+GRADLOOP_KERNEL_BODY float ruleBody(float* w, const float* g, float* s0, float* s1, float* s2, int64_t n, const RuleScalars& c) {
+  float sq = 0;
+#pragma omp simd reduction(+ : sq)
+  for (int64_t i = 0; i < n; ++i) {
+    const float wi = rules::update<R>(w[i], g[i], s0 + i, s1 + i, s2 + i, c);
+    w[i] = wi;
+    sq += wi * wi;
+  }
+  return sq;
+}
+template <OptimizerRule R>
+GRADLOOP_AVX512 float ruleAvx512(float* w, const float* g, float* s0, float* s1, float* s2, int64_t n, const RuleScalars& c) {
+  return ruleBody<R>(w, g, s0, s1, s2, n, c);
+}
+template <OptimizerRule R>
+GRADLOOP_AVX2 float ruleAvx2(float* w, const float* g, float* s0, float* s1, float* s2, int64_t n, const RuleScalars& c) {
+  return ruleBody<R>(w, g, s0, s1, s2, n, c);
+}
+template <OptimizerRule R>
+float ruleBaseline(float* w, const float* g, float* s0, float* s1, float* s2, int64_t n, const RuleScalars& c) {
+  return ruleBody<R>(w, g, s0, s1, s2, n, c);
+}
+template <OptimizerRule R>
+float ruleStep(float* w, const float* g, float* s0, float* s1, float* s2, int64_t n, const RuleScalars& c) {
+  static float (*const chosen)(float*, const float*, float*, float*, float*, int64_t, const RuleScalars&) =
+      pickIsa(ruleAvx512<R>, ruleAvx2<R>, ruleBaseline<R>);
+  return chosen(w, g, s0, s1, s2, n, c);
+}
+
 }  // namespace
 
 // d = g + wd w; buf = first ? d : momentum buf + d; d = nesterov ? d + momentum buf : buf; w -= lr d.
@@ -125,6 +157,17 @@ void CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_
   const float shrink = cfg.decoupled ? 1.0f - lr * cfg.weightDecay : 1.0f;
   *weightSquares = sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) {
     return adam(w + b, g + b, m + b, v + b, e - b, stepSize, invSqrtBc2, cfg.beta1, cfg.beta2, cfg.epsilon, l2, shrink);
+  });
+}
+
+// Unused slots point at the first one: a rule never touches a slot it does not have, and the
+// loop needs no null test.
+void CpuBackend::ruleUpdate(OptimizerRule rule, float* w, const float* g, float* const* slots, int64_t n, const RuleScalars& c,
+                            double* weightSquares) {
+  float* s[3] = {slots[0], slots[1] ? slots[1] : slots[0], slots[2] ? slots[2] : slots[0]};
+  withRule(rule, [&](auto r) {
+    constexpr OptimizerRule R = decltype(r)::value;
+    *weightSquares = sumOverBlocks(n, updateThreads(n), [&](int64_t b, int64_t e) { return ruleStep<R>(w + b, g + b, s[0] + b, s[1] + b, s[2] + b, e - b, c); });
   });
 }
 

@@ -62,6 +62,8 @@ class CudaBackend final : public Backend {
                  bool firstStep, double* weightSquares) override;
   void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, float lr, const AdamConfig& cfg,
                   int64_t step, double* weightSquares) override;
+  void ruleUpdate(OptimizerRule rule, float* w, const float* g, float* const* slots, int64_t n, const RuleScalars& c,
+                  double* weightSquares) override;
 
   void sumSquares(const float* x, int64_t n, double* sum) override;
   void axpy(float* y, const float* x, int64_t n, float alpha) override;

@@ -55,7 +55,33 @@ __global__ void adamKernel(float* w, const float* g, float* m, float* v, int64_t
   if (threadIdx.x == 0) partial[blockIdx.x] = sq;
 }
 
+template <OptimizerRule R>
+__global__ void ruleKernel(float* w, const float* g, float* s0, float* s1, float* s2, int64_t n, RuleScalars c, double* partial) {
+  double sq = 0;
+  GRADLOOP_GRID_STRIDE(i, n) {
+    const float wi = rules::update<R>(w[i], g[i], s0 + i, s1 + i, s2 + i, c);
+    w[i] = wi;
+    sq += static_cast<double>(wi) * wi;
+  }
+  sq = blockSum(sq);
+  if (threadIdx.x == 0) partial[blockIdx.x] = sq;
+}
+
 }  // namespace
+
+void CudaBackend::ruleUpdate(OptimizerRule rule, float* w, const float* g, float* const* slots, int64_t n, const RuleScalars& c,
+                             double* weightSquares) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
+  activate();
+  float* s[3] = {slots[0], slots[1] ? slots[1] : slots[0], slots[2] ? slots[2] : slots[0]};  // unused slots are never touched
+  double* partial = static_cast<double*>(scratch(kMaxBlocks * sizeof(double)));
+  const int blocks = reduceBlocks(n);
+  withRule(rule, [&](auto r) {
+    ruleKernel<decltype(r)::value><<<blocks, kThreads, 0, asStream(stream_)>>>(w, g, s[0], s[1], s[2], n, c, partial);
+  });
+  checkLaunch("optimizer rule");
+  finishSum(blocks, weightSquares);
+}
 
 void CudaBackend::sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
                             bool firstStep, double* weightSquares) {

@@ -67,22 +67,27 @@ RUN
 cat > "$out/cpu.sh" <<'CPU'
 #!/usr/bin/env bash
 # On the GPU machine, its CPU (an Intel Xeon on the team's machines, where the sessions' own are
-# AMD): the kernel set chosen, W1-W4, W6 and W8, the generic kernels for the factor, the float mode's
-# cost (bench/denormals.ts), and PyTorch's CPU side at 1 and 2 threads; on CORES (default 2 cores,
-# as CI). WORKLOADS=W8 SKIP_GENERIC=1 SKIP_DENORMALS=1 for a short run.
+# AMD): the kernel set chosen, W1-W4, W6, W7 and W8, the generic kernels for the factor, the float
+# mode's cost (bench/denormals.ts), and PyTorch's CPU side at 1 and 2 threads and at 1 thread with
+# OpenBLAS threaded (bench:compare's three settings); on CORES (default 2 cores, as CI). WORKLOADS=W8 SKIP_GENERIC=1 SKIP_DENORMALS=1 for a short run.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 on="taskset -c ${CORES:-0,1}"
 s=${SECONDS_PER_WORKLOAD:-3}
 lscpu > "$out/lscpu.txt"
-only=${WORKLOADS:-W1,W2,W3,W4,W6,W8}
+only=${WORKLOADS:-W1,W2,W3,W4,W6,W7,W8}
+blas=$(echo "${CORES:-0,1}" | tr ',' '\n' | wc -l)
 {
   $on ./node dist/bench.mjs --seconds "$s" --only "$only"
   [ -n "${SKIP_GENERIC:-}" ] || OPENBLAS_CORETYPE=Prescott $on ./node dist/bench.mjs --seconds "$s" --only W1,W3
-  for w in ${only//,/ }; do for t in 1 2; do
-    r=$(OPENBLAS_NUM_THREADS=1 $on python3 dist/peers/torch_bench.py $w $t "$s" 2>/dev/null | tail -1)
-    echo "{\"kind\":\"pytorch\",\"workload\":\"$w\",\"threads\":$t,\"result\":${r:-null}}"
-  done; done
+  for w in ${only//,/ }; do
+    for t in 1 2; do
+      r=$(OPENBLAS_NUM_THREADS=1 $on python3 dist/peers/torch_bench.py $w $t "$s" 2>/dev/null | tail -1)
+      echo "{\"kind\":\"pytorch\",\"workload\":\"$w\",\"threads\":$t,\"result\":${r:-null}}"
+    done
+    r=$(OPENBLAS_NUM_THREADS=$blas $on python3 dist/peers/torch_bench.py $w 1 "$s" 2>/dev/null | tail -1)
+    echo "{\"kind\":\"pytorch\",\"workload\":\"$w\",\"threads\":1,\"openblasThreads\":$blas,\"result\":${r:-null}}"
+  done
 } 2>&1 | tee "$out/cpu-bench.jsonl"
 [ -n "${SKIP_DENORMALS:-}" ] || $on ./node dist/denormals.mjs --seconds 2 --rounds 2 --only W2,W1 2>&1 | tee "$out/denormals.jsonl"
 CPU

@@ -33,13 +33,20 @@ export interface ProgramSpec {
 }
 
 export interface OptimizerSpec {
-  type: 'sgd' | 'adam' | 'adamw';
+  type: 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax' | 'nadam' | 'lion';
   momentum?: number;
   nesterov?: boolean;
   weightDecay?: number;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  amsgrad?: boolean;
+  alpha?: number;
+  rho?: number;
+  centered?: boolean;
+  lrDecay?: number;
+  initialAccumulatorValue?: number;
+  momentumDecay?: number;
 }
 
 /** Loss, correct predictions and the number of predictions counted, for one step or a whole evaluation. */

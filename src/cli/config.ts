@@ -31,6 +31,10 @@ const schedule = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('linearWarmup'), initialLearningRate: z.number().positive(), warmupSteps: positiveInt, startLearningRate: z.number().nonnegative().optional(), per: z.enum(['step', 'epoch']).optional() }),
 ]);
 
+// Optimizer options (the factories check them again, with the API's messages).
+const unit = z.number().min(0).lt(1).optional();
+const nonNegative = z.number().nonnegative().optional();
+const positiveNumber = z.number().positive().optional();
 const learningRate = z.union([z.number().positive(), schedule], {
   error: "expected a positive number or a schedule { name: 'cosineDecay' | 'exponentialDecay' | 'stepDecay' | 'linearWarmup', initialLearningRate, ... }",
 });
@@ -100,9 +104,14 @@ export const runConfigSchema = z.strictObject({
   }),
   compile: z.strictObject({
     // As compile() takes it: a name ('adam', with its defaults) or { type, ...options }.
-    optimizer: z.union([z.enum(['sgd', 'adam', 'adamw']).transform((type) => ({ type })), z.discriminatedUnion('type', [
-      z.strictObject({ type: z.literal('sgd'), learningRate: learningRate.optional(), momentum: z.number().nonnegative().optional(), nesterov: z.boolean().optional(), weightDecay: z.number().nonnegative().optional() }),
-      z.strictObject({ type: z.enum(['adam', 'adamw']), learningRate: learningRate.optional(), beta1: z.number().min(0).lt(1).optional(), beta2: z.number().min(0).lt(1).optional(), epsilon: z.number().positive().optional(), weightDecay: z.number().nonnegative().optional() }),
+    optimizer: z.union([z.enum(['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'nadam', 'lion']).transform((type) => ({ type })), z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('sgd'), learningRate: learningRate.optional(), momentum: nonNegative, nesterov: z.boolean().optional(), weightDecay: nonNegative }),
+      z.strictObject({ type: z.enum(['adam', 'adamw']), learningRate: learningRate.optional(), beta1: unit, beta2: unit, epsilon: positiveNumber, weightDecay: nonNegative, amsgrad: z.boolean().optional() }),
+      z.strictObject({ type: z.enum(['adamax', 'nadam']), learningRate: learningRate.optional(), beta1: unit, beta2: unit, epsilon: positiveNumber, weightDecay: nonNegative, momentumDecay: nonNegative }),
+      z.strictObject({ type: z.literal('rmsprop'), learningRate: learningRate.optional(), alpha: unit, epsilon: positiveNumber, weightDecay: nonNegative, momentum: nonNegative, centered: z.boolean().optional() }),
+      z.strictObject({ type: z.literal('adagrad'), learningRate: learningRate.optional(), lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative, epsilon: positiveNumber }),
+      z.strictObject({ type: z.literal('adadelta'), learningRate: learningRate.optional(), rho: unit, epsilon: positiveNumber, weightDecay: nonNegative }),
+      z.strictObject({ type: z.literal('lion'), learningRate: learningRate.optional(), beta1: unit, beta2: unit, weightDecay: nonNegative }),
     ])]),
     loss: z.enum(LOSSES),
     metrics: z.array(z.enum(['accuracy'])).default([]),

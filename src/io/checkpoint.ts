@@ -93,7 +93,7 @@ const manifestSchema = z.object({
     position: positionSchema.nullable(),
     iterations: count,
     counters: z.strictObject({ optimizerStep: count, forwardCount: count }),
-    optimizerSlots: z.array(z.enum(['m', 'v', 'momentum'])),
+    optimizerSlots: z.array(z.enum(['m', 'v', 'momentum', 'square_avg', 'grad_avg', 'momentum_buffer', 'sum', 'acc_delta', 'exp_avg', 'exp_inf', 'exp_avg_sq', 'max_exp_avg_sq'])).max(3),
   }).optional(),
   files: z.record(z.string(), z.strictObject({ bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
 });

@@ -22,7 +22,7 @@ import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, descri
 import { VERSION } from '../version.js';
 
 export interface CompileOptions {
-  optimizer: Optimizer | 'sgd' | 'adam' | 'adamw';
+  optimizer: Optimizer | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax' | 'nadam' | 'lion';
   /**
    * A loss name, or losses.<name>({ fromLogits }) (see losses.ts for what each expects). A model
    * with several outputs takes one per output (an array in output order, or an object by output

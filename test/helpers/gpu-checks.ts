@@ -76,6 +76,18 @@ const MODEL_CASES: ModelCase[] = [
     features: 8, ids: 11, loss: 'softmaxCrossEntropy', classes: 11, positions: 8, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }),
   },
   { name: 'adamw', layers: () => [layers.dense({ inputShape: [12], units: 32, activation: 'relu' }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy', classes: 6, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }) },
+  // Issue 20's optimizers (core/optimizer_rules.h: one rule, the same code in both backends' loops).
+  ...([
+    ['rmsprop, centered, momentum', () => optimizers.rmsprop({ learningRate: 0.01, centered: true, momentum: 0.5, weightDecay: 0.01 })],
+    ['adagrad', () => optimizers.adagrad({ learningRate: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1 })],
+    ['adadelta', () => optimizers.adadelta({ weightDecay: 0.01 })],
+    ['adamax', () => optimizers.adamax({ learningRate: 0.01 })],
+    ['nadam', () => optimizers.nadam({ learningRate: 0.01, weightDecay: 0.01 })],
+    ['lion', () => optimizers.lion({ learningRate: 1e-3, weightDecay: 0.1 })],
+    ['adam with amsgrad', () => optimizers.adam({ learningRate: 0.01, amsgrad: true })],
+  ] as const).map(([name, optimizer]) => ({
+    name, layers: () => [layers.dense({ inputShape: [12], units: 32, activation: 'relu' }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy' as const, classes: 6, optimizer,
+  })),
 ];
 
 /** An op case (test/cases) as a model: its layers, then a dense head of 5 classes. */
