@@ -65,6 +65,74 @@ describe('losses', () => {
     });
   });
 
+  // Issue 20's losses (native/core/loss_rules.h), against float64 forms of Keras' definitions.
+  type Vec = Float64Array;
+  const mean = (f: (i: number) => number, n: number) => { let s = 0; for (let i = 0; i < n; i++) s += f(i); return s / n; };
+  const rowsOf = (x: Vec, cols: number) => Array.from({ length: x.length / cols }, (_, r) => x.subarray(r * cols, (r + 1) * cols));
+  /** Rows of `cols` positive values summing to 1: a soft target distribution. */
+  const distributions = (cols: number) => (n: number, rng: { uniform(): number }) => {
+    const t = Float32Array.from({ length: n }, () => 0.05 + rng.uniform());
+    for (let r = 0; r < n / cols; r++) { let s = 0; for (let c = 0; c < cols; c++) s += t[r * cols + c]; for (let c = 0; c < cols; c++) t[r * cols + c] /= s; }
+    return t;
+  };
+  const clip = (v: number) => Math.min(1, Math.max(1e-7, v));
+  it.each([
+    ['mae', (x: Vec, y: Vec) => mean((i) => Math.abs(x[i] - y[i]), x.length)],
+    ['logCosh', (x: Vec, y: Vec) => mean((i) => Math.log(Math.cosh(x[i] - y[i])), x.length)],
+  ] as const)('%s', (loss, reference) => {
+    checkGradients({ inputShape: [3], batch: 4, loss, nodes: [node('flatten', [0])], reference: (_p, x, _ids, y) => reference(x, Float64Array.from(y)) });
+  });
+
+  it('hinge (0/1 targets read as -1/1, as Keras)', () => {
+    checkGradients({
+      inputShape: [3], batch: 4, loss: 'hinge', nodes: [node('flatten', [0])],
+      targets: (n, rng) => Float32Array.from({ length: n }, () => [-1, 0, 1][rng.int(3)]),
+      reference: (_p, x, _ids, y) => mean((i) => Math.max(1 - (y[i] === 0 ? -1 : y[i]) * x[i], 0), x.length),
+    });
+  });
+
+  it('poisson, on a softplus output (positive rates)', () => {
+    checkGradients({
+      inputShape: [3], batch: 4, loss: 'poisson', nodes: [node('softplus', [0])],
+      targets: (n, rng) => Float32Array.from({ length: n }, () => rng.int(4)),
+      reference: (_p, x, _ids, y) => mean((i) => { const p = Math.log1p(Math.exp(x[i])); return p - y[i] * Math.log(p + 1e-7); }, x.length),
+    });
+  });
+
+  it('kld, on softmax probabilities, against soft targets', () => {
+    checkGradients({
+      inputShape: [4], batch: 3, loss: 'kld', nodes: [node('softmax', [0])], targets: distributions(4),
+      reference: (_p, x, _ids, y) => {
+        const p = ref.softmaxRows(x, 4), t = Float64Array.from(y);
+        return mean((r) => { let s = 0; for (let c = 0; c < 4; c++) s += clip(t[r * 4 + c]) * Math.log(clip(t[r * 4 + c]) / clip(p[r * 4 + c])); return s; }, 3);
+      },
+    });
+  });
+
+  it('categoricalCrossEntropy from logits, soft targets, over a sequence [2 positions, 4 classes]', () => {
+    checkGradients({
+      inputShape: [2, 4], batch: 3, loss: 'categoricalCrossEntropy', nodes: [node('reshape', [0], {}, { targetShape: '2,4' })], targets: distributions(4),
+      reference: (_p, x, _ids, y) => {
+        const logp = ref.softmaxRows(x, 4).map(Math.log), t = Float64Array.from(y);
+        return mean((r) => { let s = 0; for (let c = 0; c < 4; c++) s -= t[r * 4 + c] * logp[r * 4 + c]; return s; }, 6);
+      },
+    });
+  });
+
+  it('cosineSimilarity over each row', () => {
+    checkGradients({
+      inputShape: [5], batch: 3, loss: 'cosineSimilarity', nodes: [node('flatten', [0])],
+      reference: (_p, x, _ids, y) => {
+        const ys = rowsOf(Float64Array.from(y), 5);
+        return mean((r) => {
+          const p = x.subarray(r * 5, r * 5 + 5), t = ys[r];
+          const dot = p.reduce((a, v, i) => a + v * t[i], 0), np = Math.hypot(...p), nt = Math.hypot(...t);
+          return -dot / (np * nt);
+        }, 3);
+      },
+    });
+  });
+
   it('softmaxCrossEntropy is exact for huge logits (log-sum-exp, no overflow)', () => {
     // logits [1000, 0, -1000]: exp(1000) overflows float32, the stable form does not.
     const program = new native.Program({ inputShape: [3], inputDtype: 'float32', nodes: [node('flatten', [0])], inputGradient: true });

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "op_kernels.h"
+#include "loss_rules.h"
 #include "optimizer_rules.h"
 
 namespace gradloop {
@@ -59,6 +60,12 @@ class Backend {
   // logits/target [rows, cols]; stable sigmoid cross-entropy from logits.
   virtual void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
                                   int64_t cols, float scale, double* lossSum, int64_t* correct) = 0;
+
+  // The other losses (loss_rules.h) over pred/target [rows, cols] (categoricalCrossEntropy: pred
+  // are logits): the summed loss, the gradient of the mean and the count of correct predictions,
+  // the argmax agreement of each row (for one column, (p > 0.5) == (t > 0.5), as mse).
+  virtual void ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
+                        double* lossSum, int64_t* correct) = 0;
 
   // ---- optimizer updates, fused over one parameter tensor of n elements ----
   // Each also writes the sum of squares of the updated weights (weight norms), computed in the

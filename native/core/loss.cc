@@ -4,21 +4,27 @@
 
 namespace gradloop {
 
+namespace {
+constexpr const char* kNames[] = {"softmaxCrossEntropy", "mse", "binaryCrossEntropy", "mae", "logCosh", "hinge", "poisson", "kld",
+                                  "categoricalCrossEntropy", "cosineSimilarity"};
+constexpr int kRuleKinds = static_cast<int>(LossKind::Mae);  // the first kind that is a rule
+bool isRule(LossKind kind) { return static_cast<int>(kind) >= kRuleKinds; }
+LossRule ruleOf(LossKind kind) { return static_cast<LossRule>(static_cast<int>(kind) - kRuleKinds); }
+// A rule that works row by row along the last axis (its mean over rows).
+bool perRow(LossKind kind) { return isRule(kind) && (isRowLoss(ruleOf(kind)) || lossSumsRows(ruleOf(kind))); }
+}  // namespace
+
 LossKind lossFromName(const std::string& name) {
-  if (name == "softmaxCrossEntropy") return LossKind::SoftmaxCrossEntropy;
-  if (name == "mse" || name == "meanSquaredError") return LossKind::MeanSquaredError;
-  if (name == "binaryCrossEntropy") return LossKind::BinaryCrossEntropy;
-  throw TypeError("loss: unknown loss '" + name + "'; expected 'softmaxCrossEntropy', 'mse' or 'binaryCrossEntropy'");
+  if (name == "meanSquaredError") return LossKind::MeanSquaredError;
+  if (name == "meanAbsoluteError") return LossKind::Mae;
+  for (int k = 0; k < static_cast<int>(sizeof(kNames) / sizeof(kNames[0])); ++k)
+    if (name == kNames[k]) return static_cast<LossKind>(k);
+  std::string known;
+  for (const char* n : kNames) known += std::string(known.empty() ? "" : ", ") + "'" + n + "'";
+  throw TypeError("loss: unknown loss '" + name + "'; expected one of " + known);
 }
 
-const char* lossName(LossKind kind) {
-  switch (kind) {
-    case LossKind::SoftmaxCrossEntropy: return "softmaxCrossEntropy";
-    case LossKind::MeanSquaredError: return "mse";
-    case LossKind::BinaryCrossEntropy: return "binaryCrossEntropy";
-  }
-  return "?";
-}
+const char* lossName(LossKind kind) { return kNames[static_cast<int>(kind)]; }
 
 LossShape lossShape(LossKind kind, const Shape& out) {
   int64_t n = numElements(out);
@@ -35,8 +41,12 @@ LossShape lossShape(LossKind kind, const Shape& out) {
       return {DType::Float32, n, 1};
     case LossKind::BinaryCrossEntropy:
       return {DType::Float32, n, n};
+    default:  // a rule: float32 targets shaped like the output
+      if (kind == LossKind::CategoricalCrossEntropy && (out.empty() || out.back() < 2))
+        throw TypeError("loss 'categoricalCrossEntropy' needs a model output of shape [classes] (or [steps, classes]) with classes >= 2, got " +
+                        shapeToString(out));
+      return {DType::Float32, n, perRow(kind) ? n / out.back() : 1};
   }
-  throw TypeError("unknown loss");
 }
 
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
@@ -60,8 +70,14 @@ LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, cons
       backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,
                                  1.0f / static_cast<float>(rows * cols), lossSum, correct);
       return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
+    default: {  // a rule: the mean over every element, or over the rows of the last axis
+      const bool rowwise = perRow(kind);
+      const int64_t r = rowwise ? rows * (cols / outputShape.back()) : rows, c = rowwise ? outputShape.back() : cols;
+      const int64_t terms = rowwise ? r : r * c;
+      backend.ruleLoss(ruleOf(kind), output, static_cast<const float*>(labels), dOutput, r, c, 1.0f / static_cast<float>(terms), lossSum, correct);
+      return {static_cast<double>(terms), r};
+    }
   }
-  return {1, 0};
 }
 
 }  // namespace gradloop

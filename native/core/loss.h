@@ -8,7 +8,9 @@
 
 namespace gradloop {
 
-enum class LossKind { SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy };
+// The first three have kernels of their own in each backend; the rest are loss_rules.h's rules
+// (Backend::ruleLoss), in that enum's order.
+enum class LossKind { SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, Mae, LogCosh, Hinge, Poisson, Kld, CategoricalCrossEntropy, CosineSimilarity };
 
 struct LossShape {
   DType labelType;

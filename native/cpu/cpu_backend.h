@@ -27,6 +27,8 @@ class CpuBackend final : public Backend {
                         float scale, double* lossSum, int64_t* correct) override;
   void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
                           float scale, double* lossSum, int64_t* correct) override;
+  void ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
+                double* lossSum, int64_t* correct) override;
 
   void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
                  bool firstStep, double* weightSquares) override;

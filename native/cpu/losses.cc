@@ -96,4 +96,46 @@ void CpuBackend::binaryCrossEntropy(const float* logits, const float* target, fl
   *correct = hits;
 }
 
+// The losses of loss_rules.h, row by row.
+void CpuBackend::ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
+                          double* lossSum, int64_t* correct) {
+  double total = 0;
+  int64_t hits = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* p = pred + r * cols;
+    const float* t = target + r * cols;
+    float* dp = dpred + r * cols;
+    float rowSum = 0;
+    if (rule == LossRule::CategoricalCrossEntropy) {
+      // z = p (logits): loss = logsumexp(z) sum(t) - t . z; dz = softmax(z) sum(t) - t.
+      const float mx = p[argmax(p, cols)];
+      float sum = 0, tSum = 0, tz = 0;
+      for (int64_t c = 0; c < cols; ++c) sum += (dp[c] = std::exp(p[c] - mx)), tSum += t[c], tz += t[c] * p[c];
+      rowSum = (std::log(sum) + mx) * tSum - tz;
+      for (int64_t c = 0; c < cols; ++c) dp[c] = (dp[c] / sum * tSum - t[c]) * scale;
+    } else if (rule == LossRule::CosineSimilarity) {
+      // loss = -(t / |t|) . (p / |p|), norms at least 1e-6 (Keras' l2_normalize);
+      // dp = -(t^ - (t^ . p^) p^) / |p|.
+      float pp = 0, tt = 0, pt = 0;
+      for (int64_t c = 0; c < cols; ++c) pp += p[c] * p[c], tt += t[c] * t[c], pt += p[c] * t[c];
+      const float pn = std::sqrt(std::max(pp, 1e-12f)), tn = std::sqrt(std::max(tt, 1e-12f)), cosine = pt / (pn * tn);
+      rowSum = -cosine;
+      const bool clipped = pp < 1e-12f;  // p / 1e-6: the normalisation is a constant scale there
+      for (int64_t c = 0; c < cols; ++c) dp[c] = -(t[c] / tn - (clipped ? 0.0f : cosine * p[c] / pn)) / pn * scale;
+    } else {
+      withLossRule(rule, [&](auto k) {
+        constexpr LossRule R = decltype(k)::value;
+        for (int64_t c = 0; c < cols; ++c) {
+          rowSum += lossrules::value<R>(p[c], t[c]);
+          dp[c] = lossrules::derivative<R>(p[c], t[c]) * scale;
+        }
+      });
+    }
+    total += rowSum;
+    hits += cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (argmax(p, cols) == argmax(t, cols));
+  }
+  *lossSum = total;
+  *correct = hits;
+}
+
 }  // namespace gradloop

@@ -76,6 +76,51 @@ __global__ void binaryCrossEntropyKernel(const float* logits, const float* targe
 }
 
 
+// The losses of loss_rules.h: one warp per row, as the CPU's formulas.
+template <LossRule R>
+__global__ void ruleLossKernel(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale, double* loss,
+                               int* hits) {
+  const int64_t r = warpRow();
+  const int lane = laneIndex();
+  if (r >= rows) return;
+  const float *p = pred + r * cols, *t = target + r * cols;
+  float* dp = dpred + r * cols;
+  float pMax = -INFINITY, tMax = -INFINITY;
+  int64_t pBest = cols, tBest = cols;
+  for (int64_t c = lane; c < cols; c += 32) {
+    if (p[c] > pMax) pMax = p[c], pBest = c;
+    if (t[c] > tMax) tMax = t[c], tBest = c;
+  }
+  warpArgMax(pMax, pBest);
+  warpArgMax(tMax, tBest);
+  float rowSum = 0;
+  if constexpr (R == LossRule::CategoricalCrossEntropy) {
+    float sum = 0, tSum = 0, tz = 0;
+    for (int64_t c = lane; c < cols; c += 32) sum += (dp[c] = expf(p[c] - pMax)), tSum += t[c], tz += t[c] * p[c];
+    sum = warpSum(sum), tSum = warpSum(tSum), tz = warpSum(tz);
+    rowSum = (logf(sum) + pMax) * tSum - tz;
+    for (int64_t c = lane; c < cols; c += 32) dp[c] = (dp[c] / sum * tSum - t[c]) * scale;
+  } else if constexpr (R == LossRule::CosineSimilarity) {
+    float pp = 0, tt = 0, pt = 0;
+    for (int64_t c = lane; c < cols; c += 32) pp += p[c] * p[c], tt += t[c] * t[c], pt += p[c] * t[c];
+    pp = warpSum(pp), tt = warpSum(tt), pt = warpSum(pt);
+    const float pn = sqrtf(fmaxf(pp, 1e-12f)), tn = sqrtf(fmaxf(tt, 1e-12f)), cosine = pt / (pn * tn);
+    rowSum = -cosine;
+    const bool clipped = pp < 1e-12f;
+    for (int64_t c = lane; c < cols; c += 32) dp[c] = -(t[c] / tn - (clipped ? 0.0f : cosine * p[c] / pn)) / pn * scale;
+  } else {
+    for (int64_t c = lane; c < cols; c += 32) {
+      rowSum += lossrules::value<R>(p[c], t[c]);
+      dp[c] = lossrules::derivative<R>(p[c], t[c]) * scale;
+    }
+    rowSum = warpSum(rowSum);
+  }
+  if (lane == 0) {
+    loss[r] = rowSum;
+    hits[r] = cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (pBest == tBest);
+  }
+}
+
 // Per-row losses and hits -> the program's device scalars (a double sum and an int64 count).
 __global__ void sumLossTerms(const double* loss, const int* hits, int64_t n, double* lossSum, int64_t* correct) {
   double s = 0;
@@ -134,6 +179,22 @@ void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, f
                                                                           reinterpret_cast<int*>(loss + n));
   checkLaunch("binaryCrossEntropy");
   reduceLoss(n, lossSum, correct);
+}
+
+void CudaBackend::ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
+                           double* lossSum, int64_t* correct) {
+  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
+  activate();
+  double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
+  int* hits = reinterpret_cast<int*>(loss + rows);
+  auto launch = [&](auto k) {
+    ruleLossKernel<decltype(k)::value><<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(pred, target, dpred, rows, cols, scale, loss, hits);
+  };
+  if (rule == LossRule::CategoricalCrossEntropy) launch(std::integral_constant<LossRule, LossRule::CategoricalCrossEntropy>{});
+  else if (rule == LossRule::CosineSimilarity) launch(std::integral_constant<LossRule, LossRule::CosineSimilarity>{});
+  else withLossRule(rule, launch);
+  checkLaunch("loss");
+  reduceLoss(rows, lossSum, correct);
 }
 
 int64_t CudaBackend::countNotEqual(const int32_t* values, int64_t n, int32_t value) {

@@ -1,7 +1,10 @@
 // Loss names, what each expects of the labels, and the loss objects with Keras' fromLogits.
 import { checkInteger, checkKeys, checkOneOf, describe } from '../validate.js';
 
-export const LOSSES = ['softmaxCrossEntropy', 'mse', 'meanSquaredError', 'binaryCrossEntropy'] as const;
+export const LOSSES = [
+  'softmaxCrossEntropy', 'mse', 'meanSquaredError', 'binaryCrossEntropy',
+  'categoricalCrossEntropy', 'mae', 'meanAbsoluteError', 'logCosh', 'hinge', 'poisson', 'kld', 'cosineSimilarity',
+] as const;
 export type LossName = (typeof LOSSES)[number];
 
 /**
@@ -10,6 +13,11 @@ export type LossName = (typeof LOSSES)[number];
  * - mse / meanSquaredError: float32 targets shaped like the output; mean over all elements.
  * - binaryCrossEntropy: float32 targets in [0, 1] shaped like the output; stable sigmoid
  *   cross-entropy, mean over all elements.
+ * - categoricalCrossEntropy: float32 one-hot or soft targets [classes] (Keras'); log-sum-exp over
+ *   the logits, mean over the rows.
+ * - mae, logCosh, hinge (0/1 targets read as -1/1), poisson: mean over all elements; kld (clipped
+ *   to [1e-7, 1]) and cosineSimilarity: over each row of the last axis, mean over the rows. As Keras
+ *   defines them (native/core/loss_rules.h).
  * The cross-entropies are computed from logits. A model whose output layer ends in the matching
  * probability activation (sigmoid for binaryCrossEntropy, softmax for softmaxCrossEntropy, as
  * Keras tutorials write it) is trained from the logits before that activation, and predict()
@@ -47,6 +55,7 @@ export interface Loss {
 export const PROBABILITY_ACTIVATION: Partial<Record<LossName, 'sigmoid' | 'softmax'>> = {
   binaryCrossEntropy: 'sigmoid',
   softmaxCrossEntropy: 'softmax',
+  categoricalCrossEntropy: 'softmax',
 };
 
 export function getLoss(loss: unknown, where: string): Loss {
@@ -80,6 +89,21 @@ export const losses = {
   },
   meanSquaredError: (): Loss => ({ name: 'meanSquaredError' }),
   mse: (): Loss => ({ name: 'mse' }),
+  /** One-hot or soft float32 targets [classes] (Keras' CategoricalCrossentropy); fromLogits as binaryCrossEntropy. */
+  categoricalCrossEntropy: withLogits('categoricalCrossEntropy', 'losses.categoricalCrossEntropy'),
+  /** Mean absolute error. */
+  mae: (): Loss => ({ name: 'mae' }),
+  meanAbsoluteError: (): Loss => ({ name: 'meanAbsoluteError' }),
+  /** log(cosh(prediction - target)): squared error near 0, absolute error far from it. */
+  logCosh: (): Loss => ({ name: 'logCosh' }),
+  /** max(1 - target * prediction, 0), targets -1/1 (0/1 read as -1/1), as Keras' hinge. */
+  hinge: (): Loss => ({ name: 'hinge' }),
+  /** prediction - target * log(prediction + 1e-7): counts; the prediction must be positive (a softplus output). */
+  poisson: (): Loss => ({ name: 'poisson' }),
+  /** Kullback-Leibler divergence of the prediction from the target distribution over the last axis. */
+  kld: (): Loss => ({ name: 'kld' }),
+  /** -cosine(target, prediction) over the last axis. */
+  cosineSimilarity: (): Loss => ({ name: 'cosineSimilarity' }),
 };
 
 /**
@@ -119,5 +143,5 @@ export function labelSpec(loss: LossName, outputShape: number[]): LabelSpec {
 }
 
 export function nativeLossName(loss: LossName): string {
-  return loss === 'meanSquaredError' ? 'mse' : loss;
+  return loss === 'meanSquaredError' ? 'mse' : loss === 'meanAbsoluteError' ? 'mae' : loss;
 }

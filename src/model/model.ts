@@ -8,7 +8,7 @@ import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CH
 import { Embedding, Layer, layerFromConfig, type SequenceMask, TokenAndPositionEmbedding } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
 import { Dataset } from '../data/dataset.js';
-import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, lossTensor, nativeLossName } from './losses.js';
+import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, lossTensor, nativeLossName, PROBABILITY_ACTIVATION } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
 import type { NativeProgram, NodeSpec, ProgramSpec } from '../backend/native.js';
 import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from '../backend/device.js';
@@ -502,9 +502,9 @@ export abstract class Model {
    */
   predictProba(data: InputData, options: { batchSize?: number } = {}): Tensor {
     const compiled = this.requireCompiled('predictProba');
-    const link = compiled.loss === 'softmaxCrossEntropy' ? 'softmax' : compiled.loss === 'binaryCrossEntropy' ? 'sigmoid' : undefined;
+    const link = PROBABILITY_ACTIVATION[compiled.loss];
     if (!link)
-      throw new TypeError(`predictProba: model '${this.name}' is compiled with loss '${compiled.loss}', not a classifier's (softmaxCrossEntropy or binaryCrossEntropy); predict() gives its outputs`);
+      throw new TypeError(`predictProba: model '${this.name}' is compiled with loss '${compiled.loss}', not a classifier's (softmaxCrossEntropy, categoricalCrossEntropy or binaryCrossEntropy); predict() gives its outputs`);
     const out = this.predict(data, options);
     if (this.outputActivation === link) return out;
     const y = out.data as Float32Array;

@@ -57,7 +57,7 @@ function chooseHead(model: OnnxSource, last: Layer, outputs: 'logits' | 'probabi
   if (outputs === 'logits') return 'none';
   if (last.outputActivation === 'softmax' || last.outputActivation === 'sigmoid') return 'none'; // already probabilities
   const loss = model.compileConfig?.loss;
-  if (loss === 'softmaxCrossEntropy') return 'softmax';
+  if (loss === 'softmaxCrossEntropy' || loss === 'categoricalCrossEntropy') return 'softmax';
   if (loss === 'binaryCrossEntropy') return 'sigmoid';
   throw new TypeError(
     "exportOnnx: outputs 'probabilities' needs a model compiled with softmaxCrossEntropy (softmax head) or binaryCrossEntropy (sigmoid head)",

@@ -76,6 +76,11 @@ const MODEL_CASES: ModelCase[] = [
     features: 8, ids: 11, loss: 'softmaxCrossEntropy', classes: 11, positions: 8, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }),
   },
   { name: 'adamw', layers: () => [layers.dense({ inputShape: [12], units: 32, activation: 'relu' }), layers.dense({ units: 6 })], features: 12, loss: 'softmaxCrossEntropy', classes: 6, optimizer: () => optimizers.adamw({ learningRate: 0.01, weightDecay: 0.01 }) },
+  // Issue 20's losses (core/loss_rules.h), on a 3-unit output (softplus where the loss needs a positive one).
+  ...(['categoricalCrossEntropy', 'mae', 'logCosh', 'hinge', 'kld', 'cosineSimilarity', 'poisson'] as const).map((loss) => ({
+    name: `loss ${loss}`, layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'tanh' as const }), layers.dense({ units: 3 }), ...(loss === 'poisson' || loss === 'kld' ? [layers.softplus()] : [])],
+    features: 9, loss, classes: 0, optimizer: () => optimizers.adam({ learningRate: 0.01 }),
+  })),
   // Issue 20's optimizers (core/optimizer_rules.h: one rule, the same code in both backends' loops).
   ...([
     ['rmsprop, centered, momentum', () => optimizers.rmsprop({ learningRate: 0.01, centered: true, momentum: 0.5, weightDecay: 0.01 })],
@@ -115,7 +120,10 @@ const opCheck = (c: ModelCase): GpuCheck => ({
     const labels = rows * (c.positions ?? 1);
     const y = c.loss === 'softmaxCrossEntropy'
       ? tensor(Int32Array.from({ length: labels }, (_, i) => (i * 31) % c.classes), c.positions ? [rows, c.positions] : [rows], 'int32')
-      : c.loss === 'mse' ? randomTensor([rows, 3], 5) : tensor(Float32Array.from({ length: rows }, (_, i) => i % 2), [rows, 1]);
+      : c.loss === 'binaryCrossEntropy' ? tensor(Float32Array.from({ length: rows }, (_, i) => i % 2), [rows, 1])
+      : c.loss === 'mse' ? randomTensor([rows, 3], 5)
+      // Issue 20's losses: targets in [0, 1) (valid for each: kld's and poisson's too), shaped like the output.
+      : tensor(Float32Array.from({ length: rows * 3 }, (_, i) => ((i * 37) % 100) / 100), [rows, 3]);
     const cpu = twin(c.layers, c.loss, c.optimizer, 'cpu');
     const gpu = twin(c.layers, c.loss, c.optimizer, 'cuda');
     assert.equal(gpu.device, 'cuda:0');

@@ -10,7 +10,9 @@ export interface GradCase {
   inputShape: number[];
   inputDtype?: 'float32' | 'int32';
   nodes: NodeSpec[];
-  loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy';
+  loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'categoricalCrossEntropy' | 'mae' | 'logCosh' | 'hinge' | 'poisson' | 'kld' | 'cosineSimilarity';
+  /** float32 targets of a loss that needs particular ones (a distribution per row, -1/1 labels), for `count` values. */
+  targets?: (count: number, rng: Random) => Float32Array;
   batch: number;
   /** Float64 loss of the whole mini-model for the given parameters and input. */
   reference: (params: Float64Array[], x: Float64Array, ids: Int32Array, labels: Float32Array | Int32Array) => number;
@@ -55,6 +57,7 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
   const classes = shapes[shapes.length - 1].at(-1)!, positions = c.sequence ? outElems / classes : 1;
   if (c.loss === 'softmaxCrossEntropy') labels = Int32Array.from({ length: c.batch * positions }, (_, i) => (c.ignoreIndex !== undefined && i % 3 === 1 ? c.ignoreIndex : rng.int(c.sequence ? classes : outElems)));
   else if (c.loss === 'binaryCrossEntropy') labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform());
+  else if (c.targets) labels = c.targets(c.batch * outElems, rng);
   else labels = Float32Array.from({ length: c.batch * outElems }, () => rng.uniform() * 2 - 1);
 
   const data = new native.Dataset(x, c.inputShape, labels, c.loss === 'softmaxCrossEntropy' ? [positions] : shapes[shapes.length - 1]);
