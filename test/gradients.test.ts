@@ -83,6 +83,35 @@ describe('losses', () => {
     checkGradients({ inputShape: [3], batch: 4, loss, nodes: [node('flatten', [0])], reference: (_p, x, _ids, y) => reference(x, Float64Array.from(y)) });
   });
 
+  it.each([0.5, 2])('huber with delta %s', (delta) => {
+    checkGradients({
+      inputShape: [4], batch: 3, loss: 'huber', param: delta, nodes: [node('flatten', [0])],
+      reference: (_p, x, _ids, y) => mean((i) => { const a = Math.abs(x[i] - y[i]); return a <= delta ? 0.5 * a * a : delta * (a - 0.5 * delta); }, x.length),
+    });
+  });
+
+  it('label smoothing 0.2: softmaxCrossEntropy (class indices), categoricalCrossEntropy (soft targets), binaryCrossEntropy', () => {
+    const e = 0.2;
+    checkGradients({
+      inputShape: [4], batch: 4, loss: 'softmaxCrossEntropy', param: e, nodes: [node('flatten', [0])],
+      reference: (_p, x, _ids, y) => {
+        const logp = ref.softmaxRows(x, 4).map(Math.log);
+        return mean((r) => { let s = 0; for (let c = 0; c < 4; c++) s -= ((c === y[r] ? 1 - e : 0) + e / 4) * logp[r * 4 + c]; return s; }, 4);
+      },
+    });
+    checkGradients({
+      inputShape: [3], batch: 4, loss: 'categoricalCrossEntropy', param: e, nodes: [node('flatten', [0])], targets: distributions(3),
+      reference: (_p, x, _ids, y) => {
+        const logp = ref.softmaxRows(x, 3).map(Math.log);
+        return mean((r) => { let s = 0; for (let c = 0; c < 3; c++) s -= (y[r * 3 + c] * (1 - e) + e / 3) * logp[r * 3 + c]; return s; }, 4);
+      },
+    });
+    checkGradients({
+      inputShape: [3], batch: 4, loss: 'binaryCrossEntropy', param: e, nodes: [node('flatten', [0])],
+      reference: (_p, x, _ids, y) => ref.binaryCrossEntropy(x, Float64Array.from(y, (t) => t * (1 - e) + e / 2)),
+    });
+  });
+
   it('hinge (0/1 targets read as -1/1, as Keras)', () => {
     checkGradients({
       inputShape: [3], batch: 4, loss: 'hinge', nodes: [node('flatten', [0])],

@@ -1,8 +1,11 @@
 // Issue 20's losses through the API (their gradients: test/gradients.test.ts): categorical
 // cross-entropy against the sparse one, a softmax output trained from its logits, the regression
 // losses training, and the messages for targets that do not fit.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { layers, losses, sequential, tensor } from '../src/index.js';
+import { layers, loadModel, losses, sequential, tensor } from '../src/index.js';
 import { Random } from '../src/random.js';
 
 const r = new Random(3);
@@ -46,6 +49,24 @@ describe('losses', () => {
     expect(l[39]).toBeLessThan(l[0] - 0.02); // cosineSimilarity starts near its floor of -1
   });
 
+  it('huber({ delta }) and labelSmoothing are kept in checkpoints, and a resumed fit continues bit-identically', async () => {
+    const y = tensor(Float32Array.from({ length: 64 * 3 }, (_, i) => Math.sin(i)), [64, 3]);
+    for (const [loss, targets] of [[losses.huber({ delta: 0.5 }), y], [losses.softmaxCrossEntropy({ labelSmoothing: 0.1 }), tensor(classes, [64], 'int32')], [losses.categoricalCrossEntropy({ labelSmoothing: 0.2 }), tensor(oneHot, [64, 3])]] as const) {
+      const make = () => { const m = classifier(); m.compile({ optimizer: 'adam', loss }); return m; };
+      const straight = make();
+      await straight.fit(x, targets, { epochs: 4, batchSize: 16, seed: 1, verbose: 0 });
+      const first = make();
+      await first.fit(x, targets, { epochs: 2, batchSize: 16, seed: 1, verbose: 0 });
+      const dir = mkdtempSync(path.join(tmpdir(), 'gradloop-loss-'));
+      await first.save(dir);
+      const resumed = await loadModel(dir);
+      const { name, ...options } = loss;
+      expect(resumed.compileConfig).toMatchObject({ loss: name, ...options });
+      await resumed.fit(x, targets, { epochs: 4, batchSize: 16, seed: 1, verbose: 0, resumeFrom: dir });
+      expect(Array.from(resumed.getWeights()[2].data)).toEqual(Array.from(straight.getWeights()[2].data));
+    }
+  });
+
   it('says what the targets must be', async () => {
     const m = classifier();
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossEntropy' });
@@ -53,5 +74,9 @@ describe('losses', () => {
     await expect(m.fit(x, tensor(new Float32Array(64), [64, 1]), { epochs: 1, verbose: 0 })).rejects.toThrow(/expects 3 target value\(s\) per sample/);
     expect(() => m.compile({ optimizer: 'adam', loss: 'huberr' as 'mae' })).toThrow(/'kld', 'cosineSimilarity'/);
     expect(() => m.compile({ optimizer: 'adam', loss: { name: 'mae', fromLogits: true } })).toThrow(/fromLogits applies to the cross-entropies, not 'mae'/);
+    expect(() => m.compile({ optimizer: 'adam', loss: { name: 'mae', delta: 1 } })).toThrow(/delta applies to huber, not 'mae'/);
+    expect(() => losses.huber({ delta: 0 })).toThrow(/losses.huber: delta/);
+    expect(() => m.compile({ optimizer: 'adam', loss: { name: 'mse', labelSmoothing: 0.1 } })).toThrow(/labelSmoothing applies to the cross-entropies, not 'mse'/);
+    expect(() => losses.binaryCrossEntropy({ labelSmoothing: 1.5 })).toThrow(/labelSmoothing/);
   });
 });

@@ -165,6 +165,7 @@ void ProgramWrap::Compile(const Napi::CallbackInfo& info) {
         if (!(tensor >= 0 && tensor < static_cast<double>(program().tensorCount())) || tensor != std::floor(tensor))
           throw RangeError("compile: loss " + std::to_string(k) + " reads no tensor of the model");
         LossHead head{lossFromName(h.Get("loss").ToString().Utf8Value()), static_cast<int>(tensor), static_cast<float>(weight)};
+        if (h.Has("param") && h.Get("param").IsNumber()) head.param = h.Get("param").As<Napi::Number>().FloatValue();
         if (h.Has("ignoreIndex") && !h.Get("ignoreIndex").IsUndefined()) {
           const double ignore = h.Get("ignoreIndex").ToNumber().DoubleValue();
           if (!(ignore >= -2147483647.0 && ignore <= 2147483647.0) || ignore != std::floor(ignore))

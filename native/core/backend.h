@@ -49,23 +49,28 @@ class Backend {
   // logits[rows, classes], labels[rows] (int32 class indices).
   // Rows whose label is ignoreIndex (a padding label) add nothing: no loss, a zero gradient, not
   // counted as correct.
+  // smoothing: PyTorch's label_smoothing (Keras' for one-hot targets): the target is
+  // (1 - smoothing) on the label and smoothing / classes on every class.
   virtual void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                   int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex = kNoIgnoreIndex) = 0;
+                                   int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex = kNoIgnoreIndex,
+                                   float smoothing = 0) = 0;
   // How many of values[n] differ from `value` (the labels a loss with ignoreIndex counts), as a
   // host number: on a GPU this waits for the device.
   virtual int64_t countNotEqual(const int32_t* values, int64_t n, int32_t value) = 0;
   // pred/target [rows, cols]; loss = sum (pred - target)^2.
   virtual void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
                                 float scale, double* lossSum, int64_t* correct) = 0;
-  // logits/target [rows, cols]; stable sigmoid cross-entropy from logits.
+  // logits/target [rows, cols]; stable sigmoid cross-entropy from logits, against the target
+  // t (1 - smoothing) + smoothing / 2 (Keras' label_smoothing).
   virtual void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
-                                  int64_t cols, float scale, double* lossSum, int64_t* correct) = 0;
+                                  int64_t cols, float scale, double* lossSum, int64_t* correct, float smoothing = 0) = 0;
 
   // The other losses (loss_rules.h) over pred/target [rows, cols] (categoricalCrossEntropy: pred
   // are logits): the summed loss, the gradient of the mean and the count of correct predictions,
-  // the argmax agreement of each row (for one column, (p > 0.5) == (t > 0.5), as mse).
-  virtual void ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
-                        double* lossSum, int64_t* correct) = 0;
+  // the argmax agreement of each row (for one column, (p > 0.5) == (t > 0.5), as mse). param:
+  // Huber's delta, or categoricalCrossEntropy's label smoothing.
+  virtual void ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                        float scale, double* lossSum, int64_t* correct) = 0;
 
   // ---- optimizer updates, fused over one parameter tensor of n elements ----
   // Each also writes the sum of squares of the updated weights (weight norms), computed in the

@@ -1,12 +1,13 @@
 #include "loss.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace gradloop {
 
 namespace {
 constexpr const char* kNames[] = {"softmaxCrossEntropy", "mse", "binaryCrossEntropy", "mae", "logCosh", "hinge", "poisson", "kld",
-                                  "categoricalCrossEntropy", "cosineSimilarity"};
+                                  "categoricalCrossEntropy", "cosineSimilarity", "huber"};
 constexpr int kRuleKinds = static_cast<int>(LossKind::Mae);  // the first kind that is a rule
 bool isRule(LossKind kind) { return static_cast<int>(kind) >= kRuleKinds; }
 LossRule ruleOf(LossKind kind) { return static_cast<LossRule>(static_cast<int>(kind) - kRuleKinds); }
@@ -49,9 +50,17 @@ LossShape lossShape(LossKind kind, const Shape& out) {
   }
 }
 
+void checkLossParam(LossKind kind, float param) {
+  const bool smoothing = kind == LossKind::SoftmaxCrossEntropy || kind == LossKind::BinaryCrossEntropy || kind == LossKind::CategoricalCrossEntropy;
+  if (kind == LossKind::Huber ? !(param > 0 && std::isfinite(param)) : smoothing ? !(param >= 0 && param <= 1) : param != 0)
+    throw RangeError(std::string("compile: loss '") + lossName(kind) + "' " +
+                     (kind == LossKind::Huber ? "needs a finite delta > 0" : smoothing ? "takes a label smoothing in [0, 1]" : "takes no parameter") +
+                     ", got " + std::to_string(param));
+}
+
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
                       const Shape& outputShape, const LossShape& labelShape, double* lossSum, int64_t* correct,
-                      int32_t ignoreIndex) {
+                      int32_t ignoreIndex, float param) {
   const int64_t cols = numElements(outputShape);
   switch (kind) {
     case LossKind::SoftmaxCrossEntropy: {  // mean over samples, or over every position of a sequence
@@ -59,7 +68,7 @@ LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, cons
       const auto* ids = static_cast<const int32_t*>(labels);
       const int64_t counted = ignoreIndex == kNoIgnoreIndex ? terms : backend.countNotEqual(ids, terms, ignoreIndex);
       backend.softmaxCrossEntropy(output, ids, dOutput, terms, classes, 1.0f / static_cast<float>(std::max<int64_t>(counted, 1)),
-                                  lossSum, correct, ignoreIndex);
+                                  lossSum, correct, ignoreIndex, param);
       return {static_cast<double>(std::max<int64_t>(counted, 1)), counted};
     }
     case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
@@ -68,13 +77,13 @@ LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, cons
       return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
     case LossKind::BinaryCrossEntropy:
       backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,
-                                 1.0f / static_cast<float>(rows * cols), lossSum, correct);
+                                 1.0f / static_cast<float>(rows * cols), lossSum, correct, param);
       return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
     default: {  // a rule: the mean over every element, or over the rows of the last axis
       const bool rowwise = perRow(kind);
       const int64_t r = rowwise ? rows * (cols / outputShape.back()) : rows, c = rowwise ? outputShape.back() : cols;
       const int64_t terms = rowwise ? r : r * c;
-      backend.ruleLoss(ruleOf(kind), output, static_cast<const float*>(labels), dOutput, r, c, 1.0f / static_cast<float>(terms), lossSum, correct);
+      backend.ruleLoss(ruleOf(kind), param, output, static_cast<const float*>(labels), dOutput, r, c, 1.0f / static_cast<float>(terms), lossSum, correct);
       return {static_cast<double>(terms), r};
     }
   }

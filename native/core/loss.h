@@ -10,7 +10,7 @@ namespace gradloop {
 
 // The first three have kernels of their own in each backend; the rest are loss_rules.h's rules
 // (Backend::ruleLoss), in that enum's order.
-enum class LossKind { SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, Mae, LogCosh, Hinge, Poisson, Kld, CategoricalCrossEntropy, CosineSimilarity };
+enum class LossKind { SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, Mae, LogCosh, Hinge, Poisson, Kld, CategoricalCrossEntropy, CosineSimilarity, Huber };
 
 struct LossShape {
   DType labelType;
@@ -35,8 +35,11 @@ struct LossTerms {
 // skips those labels and takes the mean over the others (as PyTorch's ignore_index and Keras'
 // ignore_class), counting them first (on a GPU, one wait).
 // `labelShape` is lossShape(kind, outputShape), which the program works out once at compile.
+// param: Huber's delta, or the cross-entropies' label smoothing (0: none).
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
                       const Shape& outputShape, const LossShape& labelShape, double* lossSum, int64_t* correct,
-                      int32_t ignoreIndex = kNoIgnoreIndex);
+                      int32_t ignoreIndex = kNoIgnoreIndex, float param = 0);
+// Checks a loss's parameter: Huber's delta > 0, label smoothing in [0, 1] for the cross-entropies, 0 for the rest.
+void checkLossParam(LossKind kind, float param);
 
 }  // namespace gradloop

@@ -19,6 +19,7 @@ enum class LossRule {
   Kld,       // t log(t / p), both clipped to [1e-7, 1]; summed over a row, mean over rows
   CategoricalCrossEntropy,  // -sum t log softmax(z) over a row of logits z; mean over rows
   CosineSimilarity,         // -(t / |t|) . (p / |p|) over a row; mean over rows
+  Huber,     // d^2 / 2 where |d| <= delta, else delta (|d| - delta / 2), d = p - t; mean over every element
 };
 
 // Element-wise rules only: whether the rule's mean runs over rows (its terms summed along a row).
@@ -29,10 +30,15 @@ namespace lossrules {
 
 constexpr float kEpsilon = 1e-7f;  // Keras' epsilon()
 
-// The loss term of one element and its derivative with respect to the prediction.
+// The loss term of one element and its derivative with respect to the prediction; `param` is
+// Huber's delta.
 template <LossRule R>
-GRADLOOP_HOST_DEVICE inline float value(float p, float t) {
+GRADLOOP_HOST_DEVICE inline float value(float p, float t, float param) {
   if constexpr (R == LossRule::Mae) return std::fabs(p - t);
+  if constexpr (R == LossRule::Huber) {
+    const float a = std::fabs(p - t);
+    return a <= param ? 0.5f * a * a : param * (a - 0.5f * param);
+  }
   if constexpr (R == LossRule::LogCosh) {  // x + softplus(-2x) - log 2, stable for large |x|
     const float x = p - t, a = std::fabs(x);
     return a + std::log1p(std::exp(-2.0f * a)) - 0.69314718056f;
@@ -50,8 +56,12 @@ GRADLOOP_HOST_DEVICE inline float value(float p, float t) {
   return 0.0f;
 }
 template <LossRule R>
-GRADLOOP_HOST_DEVICE inline float derivative(float p, float t) {
+GRADLOOP_HOST_DEVICE inline float derivative(float p, float t, float param) {
   if constexpr (R == LossRule::Mae) return p > t ? 1.0f : (p < t ? -1.0f : 0.0f);
+  if constexpr (R == LossRule::Huber) {
+    const float d = p - t;
+    return d > param ? param : (d < -param ? -param : d);
+  }
   if constexpr (R == LossRule::LogCosh) return std::tanh(p - t);
   if constexpr (R == LossRule::Hinge) {
     const float s = t == 0.0f ? -1.0f : t;
@@ -75,6 +85,7 @@ inline void withLossRule(LossRule rule, F&& f) {
     case LossRule::LogCosh: return f(std::integral_constant<LossRule, LossRule::LogCosh>{});
     case LossRule::Hinge: return f(std::integral_constant<LossRule, LossRule::Hinge>{});
     case LossRule::Poisson: return f(std::integral_constant<LossRule, LossRule::Poisson>{});
+    case LossRule::Huber: return f(std::integral_constant<LossRule, LossRule::Huber>{});
     default: return f(std::integral_constant<LossRule, LossRule::Kld>{});
   }
 }

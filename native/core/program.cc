@@ -172,6 +172,7 @@ void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& o
     for (size_t j = 0; j < h; ++j)
       if (heads[j].tensor == t) throw TypeError("compile: two losses read tensor " + std::to_string(t) + "; give each output one loss");
     if (!(heads[h].weight >= 0) || !std::isfinite(heads[h].weight)) throw RangeError("compile: a loss weight must be finite and >= 0");
+    checkLossParam(heads[h].kind, heads[h].param);
     if (heads[h].ignoreIndex != kNoIgnoreIndex && heads[h].kind != LossKind::SoftmaxCrossEntropy)
       throw TypeError(std::string("compile: ignoreIndex applies to softmaxCrossEntropy, not ") + lossName(heads[h].kind));
     offsets.push_back(words);
@@ -353,7 +354,7 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
     const int64_t at = kStatsPerParam * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
     const LossTerms terms = computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape,
                                         headLabelShape_[h], statsAt(at), reinterpret_cast<int64_t*>(statsAt(at + 1)),
-                                        heads_[h].ignoreIndex);
+                                        heads_[h].ignoreIndex, heads_[h].param);
     mb.divisors.push_back(terms.divisor);
     mb.units.push_back(terms.accuracyUnits);
     // The gradient of this loss's share of the total: its weight, and the micro-batch's share of the rows.

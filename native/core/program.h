@@ -47,6 +47,7 @@ struct LossHead {
   int tensor;
   float weight = 1;
   int32_t ignoreIndex = kNoIgnoreIndex;  // softmaxCrossEntropy: a padding label left out of loss and accuracy
+  float param = 0;                        // Huber's delta, or the cross-entropies' label smoothing
 };
 
 struct StepResult {

@@ -18,9 +18,12 @@ int64_t argmax(const float* x, int64_t n) {
 }
 }  // namespace
 
-// loss_r = logsumexp(z_r) - z_r[label]; dz = (softmax(z) - onehot(label)) * scale.
+// loss_r = logsumexp(z_r) - z_r[label]; dz = (softmax(z) - onehot(label)) * scale. With label
+// smoothing e: loss_r = logsumexp(z_r) - (1 - e) z_r[label] - e mean(z_r); dz = (softmax(z) -
+// (1 - e) onehot(label) - e / classes) * scale.
 void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                     int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex) {
+                                     int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex,
+                                     float smoothing) {
   double total = 0;
   int64_t hits = 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -38,10 +41,19 @@ void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels,
     float sum = 0;
     for (int64_t c = 0; c < classes; ++c) sum += (dz[c] = std::exp(z[c] - mx));
     const float logSum = std::log(sum);
-    total += static_cast<double>(logSum + mx - z[label]);
     const float inv = scale / sum;
-    for (int64_t c = 0; c < classes; ++c) dz[c] *= inv;
-    dz[label] -= scale;
+    if (smoothing == 0) {
+      total += static_cast<double>(logSum + mx - z[label]);
+      for (int64_t c = 0; c < classes; ++c) dz[c] *= inv;
+      dz[label] -= scale;
+    } else {
+      float zSum = 0;
+      for (int64_t c = 0; c < classes; ++c) zSum += z[c];
+      total += static_cast<double>(logSum + mx - (1.0f - smoothing) * z[label] - smoothing * zSum / static_cast<float>(classes));
+      const float uniform = smoothing / static_cast<float>(classes) * scale;
+      for (int64_t c = 0; c < classes; ++c) dz[c] = dz[c] * inv - uniform;
+      dz[label] -= (1.0f - smoothing) * scale;
+    }
     hits += best == label;
   }
   *lossSum = total;
@@ -80,25 +92,25 @@ void CpuBackend::meanSquaredError(const float* pred, const float* target, float*
 // Sigmoid cross-entropy from logits z, in the stable form max(z, 0) - z t + log(1 + exp(-|z|));
 // dz = (sigmoid(z) - t) * scale. Accuracy per element: (z > 0) == (t > 0.5).
 void CpuBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
-                                    int64_t cols, float scale, double* lossSum, int64_t* correct) {
+                                    int64_t cols, float scale, double* lossSum, int64_t* correct, float smoothing) {
   double total = 0;
   int64_t hits = 0;
   const int64_t n = rows * cols;
   for (int64_t i = 0; i < n; ++i) {
-    const float z = logits[i], t = target[i];
+    const float z = logits[i], t = smoothing == 0 ? target[i] : target[i] * (1.0f - smoothing) + 0.5f * smoothing;
     const float e = std::exp(-std::fabs(z));
     total += static_cast<double>((z > 0 ? z : 0.0f) - z * t + std::log1p(e));
     const float s = z >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
     dlogits[i] = (s - t) * scale;
-    hits += (z > 0) == (t > 0.5f);
+    hits += (z > 0) == (target[i] > 0.5f);
   }
   *lossSum = total;
   *correct = hits;
 }
 
 // The losses of loss_rules.h, row by row.
-void CpuBackend::ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
-                          double* lossSum, int64_t* correct) {
+void CpuBackend::ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                          float scale, double* lossSum, int64_t* correct) {
   double total = 0;
   int64_t hits = 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -107,12 +119,16 @@ void CpuBackend::ruleLoss(LossRule rule, const float* pred, const float* target,
     float* dp = dpred + r * cols;
     float rowSum = 0;
     if (rule == LossRule::CategoricalCrossEntropy) {
-      // z = p (logits): loss = logsumexp(z) sum(t) - t . z; dz = softmax(z) sum(t) - t.
-      const float mx = p[argmax(p, cols)];
+      // z = p (logits), targets smoothed to t (1 - e) + e / cols: loss = logsumexp(z) sum(t) - t . z;
+      // dz = softmax(z) sum(t) - t.
+      const float mx = p[argmax(p, cols)], keep = 1.0f - param, spread = param / static_cast<float>(cols);
       float sum = 0, tSum = 0, tz = 0;
-      for (int64_t c = 0; c < cols; ++c) sum += (dp[c] = std::exp(p[c] - mx)), tSum += t[c], tz += t[c] * p[c];
+      for (int64_t c = 0; c < cols; ++c) {
+        const float tc = t[c] * keep + spread;
+        sum += (dp[c] = std::exp(p[c] - mx)), tSum += tc, tz += tc * p[c];
+      }
       rowSum = (std::log(sum) + mx) * tSum - tz;
-      for (int64_t c = 0; c < cols; ++c) dp[c] = (dp[c] / sum * tSum - t[c]) * scale;
+      for (int64_t c = 0; c < cols; ++c) dp[c] = (dp[c] / sum * tSum - (t[c] * keep + spread)) * scale;
     } else if (rule == LossRule::CosineSimilarity) {
       // loss = -(t / |t|) . (p / |p|), norms at least 1e-6 (Keras' l2_normalize);
       // dp = -(t^ - (t^ . p^) p^) / |p|.
@@ -126,8 +142,8 @@ void CpuBackend::ruleLoss(LossRule rule, const float* pred, const float* target,
       withLossRule(rule, [&](auto k) {
         constexpr LossRule R = decltype(k)::value;
         for (int64_t c = 0; c < cols; ++c) {
-          rowSum += lossrules::value<R>(p[c], t[c]);
-          dp[c] = lossrules::derivative<R>(p[c], t[c]) * scale;
+          rowSum += lossrules::value<R>(p[c], t[c], param);
+          dp[c] = lossrules::derivative<R>(p[c], t[c], param) * scale;
         }
       });
     }

@@ -9,7 +9,7 @@ namespace gradloop::cuda {
 namespace {
 
 __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                          int64_t classes, float scale, double* loss, int* hits, int32_t ignoreIndex) {
+                                          int64_t classes, float scale, double* loss, int* hits, int32_t ignoreIndex, float smoothing) {
   const int64_t r = warpRow();
   const int lane = laneIndex();
   if (r >= rows) return;
@@ -30,10 +30,15 @@ __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* la
   for (int64_t c = lane; c < classes; c += 32) sum += (dz[c] = expf(z[c] - mx));
   sum = warpSum(sum);
   const int32_t label = labels[r];
-  const float inv = scale / sum;
-  for (int64_t c = lane; c < classes; c += 32) dz[c] = dz[c] * inv - (c == label ? scale : 0.0f);
+  const float inv = scale / sum, uniform = smoothing / static_cast<float>(classes) * scale;
+  float zSum = 0;
+  for (int64_t c = lane; c < classes; c += 32) {
+    zSum += z[c];
+    dz[c] = dz[c] * inv - uniform - (c == label ? (1.0f - smoothing) * scale : 0.0f);
+  }
+  zSum = warpSum(zSum);
   if (lane == 0) {
-    loss[r] = static_cast<double>(logf(sum) + mx - z[label]);
+    loss[r] = static_cast<double>(logf(sum) + mx - (1.0f - smoothing) * z[label] - smoothing * zSum / static_cast<float>(classes));
     hits[r] = best == label;
   }
 }
@@ -64,22 +69,22 @@ __global__ void meanSquaredErrorKernel(const float* pred, const float* target, f
 }
 
 __global__ void binaryCrossEntropyKernel(const float* logits, const float* target, float* dlogits, int64_t n, float scale,
-                                         double* loss, int* hits) {
+                                         double* loss, int* hits, float smoothing) {
   GRADLOOP_GRID_STRIDE(i, n) {
-    const float z = logits[i], t = target[i];
+    const float z = logits[i], t = target[i] * (1.0f - smoothing) + 0.5f * smoothing;
     const float e = expf(-fabsf(z));
     loss[i] = static_cast<double>((z > 0 ? z : 0.0f) - z * t + log1pf(e));
     const float s = z >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
     dlogits[i] = (s - t) * scale;
-    hits[i] = (z > 0) == (t > 0.5f);
+    hits[i] = (z > 0) == (target[i] > 0.5f);
   }
 }
 
 
 // The losses of loss_rules.h: one warp per row, as the CPU's formulas.
 template <LossRule R>
-__global__ void ruleLossKernel(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale, double* loss,
-                               int* hits) {
+__global__ void ruleLossKernel(float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
+                               double* loss, int* hits) {
   const int64_t r = warpRow();
   const int lane = laneIndex();
   if (r >= rows) return;
@@ -95,11 +100,15 @@ __global__ void ruleLossKernel(const float* pred, const float* target, float* dp
   warpArgMax(tMax, tBest);
   float rowSum = 0;
   if constexpr (R == LossRule::CategoricalCrossEntropy) {
+    const float keep = 1.0f - param, spread = param / static_cast<float>(cols);
     float sum = 0, tSum = 0, tz = 0;
-    for (int64_t c = lane; c < cols; c += 32) sum += (dp[c] = expf(p[c] - pMax)), tSum += t[c], tz += t[c] * p[c];
+    for (int64_t c = lane; c < cols; c += 32) {
+      const float tc = t[c] * keep + spread;
+      sum += (dp[c] = expf(p[c] - pMax)), tSum += tc, tz += tc * p[c];
+    }
     sum = warpSum(sum), tSum = warpSum(tSum), tz = warpSum(tz);
     rowSum = (logf(sum) + pMax) * tSum - tz;
-    for (int64_t c = lane; c < cols; c += 32) dp[c] = (dp[c] / sum * tSum - t[c]) * scale;
+    for (int64_t c = lane; c < cols; c += 32) dp[c] = (dp[c] / sum * tSum - (t[c] * keep + spread)) * scale;
   } else if constexpr (R == LossRule::CosineSimilarity) {
     float pp = 0, tt = 0, pt = 0;
     for (int64_t c = lane; c < cols; c += 32) pp += p[c] * p[c], tt += t[c] * t[c], pt += p[c] * t[c];
@@ -110,8 +119,8 @@ __global__ void ruleLossKernel(const float* pred, const float* target, float* dp
     for (int64_t c = lane; c < cols; c += 32) dp[c] = -(t[c] / tn - (clipped ? 0.0f : cosine * p[c] / pn)) / pn * scale;
   } else {
     for (int64_t c = lane; c < cols; c += 32) {
-      rowSum += lossrules::value<R>(p[c], t[c]);
-      dp[c] = lossrules::derivative<R>(p[c], t[c]) * scale;
+      rowSum += lossrules::value<R>(p[c], t[c], param);
+      dp[c] = lossrules::derivative<R>(p[c], t[c], param) * scale;
     }
     rowSum = warpSum(rowSum);
   }
@@ -148,12 +157,12 @@ void CudaBackend::reduceLoss(int64_t terms, double* lossSum, int64_t* correct) {
 }
 
 void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                      int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex) {
+                                      int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex, float smoothing) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(
-      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows), ignoreIndex);
+      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows), ignoreIndex, smoothing);
   checkLaunch("softmaxCrossEntropy");
   reduceLoss(rows, lossSum, correct);
 }
@@ -170,25 +179,25 @@ void CudaBackend::meanSquaredError(const float* pred, const float* target, float
 }
 
 void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
-                                     float scale, double* lossSum, int64_t* correct) {
+                                     float scale, double* lossSum, int64_t* correct, float smoothing) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   const int64_t n = rows * cols;
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(n) * (sizeof(double) + sizeof(int))));
   binaryCrossEntropyKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(logits, target, dlogits, n, scale, loss,
-                                                                          reinterpret_cast<int*>(loss + n));
+                                                                          reinterpret_cast<int*>(loss + n), smoothing);
   checkLaunch("binaryCrossEntropy");
   reduceLoss(n, lossSum, correct);
 }
 
-void CudaBackend::ruleLoss(LossRule rule, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
-                           double* lossSum, int64_t* correct) {
+void CudaBackend::ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
+                           float scale, double* lossSum, int64_t* correct) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   int* hits = reinterpret_cast<int*>(loss + rows);
   auto launch = [&](auto k) {
-    ruleLossKernel<decltype(k)::value><<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(pred, target, dpred, rows, cols, scale, loss, hits);
+    ruleLossKernel<decltype(k)::value><<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(param, pred, target, dpred, rows, cols, scale, loss, hits);
   };
   if (rule == LossRule::CategoricalCrossEntropy) launch(std::integral_constant<LossRule, LossRule::CategoricalCrossEntropy>{});
   else if (rule == LossRule::CosineSimilarity) launch(std::integral_constant<LossRule, LossRule::CosineSimilarity>{});

@@ -95,7 +95,7 @@ export interface NativeDataset {
 export interface NativeProgram {
   /** lossTensor: what the loss reads when not the output (the logits before a sigmoid or softmax output). */
   /** One loss by name, or one per output (ignoreIndex: softmaxCrossEntropy's padding label). */
-  compile(loss: string | { loss: string; tensor: number; weight: number; ignoreIndex?: number }[], optimizer: OptimizerSpec, lossTensor?: number): void;
+  compile(loss: string | { loss: string; tensor: number; weight: number; ignoreIndex?: number; param?: number }[], optimizer: OptimizerSpec, lossTensor?: number): void;
   /** One flag per parameter (model order): false freezes it (no gradient computed, no update). */
   setTrainable(flags: boolean[]): void;
   /** trainable false: a weight its op updates itself (batch normalization's moving statistics). */

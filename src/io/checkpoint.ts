@@ -33,7 +33,7 @@ export interface CheckpointManifest {
     layers: { className: string; config: Record<string, unknown> }[];
     graph?: { inputs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[]; nodes: { layer: string; inputs: string[] }[]; outputs: string[] };
   };
-  compile?: { loss: string; fromLogits?: boolean; ignoreIndex?: number; outputs?: { name: string; loss: string; fromLogits?: boolean; ignoreIndex?: number; weight: number; metrics: string[] }[]; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
+  compile?: { loss: string; fromLogits?: boolean; ignoreIndex?: number; delta?: number; labelSmoothing?: number; outputs?: { name: string; loss: string; fromLogits?: boolean; ignoreIndex?: number; delta?: number; labelSmoothing?: number; weight: number; metrics: string[] }[]; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
   training?: {
     /** Where fit() stood: epoch and step to run next, seed, batch size... (null before any fit). */
     position: Record<string, unknown> | null;
@@ -82,8 +82,10 @@ const manifestSchema = z.object({
     loss: z.string(),
     fromLogits: z.boolean().optional(),
     ignoreIndex: z.number().int().optional(),
+    delta: z.number().positive().optional(),
+    labelSmoothing: z.number().min(0).max(1).optional(),
     // A model with several outputs: each one's loss, weight and metrics.
-    outputs: z.array(z.strictObject({ name: z.string().min(1), loss: z.string(), fromLogits: z.boolean().optional(), ignoreIndex: z.number().int().optional(), weight: z.number().min(0).refine(Number.isFinite, 'must be finite'), metrics: z.array(z.string()) })).min(2).optional(),
+    outputs: z.array(z.strictObject({ name: z.string().min(1), loss: z.string(), fromLogits: z.boolean().optional(), ignoreIndex: z.number().int().optional(), delta: z.number().positive().optional(), labelSmoothing: z.number().min(0).max(1).optional(), weight: z.number().min(0).refine(Number.isFinite, 'must be finite'), metrics: z.array(z.string()) })).min(2).optional(),
     metrics: z.array(z.string()),
     optimizer: z.record(z.string(), z.unknown()),
     clipNorm: z.number().min(0).refine(Number.isFinite, 'must be finite'),

@@ -1,9 +1,9 @@
 // Loss names, what each expects of the labels, and the loss objects with Keras' fromLogits.
-import { checkInteger, checkKeys, checkOneOf, describe } from '../validate.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf, describe } from '../validate.js';
 
 export const LOSSES = [
   'softmaxCrossEntropy', 'mse', 'meanSquaredError', 'binaryCrossEntropy',
-  'categoricalCrossEntropy', 'mae', 'meanAbsoluteError', 'logCosh', 'hinge', 'poisson', 'kld', 'cosineSimilarity',
+  'categoricalCrossEntropy', 'mae', 'meanAbsoluteError', 'huber', 'logCosh', 'hinge', 'poisson', 'kld', 'cosineSimilarity',
 ] as const;
 export type LossName = (typeof LOSSES)[number];
 
@@ -15,7 +15,7 @@ export type LossName = (typeof LOSSES)[number];
  *   cross-entropy, mean over all elements.
  * - categoricalCrossEntropy: float32 one-hot or soft targets [classes] (Keras'); log-sum-exp over
  *   the logits, mean over the rows.
- * - mae, logCosh, hinge (0/1 targets read as -1/1), poisson: mean over all elements; kld (clipped
+ * - mae, huber, logCosh, hinge (0/1 targets read as -1/1), poisson: mean over all elements; kld (clipped
  *   to [1e-7, 1]) and cosineSimilarity: over each row of the last axis, mean over the rows. As Keras
  *   defines them (native/core/loss_rules.h).
  * The cross-entropies are computed from logits. A model whose output layer ends in the matching
@@ -49,6 +49,28 @@ export interface Loss {
    * this value (padding) add nothing to the loss, its gradient or the accuracy; the mean is over the rest.
    */
   readonly ignoreIndex?: number;
+  /** huber only: where the loss turns from squared to absolute error (default 1, Keras'). */
+  readonly delta?: number;
+  /**
+   * The cross-entropies: the target moves this share towards uniform (Keras' label_smoothing;
+   * PyTorch's for softmaxCrossEntropy): t (1 - s) + s / classes (binary: + s / 2).
+   */
+  readonly labelSmoothing?: number;
+}
+
+/** A loss's options as compile keeps them (the defined ones only). */
+export type LossOptions = Pick<Loss, 'fromLogits' | 'ignoreIndex' | 'delta' | 'labelSmoothing'>;
+export function lossOptions(l: LossOptions): LossOptions {
+  const out: { -readonly [K in keyof LossOptions]: LossOptions[K] } = {};
+  if (l.fromLogits !== undefined) out.fromLogits = l.fromLogits;
+  if (l.ignoreIndex !== undefined) out.ignoreIndex = l.ignoreIndex;
+  if (l.delta !== undefined) out.delta = l.delta;
+  if (l.labelSmoothing !== undefined) out.labelSmoothing = l.labelSmoothing;
+  return out;
+}
+/** The number the native loss takes: huber's delta (default 1), a cross-entropy's label smoothing, or 0. */
+export function lossParam(l: Loss): number {
+  return l.name === 'huber' ? l.delta ?? 1 : l.labelSmoothing ?? 0;
 }
 
 /** The probability activation each cross-entropy pairs with. */
@@ -62,8 +84,16 @@ export function getLoss(loss: unknown, where: string): Loss {
   if (typeof loss === 'string') return { name: checkOneOf(loss, where, LOSSES) };
   if (typeof loss !== 'object' || loss === null)
     throw new TypeError(`${where}: expected a loss name (${LOSSES.map((l) => `'${l}'`).join(', ')}) or losses.<name>({...}), got ${describe(loss)}`);
-  const { name, fromLogits, ignoreIndex } = loss as Loss;
+  const { name, fromLogits, ignoreIndex, delta, labelSmoothing } = loss as Loss;
   const checked = checkOneOf(name, `${where}.name`, LOSSES);
+  if (delta !== undefined) {
+    if (checked !== 'huber') throw new TypeError(`${where}: delta applies to huber, not '${checked}'`);
+    checkNumber(delta, `${where}: delta`, { min: 0, minExclusive: true });
+  }
+  if (labelSmoothing !== undefined) {
+    if (!PROBABILITY_ACTIVATION[checked]) throw new TypeError(`${where}: labelSmoothing applies to the cross-entropies, not '${checked}'`);
+    checkNumber(labelSmoothing, `${where}: labelSmoothing`, { min: 0, max: 1 });
+  }
   if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw new TypeError(`${where}: fromLogits must be true or false, got ${describe(fromLogits)}`);
   if (fromLogits !== undefined && !PROBABILITY_ACTIVATION[checked])
     throw new TypeError(`${where}: fromLogits applies to the cross-entropies, not '${checked}'`);
@@ -71,21 +101,26 @@ export function getLoss(loss: unknown, where: string): Loss {
     if (checked !== 'softmaxCrossEntropy') throw new TypeError(`${where}: ignoreIndex applies to softmaxCrossEntropy, not '${checked}'`);
     checkInteger(ignoreIndex, `${where}: ignoreIndex`, -(2 ** 31) + 1, 2 ** 31 - 1);
   }
-  return { name: checked, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) };
+  return { name: checked, ...lossOptions({ fromLogits, ignoreIndex, delta, labelSmoothing }) };
 }
 
-const withLogits = (name: LossName, label: string) => (options: { fromLogits?: boolean } = {}): Loss => {
-  checkKeys(options, label, ['fromLogits']);
-  return getLoss({ name, fromLogits: options.fromLogits }, label);
+const withLogits = (name: LossName, label: string) => (options: { fromLogits?: boolean; labelSmoothing?: number } = {}): Loss => {
+  checkKeys(options, label, ['fromLogits', 'labelSmoothing']);
+  return getLoss({ name, fromLogits: options.fromLogits, labelSmoothing: options.labelSmoothing }, label);
 };
 
 /** Loss objects, for options; compile also takes the plain names. */
 export const losses = {
   binaryCrossEntropy: withLogits('binaryCrossEntropy', 'losses.binaryCrossEntropy'),
-  /** fromLogits as binaryCrossEntropy; ignoreIndex: a padding label that counts for nothing. */
-  softmaxCrossEntropy: (options: { fromLogits?: boolean; ignoreIndex?: number } = {}): Loss => {
-    checkKeys(options, 'losses.softmaxCrossEntropy', ['fromLogits', 'ignoreIndex']);
-    return getLoss({ name: 'softmaxCrossEntropy', fromLogits: options.fromLogits, ignoreIndex: options.ignoreIndex }, 'losses.softmaxCrossEntropy');
+  /** fromLogits and labelSmoothing as binaryCrossEntropy; ignoreIndex: a padding label that counts for nothing. */
+  softmaxCrossEntropy: (options: { fromLogits?: boolean; ignoreIndex?: number; labelSmoothing?: number } = {}): Loss => {
+    checkKeys(options, 'losses.softmaxCrossEntropy', ['fromLogits', 'ignoreIndex', 'labelSmoothing']);
+    return getLoss({ name: 'softmaxCrossEntropy', fromLogits: options.fromLogits, ignoreIndex: options.ignoreIndex, labelSmoothing: options.labelSmoothing }, 'losses.softmaxCrossEntropy');
+  },
+  /** Squared error within delta (default 1) of the target, absolute error beyond it (Keras' Huber). */
+  huber: (options: { delta?: number } = {}): Loss => {
+    checkKeys(options, 'losses.huber', ['delta']);
+    return getLoss({ name: 'huber', delta: options.delta }, 'losses.huber');
   },
   meanSquaredError: (): Loss => ({ name: 'meanSquaredError' }),
   mse: (): Loss => ({ name: 'mse' }),

@@ -8,7 +8,7 @@ import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CH
 import { Embedding, Layer, layerFromConfig, type SequenceMask, TokenAndPositionEmbedding } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
 import { Dataset } from '../data/dataset.js';
-import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, lossTensor, nativeLossName, PROBABILITY_ACTIVATION } from './losses.js';
+import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, type LossOptions, lossOptions, lossParam, lossTensor, nativeLossName, PROBABILITY_ACTIVATION } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
 import type { NativeProgram, NodeSpec, ProgramSpec } from '../backend/native.js';
 import { blasWarningOnce, checkPrecision, cpuDevice, type Device, type DeviceRequest, type Precision, resolveDevice } from '../backend/device.js';
@@ -350,15 +350,14 @@ export abstract class Model {
     const trainable = new Map(this.layers.map((l) => [l.name!, l.trainable]));
     built.program.setTrainable(built.weights.map((w) => trainable.get(w.layer) !== false));
     const loss = lossList[0];
-    const fromLogits = (l: Loss) => ({ ...(l.fromLogits !== undefined ? { fromLogits: l.fromLogits } : {}), ...(l.ignoreIndex !== undefined ? { ignoreIndex: l.ignoreIndex } : {}) });
+    const head = (l: Loss, tensor: number, weight: number) => ({ loss: nativeLossName(l.name), tensor, weight, ignoreIndex: l.ignoreIndex, param: lossParam(l) });
     if (outs.length === 1) {
-      if (loss.ignoreIndex !== undefined) built.program.compile([{ loss: nativeLossName(loss.name), tensor: tensorsRead[0], weight: 1, ignoreIndex: loss.ignoreIndex }], optimizer.toNative());
-      else built.program.compile(nativeLossName(loss.name), optimizer.toNative(), tensorsRead[0]);
-      this.compiled = { optimizer, loss: loss.name, ...fromLogits(loss), metrics: metricLists[0], labels: labelSpecs[0], clipNorm, clipValue };
+      built.program.compile([head(loss, tensorsRead[0], 1)], optimizer.toNative());
+      this.compiled = { optimizer, loss: loss.name, ...lossOptions(loss), metrics: metricLists[0], labels: labelSpecs[0], clipNorm, clipValue };
       return;
     }
-    built.program.compile(outs.map((_, k) => ({ loss: nativeLossName(lossList[k].name), tensor: tensorsRead[k], weight: weights[k], ignoreIndex: lossList[k].ignoreIndex })), optimizer.toNative());
-    const heads = outs.map((o, k) => ({ name: o.name, loss: lossList[k].name, ...fromLogits(lossList[k]), labels: labelSpecs[k], metrics: metricLists[k], weight: weights[k] }));
+    built.program.compile(outs.map((_, k) => head(lossList[k], tensorsRead[k], weights[k])), optimizer.toNative());
+    const heads = outs.map((o, k) => ({ name: o.name, loss: lossList[k].name, ...lossOptions(lossList[k]), labels: labelSpecs[k], metrics: metricLists[k], weight: weights[k] }));
     const packed: LabelSpec = { dtype: 'float32', elements: labelSpecs.reduce((n, l) => n + l.elements, 0) };
     this.compiled = { optimizer, loss: loss.name, metrics: [], labels: packed, clipNorm, clipValue, heads };
   }
@@ -628,10 +627,10 @@ export abstract class Model {
   }
 
   /** loss, optimizer and metrics given to compile(), or undefined before it. */
-  get compileConfig(): { loss: LossName; optimizer: Optimizer; metrics: string[] } | undefined {
+  get compileConfig(): ({ loss: LossName; optimizer: Optimizer; metrics: string[] } & LossOptions) | undefined {
     if (!this.compiled) return undefined;
     const { loss, optimizer, metrics } = this.compiled;
-    return { loss, optimizer, metrics: [...metrics] };
+    return { loss, ...lossOptions(this.compiled), optimizer, metrics: [...metrics] };
   }
 
   /** Per-sample output shape of every layer, in order. */
@@ -671,10 +670,10 @@ export abstract class Model {
     };
     const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
     if (this.compiled) {
-      const { loss, fromLogits, ignoreIndex, metrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
+      const { loss, metrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
       manifest.compile = {
-        loss, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}),
-        ...(heads ? { outputs: heads.map(({ name, loss, fromLogits, ignoreIndex, weight, metrics }) => ({ name, loss, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}), weight, metrics })) } : {}),
+        loss, ...lossOptions(this.compiled),
+        ...(heads ? { outputs: heads.map((h) => ({ name: h.name, loss: h.loss, ...lossOptions(h), weight: h.weight, metrics: h.metrics })) } : {}),
         metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue,
       };
       const slots = program.optimizerSlots();
@@ -809,13 +808,13 @@ export async function loadModel(dir: string): Promise<Model> {
     model = config.graph
       ? modelFromGraph(layerList, config.graph as GraphConfig, { name: config.name, seed: config.seed })
       : new Sequential(layerList, { name: config.name, seed: config.seed });
-    const lossOf = (name: string, fromLogits: boolean | undefined, ignoreIndex?: number) =>
-      fromLogits === undefined && ignoreIndex === undefined ? (name as LossName) : { name: name as LossName, ...(fromLogits !== undefined ? { fromLogits } : {}), ...(ignoreIndex !== undefined ? { ignoreIndex } : {}) };
+    const lossOf = (name: string, options: LossOptions) =>
+      Object.keys(lossOptions(options)).length === 0 ? (name as LossName) : { name: name as LossName, ...lossOptions(options) };
     if (compile)
       model.compile({
         ...(compile.outputs
-          ? { loss: compile.outputs.map((o) => lossOf(o.loss, o.fromLogits, o.ignoreIndex)), lossWeights: compile.outputs.map((o) => o.weight), metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics])) }
-          : { loss: lossOf(compile.loss, compile.fromLogits, compile.ignoreIndex), metrics: compile.metrics }),
+          ? { loss: compile.outputs.map((o) => lossOf(o.loss, o)), lossWeights: compile.outputs.map((o) => o.weight), metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics])) }
+          : { loss: lossOf(compile.loss, compile), metrics: compile.metrics }),
         optimizer: optimizerFromConfig(compile.optimizer, `${where} compile.optimizer`),
         ...(compile.clipNorm > 0 ? { clipNorm: compile.clipNorm } : {}),
         ...(compile.clipValue > 0 ? { clipValue: compile.clipValue } : {}),

@@ -6,7 +6,7 @@ import type { CallbackList, Logs, TrainingModel } from './callbacks.js';
 import type { Dataset } from '../data/dataset.js';
 import { History } from './history.js';
 import { checkFeatures, checkTargets, type ModelInput, rowsOf } from '../model/inputs.js';
-import type { LabelSpec, LossName } from '../model/losses.js';
+import type { LabelSpec, LossName, LossOptions } from '../model/losses.js';
 import { GradientHealth } from './gradient-health.js';
 import type { Device } from '../backend/device.js';
 import { decodeSteps, type NativeProgram, type StepResult } from '../backend/native.js';
@@ -27,6 +27,9 @@ export interface CompiledModel {
   fromLogits?: boolean;
   /** softmaxCrossEntropy's padding label, when compile gave one. */
   ignoreIndex?: number;
+  /** huber's delta, and the cross-entropies' label smoothing, when compile gave them. */
+  delta?: number;
+  labelSmoothing?: number;
   metrics: string[];
   labels: LabelSpec;
   clipNorm: number;
@@ -35,7 +38,7 @@ export interface CompiledModel {
    * A model with several outputs: each one's name, loss, labels, metrics and weight in the total;
    * `labels` is then their packed form and `metrics` empty (the history has them per output).
    */
-  heads?: { name: string; loss: LossName; fromLogits?: boolean; ignoreIndex?: number; labels: LabelSpec; metrics: string[]; weight: number }[];
+  heads?: ({ name: string; loss: LossName; labels: LabelSpec; metrics: string[]; weight: number } & LossOptions)[];
 }
 
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */

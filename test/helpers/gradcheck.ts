@@ -10,7 +10,9 @@ export interface GradCase {
   inputShape: number[];
   inputDtype?: 'float32' | 'int32';
   nodes: NodeSpec[];
-  loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'categoricalCrossEntropy' | 'mae' | 'logCosh' | 'hinge' | 'poisson' | 'kld' | 'cosineSimilarity';
+  loss: 'mse' | 'softmaxCrossEntropy' | 'binaryCrossEntropy' | 'categoricalCrossEntropy' | 'mae' | 'huber' | 'logCosh' | 'hinge' | 'poisson' | 'kld' | 'cosineSimilarity';
+  /** The loss's parameter: huber's delta, a cross-entropy's label smoothing. */
+  param?: number;
   /** float32 targets of a loss that needs particular ones (a distribution per row, -1/1 labels), for `count` values. */
   targets?: (count: number, rng: Random) => Float32Array;
   batch: number;
@@ -47,7 +49,7 @@ export function checkGradients(c: GradCase, seed = 1): { loss: number; checked: 
     program.setParameter(i, values);
     return values;
   });
-  if (c.ignoreIndex !== undefined) program.compile([{ loss: c.loss, tensor: shapes.length - 1, weight: 1, ignoreIndex: c.ignoreIndex }], { type: 'sgd' });
+  if (c.ignoreIndex !== undefined || c.param !== undefined) program.compile([{ loss: c.loss, tensor: shapes.length - 1, weight: 1, ignoreIndex: c.ignoreIndex, param: c.param }], { type: 'sgd' });
   else program.compile(c.loss, { type: 'sgd' });
 
   let x: Float32Array | Int32Array;
