@@ -339,7 +339,9 @@ describe("the model config takes every layer with the API's own option names", (
   it('takes the optimizer by name, as compile() does', () => {
     const run = parseRunConfig({ ...config, compile: { ...config.compile, optimizer: 'adam' } }, 'named.json');
     expect(run.compile.optimizer).toEqual({ type: 'adam' });
-    expect(() => parseRunConfig({ ...config, compile: { ...config.compile, optimizer: 'rmsprop' } }, 'bad.json')).toThrow(/compile\.optimizer/);
+    expect(parseRunConfig({ ...config, compile: { ...config.compile, optimizer: { type: 'rmsprop', centered: true } } }, 'rms.json').compile.optimizer).toEqual({ type: 'rmsprop', centered: true });
+    expect(() => parseRunConfig({ ...config, compile: { ...config.compile, optimizer: 'rmsprops' } }, 'bad.json')).toThrow(/compile\.optimizer/);
+    expect(() => parseRunConfig({ ...config, compile: { ...config.compile, optimizer: { type: 'lion', momentum: 0.9 } } }, 'bad.json')).toThrow(/compile\.optimizer/);
   });
 
   it("the CLI's old l2 key is refused with the API's message", () => {

@@ -74,7 +74,7 @@ describe('probability outputs train from their logits', () => {
     const z = binary.m.predict(x).data, p = binary.m.predictProba(x).data;
     for (let i = 0; i < p.length; i++) expect(p[i]).toBeCloseTo(sigmoid(z[i]), 6);
     const regression = await train([layers.dense({ units: 1 })], 'mse', y01, x);
-    expect(() => regression.m.predictProba(x)).toThrow(/compiled with loss 'mse', not a classifier's \(softmaxCrossEntropy or binaryCrossEntropy\); predict\(\) gives its outputs/);
+    expect(() => regression.m.predictProba(x)).toThrow(/compiled with loss 'mse', not a classifier's \(softmaxCrossEntropy, categoricalCrossEntropy or binaryCrossEntropy\); predict\(\) gives its outputs/);
     expect(() => sequential([layers.dense({ inputShape: [4], units: 2 })]).predictProba(x)).toThrow(/predictProba: call model.compile/);
   });
 

@@ -57,9 +57,6 @@ class Backend {
   // How many of values[n] differ from `value` (the labels a loss with ignoreIndex counts), as a
   // host number: on a GPU this waits for the device.
   virtual int64_t countNotEqual(const int32_t* values, int64_t n, int32_t value) = 0;
-  // pred/target [rows, cols]; loss = sum (pred - target)^2.
-  virtual void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                                float scale, double* lossSum, int64_t* correct) = 0;
   // logits/target [rows, cols]; stable sigmoid cross-entropy from logits, against the target
   // t (1 - smoothing) + smoothing / 2 (Keras' label_smoothing).
   virtual void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
@@ -67,7 +64,7 @@ class Backend {
 
   // The other losses (loss_rules.h) over pred/target [rows, cols] (categoricalCrossEntropy: pred
   // are logits): the summed loss, the gradient of the mean and the count of correct predictions,
-  // the argmax agreement of each row (for one column, (p > 0.5) == (t > 0.5), as mse). param:
+  // the argmax agreement of each row (for one column, (p > 0.5) == (t > 0.5), Keras' choice). param:
   // Huber's delta, or categoricalCrossEntropy's label smoothing.
   virtual void ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
                         float scale, double* lossSum, int64_t* correct) = 0;

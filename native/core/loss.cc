@@ -72,8 +72,8 @@ LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, cons
       return {static_cast<double>(std::max<int64_t>(counted, 1)), counted};
     }
     case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
-      backend.meanSquaredError(output, static_cast<const float*>(labels), dOutput, rows, cols,
-                               1.0f / static_cast<float>(rows * cols), lossSum, correct);
+      backend.ruleLoss(LossRule::Mse, 0, output, static_cast<const float*>(labels), dOutput, rows, cols,
+                       1.0f / static_cast<float>(rows * cols), lossSum, correct);
       return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
     case LossKind::BinaryCrossEntropy:
       backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,

@@ -1,7 +1,8 @@
-// The losses beyond softmaxCrossEntropy, mse and binaryCrossEntropy, as Keras defines them: the
-// element-wise ones as a value and a derivative per (prediction, target) pair, the same code in
-// the CPU loop and the CUDA kernel (one warp per row); categoricalCrossEntropy and
-// cosineSimilarity, which need a whole row, are the backends' rowLoss. A new element-wise loss is
+// The losses beyond softmaxCrossEntropy and binaryCrossEntropy (which have kernels of their own),
+// as Keras defines them: the element-wise ones (mse among them) as a value and a derivative per
+// (prediction, target) pair, the same code in the CPU loop and the CUDA kernel (one warp per row);
+// categoricalCrossEntropy and cosineSimilarity, which need a whole row, are written out in both
+// backends' ruleLoss. A new element-wise loss is
 // one rule here, its name in loss.cc and its entry in src/model/losses.ts.
 #pragma once
 #include <cmath>
@@ -20,6 +21,7 @@ enum class LossRule {
   CategoricalCrossEntropy,  // -sum t log softmax(z) over a row of logits z; mean over rows
   CosineSimilarity,         // -(t / |t|) . (p / |p|) over a row; mean over rows
   Huber,     // d^2 / 2 where |d| <= delta, else delta (|d| - delta / 2), d = p - t; mean over every element
+  Mse,       // (p - t)^2, mean over every element (LossKind::MeanSquaredError)
 };
 
 // Element-wise rules only: whether the rule's mean runs over rows (its terms summed along a row).
@@ -34,6 +36,7 @@ constexpr float kEpsilon = 1e-7f;  // Keras' epsilon()
 // Huber's delta.
 template <LossRule R>
 GRADLOOP_HOST_DEVICE inline float value(float p, float t, float param) {
+  if constexpr (R == LossRule::Mse) return (p - t) * (p - t);
   if constexpr (R == LossRule::Mae) return std::fabs(p - t);
   if constexpr (R == LossRule::Huber) {
     const float a = std::fabs(p - t);
@@ -57,6 +60,7 @@ GRADLOOP_HOST_DEVICE inline float value(float p, float t, float param) {
 }
 template <LossRule R>
 GRADLOOP_HOST_DEVICE inline float derivative(float p, float t, float param) {
+  if constexpr (R == LossRule::Mse) return 2.0f * (p - t);
   if constexpr (R == LossRule::Mae) return p > t ? 1.0f : (p < t ? -1.0f : 0.0f);
   if constexpr (R == LossRule::Huber) {
     const float d = p - t;
@@ -86,6 +90,7 @@ inline void withLossRule(LossRule rule, F&& f) {
     case LossRule::Hinge: return f(std::integral_constant<LossRule, LossRule::Hinge>{});
     case LossRule::Poisson: return f(std::integral_constant<LossRule, LossRule::Poisson>{});
     case LossRule::Huber: return f(std::integral_constant<LossRule, LossRule::Huber>{});
+    case LossRule::Mse: return f(std::integral_constant<LossRule, LossRule::Mse>{});
     default: return f(std::integral_constant<LossRule, LossRule::Kld>{});
   }
 }

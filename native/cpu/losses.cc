@@ -66,29 +66,6 @@ int64_t CpuBackend::countNotEqual(const int32_t* values, int64_t n, int32_t valu
   return count;
 }
 
-// loss = sum (p - t)^2; dp = 2 (p - t) * scale. Accuracy: argmax match for several
-// outputs, (p > 0.5) == (t > 0.5) for one (Keras' choice for 'accuracy').
-void CpuBackend::meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                                  float scale, double* lossSum, int64_t* correct) {
-  double total = 0;
-  int64_t hits = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* p = pred + r * cols;
-    const float* t = target + r * cols;
-    float* dp = dpred + r * cols;
-    float rowSum = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      float d = p[c] - t[c];
-      rowSum += d * d;
-      dp[c] = 2.0f * d * scale;
-    }
-    total += rowSum;
-    hits += cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (argmax(p, cols) == argmax(t, cols));
-  }
-  *lossSum = total;
-  *correct = hits;
-}
-
 // Sigmoid cross-entropy from logits z, in the stable form max(z, 0) - z t + log(1 + exp(-|z|));
 // dz = (sigmoid(z) - t) * scale. Accuracy per element: (z > 0) == (t > 0.5).
 void CpuBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,

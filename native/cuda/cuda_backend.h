@@ -53,8 +53,6 @@ class CudaBackend final : public Backend {
   void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows, int64_t classes,
                            float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex, float smoothing) override;
   int64_t countNotEqual(const int32_t* values, int64_t n, int32_t value) override;
-  void meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                        float scale, double* lossSum, int64_t* correct) override;
   void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
                           float scale, double* lossSum, int64_t* correct, float smoothing) override;
   void ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,

@@ -43,31 +43,6 @@ __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* la
   }
 }
 
-__global__ void meanSquaredErrorKernel(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                                       float scale, double* loss, int* hits) {
-  const int64_t r = warpRow();
-  const int lane = laneIndex();
-  if (r >= rows) return;
-  const float *p = pred + r * cols, *t = target + r * cols;
-  float* dp = dpred + r * cols;
-  float rowSum = 0, pMax = -INFINITY, tMax = -INFINITY;
-  int64_t pBest = cols, tBest = cols;
-  for (int64_t c = lane; c < cols; c += 32) {
-    const float d = p[c] - t[c];
-    rowSum += d * d;
-    dp[c] = 2.0f * d * scale;
-    if (p[c] > pMax) pMax = p[c], pBest = c;
-    if (t[c] > tMax) tMax = t[c], tBest = c;
-  }
-  rowSum = warpSum(rowSum);
-  warpArgMax(pMax, pBest);
-  warpArgMax(tMax, tBest);
-  if (lane == 0) {
-    loss[r] = rowSum;
-    hits[r] = cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (pBest == tBest);
-  }
-}
-
 __global__ void binaryCrossEntropyKernel(const float* logits, const float* target, float* dlogits, int64_t n, float scale,
                                          double* loss, int* hits, float smoothing) {
   GRADLOOP_GRID_STRIDE(i, n) {
@@ -164,17 +139,6 @@ void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels
   softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(
       logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows), ignoreIndex, smoothing);
   checkLaunch("softmaxCrossEntropy");
-  reduceLoss(rows, lossSum, correct);
-}
-
-void CudaBackend::meanSquaredError(const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                                   float scale, double* lossSum, int64_t* correct) {
-  std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
-  activate();
-  double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
-  meanSquaredErrorKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(pred, target, dpred, rows, cols, scale, loss,
-                                                                            reinterpret_cast<int*>(loss + rows));
-  checkLaunch("meanSquaredError");
   reduceLoss(rows, lossSum, correct);
 }
 
