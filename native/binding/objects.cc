@@ -65,7 +65,7 @@ Napi::Function DatasetWrap::Define(Napi::Env env) {
   return f;
 }
 
-// new Dataset(x: Float32Array | Int32Array, xShape, y?: Float32Array | Int32Array, yShape?)
+// new Dataset(x: Float32Array | Int32Array, xShape, y?: Float32Array | Int32Array, yShape?, weights?: Float32Array)
 DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info) {
   Napi::Env env = info.Env();
   runOrThrow(env, [&] {
@@ -93,7 +93,15 @@ DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Data
       if (yRows != rows)
         throw TypeError("x has " + std::to_string(rows) + " samples but y has " + std::to_string(yRows));
     }
-    dataset_ = std::make_unique<Dataset>(activeBackend(), rows, x, y);
+    // A fifth argument: a weight per sample (Float32Array).
+    const float* weights = nullptr;
+    if (info.Length() > 4 && info[4].IsTypedArray()) {
+      Napi::TypedArray w = info[4].As<Napi::TypedArray>();
+      if (w.TypedArrayType() != napi_float32_array || static_cast<int64_t>(w.ElementLength()) != rows)
+        throw TypeError("sampleWeight must be a Float32Array of " + std::to_string(rows) + " weights, one per sample");
+      weights = reinterpret_cast<const float*>(static_cast<const char*>(w.ArrayBuffer().Data()) + w.ByteOffset());
+    }
+    dataset_ = std::make_unique<Dataset>(activeBackend(), rows, x, y, weights);
   });
 }
 
@@ -469,21 +477,25 @@ Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
   auto job = [program, dataset, rows = std::move(rows), batch]() {
     StepResult total{0, 0, 0};
     const int64_t n = static_cast<int64_t>(rows.size());
+    double weight = 0;
     for (int64_t start = 0; start < n; start += batch) {
       int64_t count = std::min(batch, n - start);
       StepResult r = program->evaluateBatch(*dataset, rows.data() + start, count);
-      total.loss += r.loss * static_cast<double>(count);  // every loss's mean divides by a multiple of the rows
+      // Every loss's mean divides by a multiple of the batch's rows (or of its samples' weights).
+      total.loss += r.loss * r.weight;
+      weight += r.weight;
       total.correct += r.correct;
       total.accuracyUnits += r.accuracyUnits;
       total.headLoss.resize(r.headLoss.size()), total.headCorrect.resize(r.headLoss.size()), total.headUnits.resize(r.headLoss.size());
       for (size_t h = 0; h < r.headLoss.size(); ++h) {
-        total.headLoss[h] += r.headLoss[h] * static_cast<double>(count);
+        total.headLoss[h] += r.headLoss[h] * r.weight;
         total.headCorrect[h] += r.headCorrect[h];
         total.headUnits[h] += r.headUnits[h];
       }
     }
-    total.loss /= static_cast<double>(n);
-    for (double& l : total.headLoss) l /= static_cast<double>(n);
+    const double divisor = weight > 0 ? weight : 1;  // every weight 0: the loss is 0
+    total.loss /= divisor;
+    for (double& l : total.headLoss) l /= divisor;
     return std::vector<StepResult>{total};
   };
   return StepWorker::Start(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(), job);

@@ -51,23 +51,27 @@ class Backend {
   // counted as correct.
   // smoothing: PyTorch's label_smoothing (Keras' for one-hot targets): the target is
   // (1 - smoothing) on the label and smoothing / classes on every class.
+  // weights (may be null): a weight per sample, rows [rowsPerWeight r, rowsPerWeight (r + 1))
+  // belonging to sample r; each row's loss and gradient are multiplied by its sample's (fit's
+  // sampleWeight and classWeight). The same for the losses below.
   virtual void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
                                    int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex = kNoIgnoreIndex,
-                                   float smoothing = 0) = 0;
+                                   float smoothing = 0, const float* weights = nullptr, int64_t rowsPerWeight = 1) = 0;
   // How many of values[n] differ from `value` (the labels a loss with ignoreIndex counts), as a
   // host number: on a GPU this waits for the device.
   virtual int64_t countNotEqual(const int32_t* values, int64_t n, int32_t value) = 0;
   // logits/target [rows, cols]; stable sigmoid cross-entropy from logits, against the target
-  // t (1 - smoothing) + smoothing / 2 (Keras' label_smoothing).
+  // t (1 - smoothing) + smoothing / 2 (Keras' label_smoothing); weights one per row.
   virtual void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
-                                  int64_t cols, float scale, double* lossSum, int64_t* correct, float smoothing = 0) = 0;
+                                  int64_t cols, float scale, double* lossSum, int64_t* correct, float smoothing = 0,
+                                  const float* weights = nullptr) = 0;
 
   // The other losses (loss_rules.h) over pred/target [rows, cols] (categoricalCrossEntropy: pred
   // are logits): the summed loss, the gradient of the mean and the count of correct predictions,
   // the argmax agreement of each row (for one column, (p > 0.5) == (t > 0.5), Keras' choice). param:
   // Huber's delta, or categoricalCrossEntropy's label smoothing.
   virtual void ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                        float scale, double* lossSum, int64_t* correct) = 0;
+                        float scale, double* lossSum, int64_t* correct, const float* weights = nullptr, int64_t rowsPerWeight = 1) = 0;
 
   // ---- optimizer updates, fused over one parameter tensor of n elements ----
   // Each also writes the sum of squares of the updated weights (weight norms), computed in the

@@ -60,31 +60,47 @@ void checkLossParam(LossKind kind, float param) {
 
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
                       const Shape& outputShape, const LossShape& labelShape, double* lossSum, int64_t* correct,
-                      int32_t ignoreIndex, float param) {
+                      int32_t ignoreIndex, float param, const float* weights, double weightSum) {
   const int64_t cols = numElements(outputShape);
+  // A weighted mean divides by the weights' sum times each sample's terms (1 when every weight is 0:
+  // the loss and its gradient are then 0).
+  auto divisor = [&](int64_t terms, int64_t perSample) {
+    if (!weights) return static_cast<double>(terms);
+    const double d = weightSum * static_cast<double>(perSample);
+    return d > 0 ? d : 1.0;
+  };
   switch (kind) {
     case LossKind::SoftmaxCrossEntropy: {  // mean over samples, or over every position of a sequence
-      const int64_t classes = outputShape.back(), terms = rows * (cols / classes);
+      const int64_t classes = outputShape.back(), positions = cols / classes, terms = rows * positions;
       const auto* ids = static_cast<const int32_t*>(labels);
+      if (weights && ignoreIndex != kNoIgnoreIndex)
+        throw TypeError("fit: sampleWeight or classWeight together with the loss's ignoreIndex is not supported yet; weight the padded positions 0 through the labels instead");
       const int64_t counted = ignoreIndex == kNoIgnoreIndex ? terms : backend.countNotEqual(ids, terms, ignoreIndex);
-      backend.softmaxCrossEntropy(output, ids, dOutput, terms, classes, 1.0f / static_cast<float>(std::max<int64_t>(counted, 1)),
-                                  lossSum, correct, ignoreIndex, param);
-      return {static_cast<double>(std::max<int64_t>(counted, 1)), counted};
+      const double d = weights ? divisor(terms, positions) : static_cast<double>(std::max<int64_t>(counted, 1));
+      backend.softmaxCrossEntropy(output, ids, dOutput, terms, classes, static_cast<float>(1.0 / d), lossSum, correct, ignoreIndex, param,
+                                  weights, positions);
+      return {d, counted};
     }
-    case LossKind::MeanSquaredError:  // mean over every element, as Keras and PyTorch
-      backend.ruleLoss(LossRule::Mse, 0, output, static_cast<const float*>(labels), dOutput, rows, cols,
-                       1.0f / static_cast<float>(rows * cols), lossSum, correct);
-      return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
-    case LossKind::BinaryCrossEntropy:
-      backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols,
-                                 1.0f / static_cast<float>(rows * cols), lossSum, correct, param);
-      return {static_cast<double>(rows * cols), rows * labelShape.accuracyUnitsPerRow};
+    case LossKind::MeanSquaredError: {  // mean over every element, as Keras and PyTorch
+      const double d = divisor(rows * cols, cols);
+      backend.ruleLoss(LossRule::Mse, 0, output, static_cast<const float*>(labels), dOutput, rows, cols, static_cast<float>(1.0 / d), lossSum,
+                       correct, weights, 1);
+      return {d, rows * labelShape.accuracyUnitsPerRow};
+    }
+    case LossKind::BinaryCrossEntropy: {
+      const double d = divisor(rows * cols, cols);
+      backend.binaryCrossEntropy(output, static_cast<const float*>(labels), dOutput, rows, cols, static_cast<float>(1.0 / d), lossSum, correct,
+                                 param, weights);
+      return {d, rows * labelShape.accuracyUnitsPerRow};
+    }
     default: {  // a rule: the mean over every element, or over the rows of the last axis
       const bool rowwise = perRow(kind);
       const int64_t r = rowwise ? rows * (cols / outputShape.back()) : rows, c = rowwise ? outputShape.back() : cols;
       const int64_t terms = rowwise ? r : r * c;
-      backend.ruleLoss(ruleOf(kind), param, output, static_cast<const float*>(labels), dOutput, r, c, 1.0f / static_cast<float>(terms), lossSum, correct);
-      return {static_cast<double>(terms), r};
+      const double d = divisor(terms, terms / rows);
+      backend.ruleLoss(ruleOf(kind), param, output, static_cast<const float*>(labels), dOutput, r, c, static_cast<float>(1.0 / d), lossSum,
+                       correct, weights, rowwise ? r / rows : 1);
+      return {d, r};
     }
   }
 }

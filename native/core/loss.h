@@ -35,10 +35,13 @@ struct LossTerms {
 // skips those labels and takes the mean over the others (as PyTorch's ignore_index and Keras'
 // ignore_class), counting them first (on a GPU, one wait).
 // `labelShape` is lossShape(kind, outputShape), which the program works out once at compile.
-// param: Huber's delta, or the cross-entropies' label smoothing (0: none).
+// param: Huber's delta, or the cross-entropies' label smoothing (0: none). weights (may be null):
+// a weight per sample (backend memory) summing to weightSum; the loss is then the weighted mean,
+// sum(w loss) / sum(w) over the samples' terms (PyTorch's weighted mean: a weight of 2 counts a
+// sample twice).
 LossTerms computeLoss(Backend& backend, LossKind kind, const float* output, const void* labels, float* dOutput, int64_t rows,
                       const Shape& outputShape, const LossShape& labelShape, double* lossSum, int64_t* correct,
-                      int32_t ignoreIndex = kNoIgnoreIndex, float param = 0);
+                      int32_t ignoreIndex = kNoIgnoreIndex, float param = 0, const float* weights = nullptr, double weightSum = 0);
 // Checks a loss's parameter: Huber's delta > 0, label smoothing in [0, 1] for the cross-entropies, 0 for the rest.
 void checkLossParam(LossKind kind, float param);
 

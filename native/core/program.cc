@@ -284,6 +284,7 @@ void Program::allocateActivations(int64_t batch) {
     node.run.scratch = activations_.back().f();
   }
   if (optimizer_) labels_ = DeviceBuffer(backend_, static_cast<size_t>(batch * labelShape().labelElements) * 4);
+  if (optimizer_) weights_ = DeviceBuffer(backend_, static_cast<size_t>(batch) * 4);
   if (optimizer_ && heads_.size() > 1)
     for (const LossShape& shape : headLabelShape_)
       headLabels_.emplace_back(backend_, static_cast<size_t>(batch * shape.labelElements) * 4);
@@ -318,6 +319,12 @@ void Program::gather(const Dataset& data, const int32_t* rows, int64_t count) {
                        std::to_string(data.rows()) + " rows");
   ensureCapacity(count);
   backend_.gatherRows(tensors_[0].value, data.xData(), data.x().rowBytes(), rows, count);
+  batchWeighted_ = optimizer_ && data.hasLabels() && data.hasWeights();
+  if (batchWeighted_) {
+    backend_.gatherRows(weights_.get(), data.weightsData(), 4, rows, count);
+    batchWeightSum_ = 0;
+    for (int64_t i = 0; i < count; ++i) batchWeightSum_ += data.hostWeights()[rows[i]];
+  }
   if (optimizer_ && data.hasLabels()) {
     backend_.gatherRows(labels_.get(), data.yData(), data.y().rowBytes(), rows, count);
     // Several losses: each one's labels out of the packed rows, into a buffer of its own.
@@ -354,7 +361,8 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
     const int64_t at = kStatsPerParam * static_cast<int64_t>(params_.size()) + 2 * (slot * H + h);  // after the per-parameter sums (program.h)
     const LossTerms terms = computeLoss(backend_, heads_[h].kind, out.f(), headLabelsAt(h), out.grad, batch, out.shape,
                                         headLabelShape_[h], statsAt(at), reinterpret_cast<int64_t*>(statsAt(at + 1)),
-                                        heads_[h].ignoreIndex, heads_[h].param);
+                                        heads_[h].ignoreIndex, heads_[h].param,
+                                        batchWeighted_ ? static_cast<const float*>(weights_.get()) : nullptr, batchWeightSum_);
     mb.divisors.push_back(terms.divisor);
     mb.units.push_back(terms.accuracyUnits);
     // The gradient of this loss's share of the total: its weight, and the micro-batch's share of the rows.
@@ -584,13 +592,17 @@ std::vector<Program::MicroBatch> Program::forwardBackward(const Dataset& data, c
   const int64_t micro = microBatch > 0 && microBatch < count ? microBatch : count;
   ensureStats((count + micro - 1) / micro);
   std::vector<MicroBatch> batches;
+  // With sample weights, a micro-batch's share is its share of the batch's weight.
+  double totalWeight = 0;
+  if (data.hasWeights())
+    for (int64_t i = 0; i < count; ++i) totalWeight += data.hostWeights()[rows[i]];
   for (int64_t start = 0; start < count; start += micro) {
     const int64_t n = std::min(micro, count - start);
     gather(data, rows + start, n);
     forward(n, training, seed);
     // Each micro-batch's mean-loss gradient, weighted by its share of the rows and summed into
     // the parameter gradients, is the gradient of the mean loss over all `count` rows.
-    const double share = static_cast<double>(n) / static_cast<double>(count);
+    const double share = batchWeighted_ && totalWeight > 0 ? batchWeightSum_ / totalWeight : static_cast<double>(n) / static_cast<double>(count);
     batches.push_back(lossAndBackward(n, true, static_cast<int64_t>(batches.size()), start > 0, share));
   }
   return batches;
@@ -629,6 +641,7 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   readStats(1);
   StepResult r = lossFromStats(batches);
   if (regularized_) r.loss += penaltyFromStats();  // as Keras, the reported loss includes the penalties
+  r.weight = batchWeighted_ ? batchWeightSum_ : static_cast<double>(count);
   return r;
 }
 

@@ -54,6 +54,7 @@ struct StepResult {
   double loss;            // mean over the batch (several losses: their weighted sum)
   int64_t correct;        // correct predictions (several losses: the first's)
   int64_t accuracyUnits;  // predictions counted (the accuracy's denominator)
+  double weight = 0;      // evaluateBatch: what the batch counts for in a mean over batches (its rows, or its samples' weights)
   // Several losses: each one's mean loss, correct count and predictions counted (empty for one).
   std::vector<double> headLoss = {};
   std::vector<int64_t> headCorrect = {}, headUnits = {};
@@ -225,6 +226,10 @@ class Program {
   int64_t capacity_ = 0;
   std::vector<DeviceBuffer> activations_;
   DeviceBuffer labels_;
+  // The gathered batch's sample weights (when its data set has them) and their sum.
+  DeviceBuffer weights_;
+  bool batchWeighted_ = false;
+  double batchWeightSum_ = 0;
 
   DeviceBuffer stats_;
   std::vector<double> statsHost_;

@@ -21,12 +21,14 @@ class CpuBackend final : public Backend {
   void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
             const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
   void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows, int64_t classes,
-                           float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex, float smoothing) override;
+                           float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex, float smoothing, const float* weights,
+                           int64_t rowsPerWeight) override;
   int64_t countNotEqual(const int32_t* values, int64_t n, int32_t value) override;
   void binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
-                          float scale, double* lossSum, int64_t* correct, float smoothing) override;
+                          float scale, double* lossSum, int64_t* correct, float smoothing, const float* weights) override;
   void ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
-                double* lossSum, int64_t* correct) override;
+                double* lossSum, int64_t* correct, const float* weights,
+                int64_t rowsPerWeight) override;
 
   void sgdUpdate(float* w, const float* g, float* momentumBuf, int64_t n, float lr, const SgdConfig& cfg,
                  bool firstStep, double* weightSquares) override;

@@ -22,8 +22,8 @@ int64_t argmax(const float* x, int64_t n) {
 // smoothing e: loss_r = logsumexp(z_r) - (1 - e) z_r[label] - e mean(z_r); dz = (softmax(z) -
 // (1 - e) onehot(label) - e / classes) * scale.
 void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                     int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex,
-                                     float smoothing) {
+                                     int64_t classes, float scale_, double* lossSum, int64_t* correct, int32_t ignoreIndex,
+                                     float smoothing, const float* weights, int64_t rowsPerWeight) {
   double total = 0;
   int64_t hits = 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -36,6 +36,7 @@ void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels,
     }
     if (label < 0 || label >= classes)
       throw RangeError("label " + std::to_string(label) + " is outside [0, " + std::to_string(classes) + ")");
+    const float w = weights ? weights[r / rowsPerWeight] : 1.0f, scale = scale_ * w;
     const int64_t best = argmax(z, classes);
     const float mx = z[best];
     float sum = 0;
@@ -43,13 +44,13 @@ void CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels,
     const float logSum = std::log(sum);
     const float inv = scale / sum;
     if (smoothing == 0) {
-      total += static_cast<double>(logSum + mx - z[label]);
+      total += static_cast<double>(logSum + mx - z[label]) * w;
       for (int64_t c = 0; c < classes; ++c) dz[c] *= inv;
       dz[label] -= scale;
     } else {
       float zSum = 0;
       for (int64_t c = 0; c < classes; ++c) zSum += z[c];
-      total += static_cast<double>(logSum + mx - (1.0f - smoothing) * z[label] - smoothing * zSum / static_cast<float>(classes));
+      total += static_cast<double>(logSum + mx - (1.0f - smoothing) * z[label] - smoothing * zSum / static_cast<float>(classes)) * w;
       const float uniform = smoothing / static_cast<float>(classes) * scale;
       for (int64_t c = 0; c < classes; ++c) dz[c] = dz[c] * inv - uniform;
       dz[label] -= (1.0f - smoothing) * scale;
@@ -69,16 +70,17 @@ int64_t CpuBackend::countNotEqual(const int32_t* values, int64_t n, int32_t valu
 // Sigmoid cross-entropy from logits z, in the stable form max(z, 0) - z t + log(1 + exp(-|z|));
 // dz = (sigmoid(z) - t) * scale. Accuracy per element: (z > 0) == (t > 0.5).
 void CpuBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows,
-                                    int64_t cols, float scale, double* lossSum, int64_t* correct, float smoothing) {
+                                    int64_t cols, float scale, double* lossSum, int64_t* correct, float smoothing, const float* weights) {
   double total = 0;
   int64_t hits = 0;
   const int64_t n = rows * cols;
   for (int64_t i = 0; i < n; ++i) {
     const float z = logits[i], t = smoothing == 0 ? target[i] : target[i] * (1.0f - smoothing) + 0.5f * smoothing;
+    const float w = weights ? weights[i / cols] : 1.0f;
     const float e = std::exp(-std::fabs(z));
-    total += static_cast<double>((z > 0 ? z : 0.0f) - z * t + std::log1p(e));
+    total += static_cast<double>((z > 0 ? z : 0.0f) - z * t + std::log1p(e)) * w;
     const float s = z >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    dlogits[i] = (s - t) * scale;
+    dlogits[i] = (s - t) * scale * w;
     hits += (z > 0) == (target[i] > 0.5f);
   }
   *lossSum = total;
@@ -87,10 +89,11 @@ void CpuBackend::binaryCrossEntropy(const float* logits, const float* target, fl
 
 // The losses of loss_rules.h, row by row.
 void CpuBackend::ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                          float scale, double* lossSum, int64_t* correct) {
+                          float scale_, double* lossSum, int64_t* correct, const float* weights, int64_t rowsPerWeight) {
   double total = 0;
   int64_t hits = 0;
   for (int64_t r = 0; r < rows; ++r) {
+    const float w = weights ? weights[r / rowsPerWeight] : 1.0f, scale = scale_ * w;
     const float* p = pred + r * cols;
     const float* t = target + r * cols;
     float* dp = dpred + r * cols;
@@ -124,7 +127,7 @@ void CpuBackend::ruleLoss(LossRule rule, float param, const float* pred, const f
         }
       });
     }
-    total += rowSum;
+    total += static_cast<double>(rowSum) * w;
     hits += cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (argmax(p, cols) == argmax(t, cols));
   }
   *lossSum = total;

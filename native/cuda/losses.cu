@@ -9,7 +9,8 @@ namespace gradloop::cuda {
 namespace {
 
 __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                          int64_t classes, float scale, double* loss, int* hits, int32_t ignoreIndex, float smoothing) {
+                                          int64_t classes, float scale_, double* loss, int* hits, int32_t ignoreIndex, float smoothing,
+                                          const float* weights, int64_t rowsPerWeight) {
   const int64_t r = warpRow();
   const int lane = laneIndex();
   if (r >= rows) return;
@@ -20,6 +21,7 @@ __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* la
     if (lane == 0) loss[r] = 0, hits[r] = 0;
     return;
   }
+  const float w = weights ? weights[r / rowsPerWeight] : 1.0f, scale = scale_ * w;
   // Per lane: the first maximum among its columns; then across lanes (lowest index wins ties).
   float mx = -INFINITY;
   int64_t best = classes;
@@ -38,19 +40,20 @@ __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* la
   }
   zSum = warpSum(zSum);
   if (lane == 0) {
-    loss[r] = static_cast<double>(logf(sum) + mx - (1.0f - smoothing) * z[label] - smoothing * zSum / static_cast<float>(classes));
+    loss[r] = static_cast<double>(logf(sum) + mx - (1.0f - smoothing) * z[label] - smoothing * zSum / static_cast<float>(classes)) * w;
     hits[r] = best == label;
   }
 }
 
 __global__ void binaryCrossEntropyKernel(const float* logits, const float* target, float* dlogits, int64_t n, float scale,
-                                         double* loss, int* hits, float smoothing) {
+                                         double* loss, int* hits, float smoothing, const float* weights, int64_t cols) {
   GRADLOOP_GRID_STRIDE(i, n) {
     const float z = logits[i], t = target[i] * (1.0f - smoothing) + 0.5f * smoothing;
+    const float w = weights ? weights[i / cols] : 1.0f;
     const float e = expf(-fabsf(z));
-    loss[i] = static_cast<double>((z > 0 ? z : 0.0f) - z * t + log1pf(e));
+    loss[i] = static_cast<double>((z > 0 ? z : 0.0f) - z * t + log1pf(e)) * w;
     const float s = z >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    dlogits[i] = (s - t) * scale;
+    dlogits[i] = (s - t) * scale * w;
     hits[i] = (z > 0) == (target[i] > 0.5f);
   }
 }
@@ -58,11 +61,12 @@ __global__ void binaryCrossEntropyKernel(const float* logits, const float* targe
 
 // The losses of loss_rules.h: one warp per row, as the CPU's formulas.
 template <LossRule R>
-__global__ void ruleLossKernel(float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale,
-                               double* loss, int* hits) {
+__global__ void ruleLossKernel(float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols, float scale_,
+                               double* loss, int* hits, const float* weights, int64_t rowsPerWeight) {
   const int64_t r = warpRow();
   const int lane = laneIndex();
   if (r >= rows) return;
+  const float w = weights ? weights[r / rowsPerWeight] : 1.0f, scale = scale_ * w;
   const float *p = pred + r * cols, *t = target + r * cols;
   float* dp = dpred + r * cols;
   float pMax = -INFINITY, tMax = -INFINITY;
@@ -100,7 +104,7 @@ __global__ void ruleLossKernel(float param, const float* pred, const float* targ
     rowSum = warpSum(rowSum);
   }
   if (lane == 0) {
-    loss[r] = rowSum;
+    loss[r] = static_cast<double>(rowSum) * w;
     hits[r] = cols == 1 ? ((p[0] > 0.5f) == (t[0] > 0.5f)) : (pBest == tBest);
   }
 }
@@ -132,36 +136,38 @@ void CudaBackend::reduceLoss(int64_t terms, double* lossSum, int64_t* correct) {
 }
 
 void CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* dlogits, int64_t rows,
-                                      int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex, float smoothing) {
+                                      int64_t classes, float scale, double* lossSum, int64_t* correct, int32_t ignoreIndex, float smoothing,
+                                      const float* weights, int64_t rowsPerWeight) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(
-      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows), ignoreIndex, smoothing);
+      logits, labels, dlogits, rows, classes, scale, loss, reinterpret_cast<int*>(loss + rows), ignoreIndex, smoothing, weights, rowsPerWeight);
   checkLaunch("softmaxCrossEntropy");
   reduceLoss(rows, lossSum, correct);
 }
 
 void CudaBackend::binaryCrossEntropy(const float* logits, const float* target, float* dlogits, int64_t rows, int64_t cols,
-                                     float scale, double* lossSum, int64_t* correct, float smoothing) {
+                                     float scale, double* lossSum, int64_t* correct, float smoothing, const float* weights) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   const int64_t n = rows * cols;
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(n) * (sizeof(double) + sizeof(int))));
   binaryCrossEntropyKernel<<<blocksFor(n), kThreads, 0, asStream(stream_)>>>(logits, target, dlogits, n, scale, loss,
-                                                                          reinterpret_cast<int*>(loss + n), smoothing);
+                                                                          reinterpret_cast<int*>(loss + n), smoothing, weights, cols);
   checkLaunch("binaryCrossEntropy");
   reduceLoss(n, lossSum, correct);
 }
 
 void CudaBackend::ruleLoss(LossRule rule, float param, const float* pred, const float* target, float* dpred, int64_t rows, int64_t cols,
-                           float scale, double* lossSum, int64_t* correct) {
+                           float scale, double* lossSum, int64_t* correct, const float* weights, int64_t rowsPerWeight) {
   std::lock_guard<std::mutex> lock(mutex_);  // scratch, row slots and the cuBLAS handle are shared
   activate();
   double* loss = static_cast<double*>(scratch(static_cast<size_t>(rows) * (sizeof(double) + sizeof(int))));
   int* hits = reinterpret_cast<int*>(loss + rows);
   auto launch = [&](auto k) {
-    ruleLossKernel<decltype(k)::value><<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(param, pred, target, dpred, rows, cols, scale, loss, hits);
+    ruleLossKernel<decltype(k)::value><<<rowBlocks(rows), kThreads, 0, asStream(stream_)>>>(param, pred, target, dpred, rows, cols, scale, loss, hits,
+                                                                                          weights, rowsPerWeight);
   };
   if (rule == LossRule::CategoricalCrossEntropy) launch(std::integral_constant<LossRule, LossRule::CategoricalCrossEntropy>{});
   else if (rule == LossRule::CosineSimilarity) launch(std::integral_constant<LossRule, LossRule::CosineSimilarity>{});

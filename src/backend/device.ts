@@ -20,7 +20,8 @@ export interface Device {
   readonly name: string;
   readonly type: 'cpu' | 'cuda';
   readonly precision: Precision;
-  dataset(x: Float32Array | Int32Array, xShape: number[], y?: Float32Array | Int32Array, yShape?: number[]): NativeDataset;
+  /** weights: one per sample (fit's sampleWeight and classWeight), or none. */
+  dataset(x: Float32Array | Int32Array, xShape: number[], y?: Float32Array | Int32Array, yShape?: number[], weights?: Float32Array): NativeDataset;
   program(spec: ProgramSpec): NativeProgram;
   /** Free and total device memory in bytes (GPUs). */
   memoryInfo?(): { free: number; total: number };
@@ -30,7 +31,7 @@ export const cpuDevice: Device = {
   name: 'cpu',
   type: 'cpu',
   precision: 'float32',
-  dataset: (x, xShape, y, yShape) => (y ? new native.Dataset(x, xShape, y, yShape) : new native.Dataset(x, xShape)),
+  dataset: (x, xShape, y, yShape, weights) => (y ? new native.Dataset(x, xShape, y, yShape, weights) : new native.Dataset(x, xShape)),
   program: (spec) => new native.Program(spec),
 };
 
@@ -47,9 +48,9 @@ function cudaDevice(addon: CudaAddon, index: number, precision: Precision): Devi
       name: `cuda:${index}`,
       type: 'cuda',
       precision,
-      dataset: (x, xShape, y, yShape) => {
+      dataset: (x, xShape, y, yShape, weights) => {
         addon.useDevice(index, tf32);
-        return y ? new addon.Dataset(x, xShape, y, yShape) : new addon.Dataset(x, xShape);
+        return y ? new addon.Dataset(x, xShape, y, yShape, weights) : new addon.Dataset(x, xShape);
       },
       program: (spec) => {
         addon.useDevice(index, tf32);

@@ -139,6 +139,7 @@ export interface NativeAddon {
     xShape: number[],
     y?: Float32Array | Int32Array,
     yShape?: number[],
+    weights?: Float32Array,
   ) => NativeDataset;
   Program: new (spec: ProgramSpec) => NativeProgram;
   info(): { backend: string; blas: string; blasCore: string; threads: number; maxThreads: number; flushDenormals: boolean; memoryCheck: boolean };

@@ -7,6 +7,7 @@ import { input, MultiOutputTensor, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { Embedding, Layer, layerFromConfig, type SequenceMask, TokenAndPositionEmbedding } from '../layers/index.js';
 import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
+import { readSampleWeight } from '../train/fit-options.js';
 import { Dataset } from '../data/dataset.js';
 import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, type LossOptions, lossOptions, lossParam, lossTensor, nativeLossName, PROBABILITY_ACTIVATION } from './losses.js';
 import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
@@ -462,16 +463,18 @@ export abstract class Model {
   }
 
   /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
-  async evaluate(data: InputData, targets: TargetData, options: { batchSize?: number } = {}): Promise<{ loss: number; accuracy?: number } & Record<string, number>> {
+  async evaluate(data: InputData, targets: TargetData, options: { batchSize?: number; sampleWeight?: Tensor | Float32Array | number[] } = {}): Promise<{ loss: number; accuracy?: number } & Record<string, number>> {
     const compiled = this.requireCompiled('evaluate');
-    checkKeys(options, 'evaluate', ['batchSize']);
+    checkKeys(options, 'evaluate', ['batchSize', 'sampleWeight']);
     const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
     const x = checkFeatures(data, 'x', built.input);
     const y = checkTargets(targets, 'y', rowsOf(x), compiled);
+    // The loss as the weighted mean over the samples (accuracy stays unweighted, as Keras' metrics).
+    const weights = options.sampleWeight === undefined ? undefined : readSampleWeight(options.sampleWeight, rowsOf(x), 'evaluate: sampleWeight');
     this.assertIdle('evaluate');
     this.busyWith = 'evaluate()';
-    const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+    const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1), weights);
     const rows = Int32Array.from({ length: rowsOf(x) }, (_, i) => i);
     let r;
     try {

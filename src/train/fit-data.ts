@@ -34,9 +34,9 @@ export class FitData {
     this.bytesPerRow = stream ? 0 : (trainX.data.byteLength + trainY.data.byteLength) / this.rows;
     this.dataLimit = stream ? Infinity : deviceDataLimit(device);
     this.staged = this.bytesPerRow * this.rows > this.dataLimit;
-    if (!stream && !this.staged) this.train = device.dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1));
+    if (!stream && !this.staged) this.train = device.dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1), sets.trainW);
     if (valX && valY) {
-      const data = device.dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1));
+      const data = device.dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1), sets.valW);
       this.validation = { data, rows: Int32Array.from({ length: data.rows }, (_, i) => i) };
     }
   }
@@ -51,7 +51,8 @@ export class FitData {
   stage(rows: Int32Array): StagedRows {
     if (this.train) return { data: this.train, rows, release() {} };
     const xs = takeRows(this.sets.trainX, rows), ys = takeRows(this.sets.trainY, rows);
-    const data = this.device.dataset(xs.data, xs.shape.slice(1), ys.data, ys.shape.slice(1));
+    const w = this.sets.trainW && Float32Array.from(rows, (r) => this.sets.trainW![r]);
+    const data = this.device.dataset(xs.data, xs.shape.slice(1), ys.data, ys.shape.slice(1), w);
     return { data, rows: this.identity(rows.length), release: () => data.dispose() };
   }
 

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor.js';
 import { checkInteger, checkKeys, checkNumber, describe, MAX_BATCH_SIZE } from '../validate.js';
 import { type Callback, CallbackList } from './callbacks.js';
 
-export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom'];
+export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom', 'sampleWeight', 'classWeight'];
 
 /** What fit() trains on: tensors in memory, or a streamed Dataset of batches. */
 export type FitData = { x: InputData; y: TargetData } | { stream: Dataset };
@@ -53,6 +53,47 @@ export interface FitSets {
   trainY: Tensor;
   valX?: Tensor;
   valY?: Tensor;
+  /** A weight per training (validation) row, from sampleWeight and classWeight; undefined: all 1. */
+  trainW?: Float32Array;
+  valW?: Float32Array;
+}
+
+/** A weight per sample: sampleWeight as given, checked against the number of rows. */
+export function readSampleWeight(value: unknown, rows: number, where: string): Float32Array {
+  const data = value instanceof Tensor ? (value.dtype === 'float32' && value.shape.length === 1 ? value.data : null) : value instanceof Float32Array || Array.isArray(value) ? value : null;
+  if (!data) throw new TypeError(`${where} must be a float32 tensor [samples], a Float32Array or an array of numbers, got ${describe(value)}`);
+  if (data.length !== rows) throw new TypeError(`${where} has ${data.length} weights for ${rows} samples; give one per sample`);
+  const w = Float32Array.from(data as ArrayLike<number>);
+  w.forEach((v, i) => {
+    if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}: weight ${v} at sample ${i} must be finite and >= 0`);
+  });
+  return w;
+}
+
+/**
+ * Keras' classWeight: { class: weight } or [weight by class]; each sample's weight is its class's
+ * (a class index; for binary targets 0/1 the target, for one-hot targets the argmax), times its sampleWeight.
+ */
+function classWeights(classWeight: unknown, y: Tensor, labels: LabelSpec, where: string): Float32Array {
+  const table = new Map<number, number>();
+  if (Array.isArray(classWeight)) classWeight.forEach((v, k) => table.set(k, v));
+  else if (typeof classWeight === 'object' && classWeight !== null) for (const [k, v] of Object.entries(classWeight)) table.set(Number(k), v as number);
+  else throw new TypeError(`${where} must be { class: weight } or an array of weights by class index, got ${describe(classWeight)}`);
+  for (const [k, v] of table) {
+    if (!Number.isInteger(k) || k < 0) throw new TypeError(`${where}: class ${k} is not a class index`);
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}[${k}] must be a finite number >= 0, got ${describe(v)}`);
+  }
+  const rows = rowsOf(y), per = y.size / rows;
+  if (labels.dtype === 'int32' && per !== 1) throw new TypeError(`${where} needs one class label per sample; this model's labels are a sequence (${per} per sample)`);
+  return Float32Array.from({ length: rows }, (_, r) => {
+    let cls: number;
+    if (labels.dtype === 'int32' || per === 1) cls = per === 1 && labels.dtype === 'float32' ? (y.data[r] > 0.5 ? 1 : 0) : y.data[r];
+    else {
+      cls = 0;
+      for (let c = 1; c < per; c++) if (y.data[r * per + c] > y.data[r * per + cls]) cls = c;
+    }
+    return table.get(cls) ?? 1;
+  });
 }
 
 /** Checks the data against the model and splits off the validation rows (validationData or validationSplit). */
@@ -70,11 +111,22 @@ export function splitFitData(data: FitData, input: ModelInput, compiled: { loss:
     y = checkTargets((data as { y: TargetData }).y, 'y', rowsOf(x), compiled); // several outputs: likewise
   }
   const sets: FitSets = { stream, trainX: x, trainY: y };
+  // Sample and class weights multiply; they weight each sample's loss and gradient natively.
+  const weigh = (rows: number, targets: Tensor, sampleWeight: unknown, where: string) => {
+    const w = sampleWeight === undefined ? undefined : readSampleWeight(sampleWeight, rows, where);
+    const c = options.classWeight === undefined ? undefined : classWeights(options.classWeight, targets, compiled.labels, 'fit: classWeight');
+    return w && c ? w.map((v, i) => v * c[i]) : w ?? c;
+  };
+  if (stream && (options.sampleWeight !== undefined || options.classWeight !== undefined))
+    throw new TypeError('fit: sampleWeight and classWeight need the data in memory; streamed batches cannot take weights yet');
+  if (!stream) sets.trainW = weigh(rowsOf(x), y, options.sampleWeight, 'fit: sampleWeight');
   if (options.validationData !== undefined) {
     const vd = options.validationData;
-    if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError('fit: validationData must be [xVal, yVal]');
+    if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) throw new TypeError('fit: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal]');
     sets.valX = checkFeatures(vd[0], 'validationData[0]', input);
     sets.valY = checkTargets(vd[1], 'validationData[1]', rowsOf(sets.valX), compiled, 'validationData[0]');
+    // Keras weighs validation by classWeight only through validationData's own weights.
+    if (vd.length === 3) sets.valW = readSampleWeight(vd[2], rowsOf(sets.valX), 'fit: validationData[2] (sample weights)');
   } else if (options.validationSplit !== undefined && !stream) {
     const total = rowsOf(x);
     const split = checkNumber(options.validationSplit, 'fit: validationSplit', { min: 0, max: 1, maxExclusive: true });
@@ -86,6 +138,10 @@ export function splitFitData(data: FitData, input: ModelInput, compiled: { loss:
       sets.trainY = sliceRows(y, 0, total - valRows);
       sets.valX = sliceRows(x, total - valRows, total);
       sets.valY = sliceRows(y, total - valRows, total);
+      if (sets.trainW) {
+        sets.valW = sets.trainW.slice(total - valRows);
+        sets.trainW = sets.trainW.slice(0, total - valRows);
+      }
     }
   }
   return sets;
@@ -107,8 +163,8 @@ export interface FitOptions {
   batchSize?: number;
   /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  /** Explicit validation set [x, y]; overrides validationSplit. */
-  validationData?: [InputData, TargetData];
+  /** Explicit validation set [x, y] or [x, y, sampleWeight]; overrides validationSplit. */
+  validationData?: [InputData, TargetData] | [InputData, TargetData, Tensor | Float32Array | number[]];
   /** Batch size for validation (default: batchSize). */
   validationBatchSize?: number;
   /** Reshuffle the training samples every epoch (default true). Streamed batches come in the source's order. */
@@ -142,6 +198,18 @@ export interface FitOptions {
    * up to `epochs` (the total, as Keras' epochs with initialEpoch).
    */
   resumeFrom?: string;
+  /**
+   * A weight per training sample (float32 [samples]): each sample's loss and gradient count that
+   * many times, natively; the loss is the weighted mean, sum(w loss) / sum(w) (PyTorch's: a weight
+   * of 2 counts a sample twice). Split with validationSplit as the samples are.
+   */
+  sampleWeight?: Tensor | Float32Array | number[];
+  /**
+   * Keras' class_weight: { class: weight } or [weight by class index]; a sample weighs its class's
+   * weight (times its sampleWeight). Class: the label (softmaxCrossEntropy), the 0/1 target
+   * (binaryCrossEntropy with one output), or the largest target (one-hot targets).
+   */
+  classWeight?: Record<number, number> | number[];
 }
 
 
