@@ -50,6 +50,8 @@ interface ModelCase {
   classes: number;
   /** softmaxCrossEntropy over a sequence output: a label per position, this many positions. */
   positions?: number;
+  /** Trained with a sample weight per row (0, 0.5, 1, 1.5, ...). */
+  weighted?: boolean;
   optimizer: () => Optimizer;
 }
 
@@ -80,6 +82,11 @@ const MODEL_CASES: ModelCase[] = [
   ...(['categoricalCrossEntropy', 'mae', 'logCosh', 'hinge', 'kld', 'cosineSimilarity', 'poisson'] as const).map((loss) => ({
     name: `loss ${loss}`, layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'tanh' as const }), layers.dense({ units: 3 }), ...(loss === 'poisson' || loss === 'kld' ? [layers.softplus()] : [])],
     features: 9, loss, classes: 0, optimizer: () => optimizers.adam({ learningRate: 0.01 }),
+  })),
+  // Sample weights in the loss kernels (issue 20): one of each kind of kernel.
+  ...(['softmaxCrossEntropy', 'binaryCrossEntropy', 'mse', 'categoricalCrossEntropy'] as const).map((loss) => ({
+    name: `${loss} with sample weights`, layers: () => [layers.dense({ inputShape: [9], units: 16, activation: 'tanh' as const }), layers.dense({ units: loss === 'softmaxCrossEntropy' ? 4 : loss === 'binaryCrossEntropy' ? 1 : 3 })],
+    features: 9, loss, classes: loss === 'softmaxCrossEntropy' ? 4 : 0, weighted: true, optimizer: () => optimizers.sgd({ learningRate: 0.1 }),
   })),
   // Issue 20's optimizers (core/optimizer_rules.h: one rule, the same code in both backends' loops).
   ...([
@@ -130,8 +137,9 @@ const opCheck = (c: ModelCase): GpuCheck => ({
     const before = cpu.getWeights();
     const forward = relativeError(gpu.predict(x).data, cpu.predict(x).data);
     assert.ok(forward <= 1e-4, `forward: relative error ${forward}`);
-    const hc = await cpu.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, seed: 9, verbose: 0 });
-    const hg = await gpu.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, seed: 9, verbose: 0 });
+    const weights = c.weighted ? { sampleWeight: Float32Array.from({ length: rows }, (_, i) => (i % 4) / 2) } : {};
+    const hc = await cpu.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, seed: 9, verbose: 0, ...weights });
+    const hg = await gpu.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false, seed: 9, verbose: 0, ...weights });
     const loss = Math.abs(hg.history.loss[0] - hc.history.loss[0]) / Math.abs(hc.history.loss[0]);
     assert.ok(loss <= 1e-4, `loss: relative error ${loss}`);
     let update = 0;
