@@ -75,6 +75,18 @@ describe('sampleWeight and classWeight', () => {
     expect(Array.from(c.getWeights()[0].data)).toEqual(Array.from(d.getWeights()[0].data));
   });
 
+  it('streamed batches carry their own sampleWeight; classWeight applies to each', async () => {
+    const y = tensor(classes, [N], 'int32'), xs = tensor(x, [N, 4]);
+    const w = Float32Array.from({ length: N }, (_, i) => 1 + (i % 3));
+    const half = (k: number) => ({ x: tensor(x.slice(k * 24, (k + 1) * 24), [6, 4]), y: tensor(classes.slice(k * 6, (k + 1) * 6), [6], 'int32'), sampleWeight: w.slice(k * 6, (k + 1) * 6) });
+    const streamed = model(), inMemory = model();
+    await streamed.fit(data.fromBatches(() => [half(0), half(1)]), { epochs: 2, verbose: 0, classWeight: { 1: 2 } });
+    await inMemory.fit(xs, y, { epochs: 2, batchSize: 6, shuffle: false, verbose: 0, sampleWeight: w, classWeight: { 1: 2 } });
+    streamed.getWeights().forEach((t, k) => expect(Array.from(t.data)).toEqual(Array.from(inMemory.getWeights()[k].data)));
+    await expect(model().fit(data.fromBatches(() => [half(0)]), { epochs: 1, verbose: 0, sampleWeight: w })).rejects.toThrow(/with streamed batches, give each batch its weights/);
+    await expect(model().fit(data.fromBatches(() => [{ ...half(0), sampleWeight: [1, 2] }]), { epochs: 1, verbose: 0 })).rejects.toThrow(/streamed batch 0 of epoch 1: sampleWeight has 2 weights for 6 samples/);
+  });
+
   it('refuses weights it cannot use, saying why', async () => {
     const m = model();
     const fit = (options: Record<string, unknown>) => m.fit(tensor(x, [N, 4]), tensor(classes, [N], 'int32'), { epochs: 1, verbose: 0, ...options });

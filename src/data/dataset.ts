@@ -9,7 +9,10 @@ import { checkInteger, describe } from '../validate.js';
  * works). For a model with several inputs or outputs, x or y is an array (in their order) or an
  * object by name, as fit takes them.
  */
-export type Batch = { x: BatchData; y: BatchData } | { xs: BatchData; ys: BatchData };
+export type Batch = ({ x: BatchData; y: BatchData } | { xs: BatchData; ys: BatchData }) & {
+  /** A weight per row (fit's sampleWeight for this batch): a float32 tensor [rows], a Float32Array or numbers. */
+  sampleWeight?: Tensor | Float32Array | number[];
+};
 type BatchData = Tensor | Tensor[] | Record<string, Tensor>;
 
 /** Rows of a tensor, or of the first tensor of an array or object of them; undefined when it is none of those. */
@@ -59,7 +62,7 @@ export class Dataset {
   }
 
   /** One epoch's batches, checked to be { x, y } pairs of Tensors with matching rows. */
-  async *epoch(epoch: number): AsyncGenerator<{ x: BatchData; y: BatchData }> {
+  async *epoch(epoch: number): AsyncGenerator<{ x: BatchData; y: BatchData; sampleWeight?: Tensor | Float32Array | number[] }> {
     if (!this.source) throw new Error('Dataset: epoch() is for streamed data sets');
     const made = typeof this.source === 'function' ? this.source() : this.source;
     const iterable = made as BatchIterable;
@@ -67,7 +70,7 @@ export class Dataset {
       throw new TypeError(`Dataset: the batch source function returned ${describe(made)}, not an iterable of { x, y } batches`);
     let index = 0;
     for await (const batch of iterable as AsyncIterable<Batch>) {
-      const b = batch as Partial<{ x: BatchData; y: BatchData; xs: BatchData; ys: BatchData }>;
+      const b = batch as Partial<{ x: BatchData; y: BatchData; xs: BatchData; ys: BatchData; sampleWeight: Tensor | Float32Array | number[] }>;
       const x = b?.x ?? b?.xs, y = b?.y ?? b?.ys;
       const xRows = rowsOf(x), yRows = rowsOf(y);
       if (xRows === undefined || yRows === undefined)
@@ -75,7 +78,7 @@ export class Dataset {
       if (xRows !== yRows)
         throw new TypeError(`Dataset: batch ${index} of epoch ${epoch + 1} has ${xRows} rows of x but ${yRows} of y; they must match row for row`);
       index++;
-      yield { x: x!, y: y! };
+      yield { x: x!, y: y!, ...(b.sampleWeight !== undefined ? { sampleWeight: b.sampleWeight } : {}) };
       // Stop before pulling another batch: an endless source makes nothing it will not train on.
       if (this.batchesPerEpoch !== undefined && index >= this.batchesPerEpoch) break;
     }

@@ -56,9 +56,9 @@ export class FitData {
     return { data, rows: this.identity(rows.length), release: () => data.dispose() };
   }
 
-  /** A streamed batch, checked by the caller, on the device. */
-  batch(x: Tensor, y: Tensor): StagedRows {
-    const data = this.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1));
+  /** A streamed batch, checked by the caller, on the device (with a weight per row, when it has them). */
+  batch(x: Tensor, y: Tensor, weights?: Float32Array): StagedRows {
+    const data = this.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1), weights);
     return { data, rows: this.identity(rowsOf(x)), release: () => data.dispose() };
   }
 

@@ -74,7 +74,7 @@ export function readSampleWeight(value: unknown, rows: number, where: string): F
  * Keras' classWeight: { class: weight } or [weight by class]; each sample's weight is its class's
  * (a class index; for binary targets 0/1 the target, for one-hot targets the argmax), times its sampleWeight.
  */
-function classWeights(classWeight: unknown, y: Tensor, labels: LabelSpec, where: string): Float32Array {
+export function classWeights(classWeight: unknown, y: Tensor, labels: LabelSpec, where: string): Float32Array {
   const table = new Map<number, number>();
   if (Array.isArray(classWeight)) classWeight.forEach((v, k) => table.set(k, v));
   else if (typeof classWeight === 'object' && classWeight !== null) for (const [k, v] of Object.entries(classWeight)) table.set(Number(k), v as number);
@@ -117,8 +117,8 @@ export function splitFitData(data: FitData, input: ModelInput, compiled: { loss:
     const c = options.classWeight === undefined ? undefined : classWeights(options.classWeight, targets, compiled.labels, 'fit: classWeight');
     return w && c ? w.map((v, i) => v * c[i]) : w ?? c;
   };
-  if (stream && (options.sampleWeight !== undefined || options.classWeight !== undefined))
-    throw new TypeError('fit: sampleWeight and classWeight need the data in memory; streamed batches cannot take weights yet');
+  if (stream && options.sampleWeight !== undefined)
+    throw new TypeError('fit: with streamed batches, give each batch its weights: { x, y, sampleWeight }');
   if (!stream) sets.trainW = weigh(rowsOf(x), y, options.sampleWeight, 'fit: sampleWeight');
   if (options.validationData !== undefined) {
     const vd = options.validationData;

@@ -14,7 +14,7 @@ import type { Optimizer } from '../optim/optimizers.js';
 import { deriveSeed, Random } from '../random.js';
 import { createProgress, type Progress } from './progress.js';
 import { FitData, type StagedRows } from './fit-data.js';
-import { type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, splitFitData, type TrainingPosition } from './fit-options.js';
+import { classWeights, type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, readSampleWeight, splitFitData, type TrainingPosition } from './fit-options.js';
 
 export { FIT_KEYS, type FitOptions, type TrainingPosition } from './fit-options.js';
 export type { FitInput as FitData };
@@ -191,7 +191,11 @@ class FitRun {
       const where = `fit: streamed batch ${index - 1} of epoch ${epoch + 1}`;
       const x = checkFeatures(batch.x, `${where}: x`, input);
       const y = checkTargets(batch.y, `${where}: y`, rowsOf(x), this.compiled, `${where}: x`);
-      await this.oneStep(this.data.batch(x, y), epoch, step, stats);
+      // The batch's own weights, times the classes' (fit's classWeight).
+      const own = batch.sampleWeight === undefined ? undefined : readSampleWeight(batch.sampleWeight, rowsOf(x), `${where}: sampleWeight`);
+      const byClass = this.options.classWeight === undefined ? undefined : classWeights(this.options.classWeight, y, this.compiled.labels, 'fit: classWeight');
+      const weights = own && byClass ? own.map((w, i) => w * byClass[i]) : own ?? byClass;
+      await this.oneStep(this.data.batch(x, y, weights), epoch, step, stats);
       step++;
     }
     if (!this.model.stopTraining) this.stepsPerEpoch = step;
