@@ -46,7 +46,9 @@ describe('losses', () => {
     m.compile({ optimizer: 'adam', loss });
     const h = await m.fit(x, tensor(y, [64, 2]), { epochs: 40, batchSize: 16, seed: 1, verbose: 0 });
     const l = h.history.loss as number[];
-    expect(l[39]).toBeLessThan(l[0] - 0.02); // cosineSimilarity starts near its floor of -1
+    // cosineSimilarity starts near its floor of -1 (-0.97 here): it must get within 0.01 of it.
+    if (loss === 'cosineSimilarity') expect(l[39]).toBeLessThan(-0.99);
+    else expect(l[39]).toBeLessThan(l[0] - 0.05 * Math.abs(l[0]));
   });
 
   it('huber({ delta }) and labelSmoothing are kept in checkpoints, and a resumed fit continues bit-identically', async () => {

@@ -121,6 +121,7 @@ Program::Program(Backend& backend, const ProgramSpec& spec) : backend_(backend),
   }
   for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i].run.output = &tensors_[i + 1];
   gradWritten_.assign(tensors_.size(), false);
+  for (const Parameter& p : params_) paramSizes_.push_back(p.size);
   planGradients();
 }
 
@@ -510,10 +511,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   }
   // Finite gradients can still overflow in the update (update_guard.h): where the norms cannot
   // rule that out, the update runs on the careful path, and a step that overflowed is undone.
-  std::vector<int64_t>& sizes = paramSizes_;
-  sizes.resize(params_.size());
-  for (size_t k = 0; k < params_.size(); ++k) sizes[k] = params_[k].size;
-  const bool risky = guard_.mightOverflow(*optimizer_, knownWeightSquares_, result.gradSquares, sizes, learningRate, optimizerStep_ + 1);
+  const bool risky = guard_.mightOverflow(*optimizer_, knownWeightSquares_, result.gradSquares, paramSizes_, learningRate, optimizerStep_ + 1);
   const bool careful = risky && gradientControl_.skipNonFinite;
   const int32_t overflowed = applyUpdates(learningRate, static_cast<int64_t>(batches.size()), careful);
   if (overflowed >= 0) result.nonFinite = -3 - overflowed;
@@ -592,9 +590,10 @@ std::vector<Program::MicroBatch> Program::forwardBackward(const Dataset& data, c
   const int64_t micro = microBatch > 0 && microBatch < count ? microBatch : count;
   ensureStats((count + micro - 1) / micro);
   std::vector<MicroBatch> batches;
-  // With sample weights, a micro-batch's share is its share of the batch's weight.
+  // With sample weights, a micro-batch's share is its share of the batch's weight (one micro-batch:
+  // all of it, and gather sums its weights already).
   double totalWeight = 0;
-  if (data.hasWeights())
+  if (data.hasWeights() && micro < count)
     for (int64_t i = 0; i < count; ++i) totalWeight += data.hostWeights()[rows[i]];
   for (int64_t start = 0; start < count; start += micro) {
     const int64_t n = std::min(micro, count - start);
@@ -602,7 +601,8 @@ std::vector<Program::MicroBatch> Program::forwardBackward(const Dataset& data, c
     forward(n, training, seed);
     // Each micro-batch's mean-loss gradient, weighted by its share of the rows and summed into
     // the parameter gradients, is the gradient of the mean loss over all `count` rows.
-    const double share = batchWeighted_ && totalWeight > 0 ? batchWeightSum_ / totalWeight : static_cast<double>(n) / static_cast<double>(count);
+    const double share = micro == count ? 1.0
+                         : batchWeighted_ && totalWeight > 0 ? batchWeightSum_ / totalWeight : static_cast<double>(n) / static_cast<double>(count);
     batches.push_back(lossAndBackward(n, true, static_cast<int64_t>(batches.size()), start > 0, share));
   }
   return batches;

@@ -240,7 +240,7 @@ class Program {
   std::vector<double> knownWeightSquares_;
   UpdateGuard guard_;
   DeviceBuffer backup_;
-  std::vector<int64_t> paramSizes_;  // each parameter's elements, for the guard (kept: a step allocates nothing)
+  std::vector<int64_t> paramSizes_;  // each parameter's elements, for the guard (set once)
   // Updates every parameter; on the careful path, backs up first and undoes a non-finite result
   // (returns the first parameter that overflowed, or -1).
   int32_t applyUpdates(float learningRate, int64_t microBatches, bool careful);
