@@ -19,7 +19,7 @@ if [ ${#files[@]} -eq 0 ]; then
          test/optimizers.test.ts test/training.test.ts test/training-control.test.ts test/training-health.test.ts test/fuzz.test.ts
          test/graph-ops.test.ts test/graph-models.test.ts test/graph-reference.test.ts test/freezing.test.ts test/probability-outputs.test.ts
          test/multi-output.test.ts test/batch-normalization.test.ts test/cnn-reference.test.ts test/sequence-loss.test.ts test/transformer-reference.test.ts test/text.test.ts
-         test/decoder.test.ts test/attention-mask.test.ts test/recurrent.test.ts test/losses.test.ts test/sample-weights.test.ts)
+         test/decoder.test.ts test/attention-mask.test.ts test/recurrent.test.ts test/losses.test.ts test/sample-weights.test.ts test/metrics.test.ts)
 fi
 echo "sanitize: $addon against ${#files[@]} test files"
 GRADLOOP_ADDON=$addon LD_PRELOAD="$asan $ubsan" \

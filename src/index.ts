@@ -16,10 +16,11 @@ export { initializers, type Initializer, type InitializerName } from './layers/i
 export { type Callback, type Logs } from './train/callbacks.js';
 export { History } from './train/history.js';
 export { losses, type Loss, type LossName } from './model/losses.js';
+export { metrics, type Metric, type MetricConfig, type MetricKind, type MetricAverage } from './metrics/metrics.js';
 export { backendInfo, setNumThreads, getNumThreads, setFlushDenormals, getFlushDenormals, setMemoryCheck } from './backend/runtime.js';
 export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/verify.js';
 export type { ExportOnnxOptions } from './onnx/export.js';
-export type { TrainingSummary } from './model/model.js';
+export type { Evaluation, TrainingSummary } from './model/model.js';
 export { schedules, type LearningRateSchedule } from './optim/schedules.js';
 export { callbacks, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type ModelCheckpointOptions } from './train/monitors.js';
 export { data, Dataset, Scaler, type Batch, type BatchSource, type BatchesOptions, type CsvData, type CsvOptions, type IdxOptions, type MnistOptions, type ScalerJSON, type Split, type SplitOptions } from './data/index.js';

@@ -39,7 +39,8 @@ describe('layers and models', () => {
     expect(() => layers.dense({ units: 2, activation: 'swish' as never })).toThrow(/activation must be one of 'linear', 'relu'/);
     expect(() => mlp().compile({ optimizer: 'adam', loss: 'hinged' as never })).toThrow(/compile: loss must be one of 'softmaxCrossEntropy'/);
     expect(() => mlp().compile({ optimizer: 'rmsprops' as never, loss: 'mse' })).toThrow(/compile: optimizer must be/);
-    expect(() => mlp().compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/metrics\[\] must be one of 'accuracy'/);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: 'mse', metrics: ['f2'] })).toThrow(/compile: metrics\[0\]: unknown metric 'f2'; expected one of 'accuracy'/);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] })).toThrow(/metric 'f1' needs class predictions/);
   });
 
   it('softmaxCrossEntropy on a single output', () => {

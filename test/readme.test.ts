@@ -35,6 +35,12 @@ const xTokens = __g.tensor(Int32Array.from({ length: 64 * 32 }, () => __r.int(10
 const xNumeric = __g.tensor(Float32Array.from({ length: 64 * 8 }, () => __r.normal()), [64, 8]);
 const y = __g.tensor(Int32Array.from({ length: 64 }, (_, i) => i % 3), [64], 'int32');`,
   },
+  'binary-data': {
+    prelude: `const model = __g.sequential([__g.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), __g.layers.dense({ units: 1, activation: 'sigmoid' })], { seed: 1 });
+const __r = new __Random(3);
+const __rows = (n: number) => { const f = Float32Array.from({ length: n * 4 }, () => __r.normal()); return [__g.tensor(f, [n, 4]), __g.tensor(Float32Array.from({ length: n }, (_, i) => (f[i * 4] + 0.5 * __r.normal() > 1.2 ? 1 : 0)), [n, 1])] as const; };
+const [x, y] = __rows(200), [xTest, yTest] = __rows(100);`,
+  },
   'sigmoid-model': { prelude: `const model = __g.sequential([__g.layers.dense({ inputShape: [4], units: 1, activation: 'sigmoid' })]);` },
   'mlp-data': { prelude: `${mlp}\nconst optimizer = __g.optimizers.adam({ learningRate: 0.01 });\nconst loss = 'softmaxCrossEntropy' as const;` },
   'mlp-compiled': { prelude: `${mlp}\nmodel.compile({ optimizer: 'adam', loss: 'softmaxCrossEntropy' });` },
@@ -177,6 +183,18 @@ describe('examples/', () => {
     expect(lstm).toBeLessThan(0.9 * Math.min(today, lastWeek));
     expect(out).toMatch(/ONNX \(LSTM\): PASSED on 64 windows/);
   }, 180_000);
+  it('imbalanced.ts: classWeight raises recall on the rare class well above the unweighted model, AUC stays high', () => {
+    const out = run('imbalanced.ts');
+    const scores = (name: string) => {
+      const m = new RegExp(`${name} +precision ([\\d.]+) +recall ([\\d.]+) +AUC ([\\d.]+)`).exec(out)!;
+      return { precision: Number(m[1]), recall: Number(m[2]), auc: Number(m[3]) };
+    };
+    const plain = scores('without classWeight'), weighted = scores('classWeight balanced');
+    expect(weighted.recall).toBeGreaterThan(plain.recall + 0.2);
+    expect(weighted.precision).toBeLessThan(plain.precision);
+    expect(Math.min(plain.auc, weighted.auc)).toBeGreaterThan(0.9);
+    expect(out).toMatch(/with classWeight: \d+ positives found, \d+ missed/);
+  }, 120_000);
   it('residual-mnist.ts trains, resumes, and its ONNX file checks out', () => {
     const out = run('residual-mnist.ts');
     expect(Number(/test accuracy ([\d.]+)%/.exec(out)?.[1])).toBeGreaterThan(93);

@@ -1,5 +1,7 @@
 #include "objects.h"
 
+#include "metrics.h"
+
 #include "../core/memory_check.h"
 
 #include <cmath>
@@ -139,6 +141,8 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::OptimizerSlots>("optimizerSlots"),
                          InstanceMethod<&ProgramWrap::GetOptimizerState>("getOptimizerState"),
                          InstanceMethod<&ProgramWrap::SetOptimizerState>("setOptimizerState"),
+                         InstanceMethod<&ProgramWrap::SetMetrics>("setMetrics"),
+                         InstanceMethod<&ProgramWrap::ReadMetrics>("readMetrics"),
                          InstanceMethod<&ProgramWrap::GetCounters>("getCounters"),
                          InstanceMethod<&ProgramWrap::SetCounters>("setCounters"),
                          InstanceMethod<&ProgramWrap::Dispose>("dispose"),
@@ -320,6 +324,35 @@ void ProgramWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
   program().optimizerStateChanged();
 }
 
+// setMetrics(plans: (plan | null)[]): one per loss (binding/metrics.h).
+void ProgramWrap::SetMetrics(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    if (info.Length() < 1 || !info[0].IsArray()) throw TypeError("setMetrics(plans): expected an array");
+    Napi::Array list = info[0].As<Napi::Array>();
+    std::vector<MetricPlan> plans;
+    for (uint32_t k = 0; k < list.Length(); ++k) plans.push_back(toMetricPlan(list.Get(k), "metric plan " + std::to_string(k)));
+    program().setMetrics(plans);
+  });
+}
+
+// readMetrics(set: 0 training | 1 evaluation, reset: boolean) -> (totals | null)[], one per loss.
+// evaluate() starts its set afresh; fit resets the training set at each epoch's start.
+Napi::Value ProgramWrap::ReadMetrics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  claim(env);
+  Napi::Array out = Napi::Array::New(env);
+  runOrThrow(env, [&] {
+    const auto set = static_cast<Program::MetricSet>(integerArg(info, 0, "set", 0, 1));
+    for (size_t h = 0; h < program().headCount(); ++h) {
+      const MetricTotals* totals = program().metricTotals(set, h);
+      out.Set(static_cast<uint32_t>(h), totals ? Napi::Value(fromMetricTotals(env, *totals)) : env.Null());
+    }
+    if (info[1].ToBoolean()) program().resetMetrics(set);
+  });
+  return out;
+}
+
 Napi::Value ProgramWrap::GetCounters(const Napi::CallbackInfo& info) {
   claim(info.Env());
   ProgramCounters c = program().counters();
@@ -475,6 +508,7 @@ Napi::Value ProgramWrap::Evaluate(const Napi::CallbackInfo& info) {
   Program* program = &this->program();
   Dataset* dataset = &data->dataset();
   auto job = [program, dataset, rows = std::move(rows), batch]() {
+    program->resetMetrics(Program::kEvaluationMetrics);
     StepResult total{0, 0, 0};
     const int64_t n = static_cast<int64_t>(rows.size());
     double weight = 0;

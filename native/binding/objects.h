@@ -67,6 +67,8 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value OptimizerSlots(const Napi::CallbackInfo& info);
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   void SetOptimizerState(const Napi::CallbackInfo& info);
+  void SetMetrics(const Napi::CallbackInfo& info);
+  Napi::Value ReadMetrics(const Napi::CallbackInfo& info);
   Napi::Value GetCounters(const Napi::CallbackInfo& info);
   void SetCounters(const Napi::CallbackInfo& info);
   void Dispose(const Napi::CallbackInfo& info);

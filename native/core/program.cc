@@ -181,6 +181,7 @@ void Program::compile(const std::vector<LossHead>& heads, const OptimizerSpec& o
     words += shapes.back().labelElements;
   }
   heads_ = heads;
+  for (auto& set : metrics_) set.clear();  // plans belong to the losses: setMetrics again
   headLabelOffset_ = offsets;
   headLabelShape_ = shapes;
   // One loss: its labels as they are; several: their values side by side as 4-byte words.
@@ -448,7 +449,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
                               uint64_t seed, int64_t microBatch) {
   CanonicalFloatMode mode;
   const size_t P = params_.size();
-  std::vector<MicroBatch> batches = forwardBackward(data, rows, count, true, seed, microBatch);
+  std::vector<MicroBatch> batches = forwardBackward(data, rows, count, true, seed, microBatch, kTrainingMetrics);
   if (regularized_) regularize(true);
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
   // torch.nn.utils.clip_grad_norm_ computes it.
@@ -576,7 +577,7 @@ void Program::stateNormsFromStats() {
 StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, int64_t count, bool training,
                                      uint64_t seed) {
   CanonicalFloatMode mode;
-  std::vector<MicroBatch> batches = forwardBackward(data, rows, count, training, seed, 0);
+  std::vector<MicroBatch> batches = forwardBackward(data, rows, count, training, seed, 0, -1);
   if (regularized_) regularize(true);
   readStats(static_cast<int64_t>(batches.size()));
   StepResult result = lossFromStats(batches);
@@ -585,7 +586,7 @@ StepResult Program::computeGradients(const Dataset& data, const int32_t* rows, i
 }
 
 std::vector<Program::MicroBatch> Program::forwardBackward(const Dataset& data, const int32_t* rows, int64_t count,
-                                                          bool training, uint64_t seed, int64_t microBatch) {
+                                                          bool training, uint64_t seed, int64_t microBatch, int metrics) {
   checkDataset(data, true, "x");
   const int64_t micro = microBatch > 0 && microBatch < count ? microBatch : count;
   ensureStats((count + micro - 1) / micro);
@@ -604,8 +605,47 @@ std::vector<Program::MicroBatch> Program::forwardBackward(const Dataset& data, c
     const double share = micro == count ? 1.0
                          : batchWeighted_ && totalWeight > 0 ? batchWeightSum_ / totalWeight : static_cast<double>(n) / static_cast<double>(count);
     batches.push_back(lossAndBackward(n, true, static_cast<int64_t>(batches.size()), start > 0, share));
+    if (metrics >= 0) collectMetrics(static_cast<MetricSet>(metrics), data, rows + start, n);
   }
   return batches;
+}
+
+void Program::setMetrics(const std::vector<MetricPlan>& plans) {
+  if (heads_.empty()) throw TypeError("metrics: compile the program first");
+  if (plans.size() != heads_.size())
+    throw RangeError("metrics: expected " + std::to_string(heads_.size()) + " plans (one per loss), got " + std::to_string(plans.size()));
+  for (auto& set : metrics_) {
+    set.clear();
+    for (const MetricPlan& plan : plans) set.push_back(plan.empty() ? nullptr : std::make_unique<MetricTotals>(plan));
+  }
+}
+
+const MetricTotals* Program::metricTotals(MetricSet set, size_t h) const {
+  return h < metrics_[set].size() ? metrics_[set][h].get() : nullptr;
+}
+
+void Program::resetMetrics(MetricSet set) {
+  for (auto& totals : metrics_[set])
+    if (totals) totals->reset();
+}
+
+void Program::collectMetrics(MetricSet set, const Dataset& data, const int32_t* rows, int64_t count) {
+  if (data.hasWeights()) {
+    metricWeights_.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) metricWeights_[i] = data.hostWeights()[rows[i]];
+  }
+  for (size_t h = 0; h < metrics_[set].size(); ++h) {
+    MetricTotals* totals = metrics_[set][h].get();
+    if (!totals) continue;
+    // The values the loss read and its labels, to the host (a copy of a few KB; on a GPU one wait).
+    const TensorView& out = tensors_[heads_[h].tensor];
+    const int64_t values = count * out.elements(), labels = count * headLabelShape_[h].labelElements;
+    metricValues_.resize(static_cast<size_t>(values));
+    metricLabels_.resize(static_cast<size_t>(labels));
+    backend_.copyToHost(metricValues_.data(), out.value, static_cast<size_t>(values) * sizeof(float));
+    backend_.copyToHost(metricLabels_.data(), headLabelsAt(h), static_cast<size_t>(labels) * 4);
+    totals->add(metricValues_.data(), metricLabels_.data(), data.hasWeights() ? metricWeights_.data() : nullptr, count);
+  }
 }
 
 void Program::regularize(bool gradients) {
@@ -637,6 +677,7 @@ StepResult Program::evaluateBatch(const Dataset& data, const int32_t* rows, int6
   forward(count, false, 0);
   ensureStats(1);
   std::vector<MicroBatch> batches{lossAndBackward(count, false, 0)};
+  collectMetrics(kEvaluationMetrics, data, rows, count);
   if (regularized_) regularize(false);
   readStats(1);
   StepResult r = lossFromStats(batches);

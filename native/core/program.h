@@ -10,6 +10,7 @@
 #include "buffer.h"
 #include "dataset.h"
 #include "loss.h"
+#include "metrics.h"
 #include "op.h"
 #include "optimizer.h"
 #include "update_guard.h"
@@ -116,6 +117,15 @@ class Program {
   // (Op::setFrozen).
   void setTrainable(const std::vector<bool>& trainable);
 
+  // Whole-epoch metrics (metrics.h): one plan per loss, in heads order (an empty plan collects
+  // nothing). Training steps add to the training totals, evaluateBatch to the evaluation ones;
+  // the caller reads and resets them between calls.
+  enum MetricSet { kTrainingMetrics = 0, kEvaluationMetrics = 1 };
+  void setMetrics(const std::vector<MetricPlan>& plans);
+  // Head h's totals in `set`, or null when its plan is empty.
+  const MetricTotals* metricTotals(MetricSet set, size_t h) const;
+  void resetMetrics(MetricSet set);
+
   // Throws a TypeError naming `argument` when the data set does not match the model.
   void checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const;
 
@@ -182,8 +192,11 @@ class Program {
   };
   // Forward and backward over rows in micro-batches (all at once when microBatch is 0); the
   // losses stay on the device, in the stats buffer, until readStats.
+  // metrics: the set whose totals the micro-batches add to, or -1 for none.
   std::vector<MicroBatch> forwardBackward(const Dataset& data, const int32_t* rows, int64_t count, bool training,
-                                          uint64_t seed, int64_t microBatch);
+                                          uint64_t seed, int64_t microBatch, int metrics);
+  // The gathered batch's values and labels (rows of data) into `set`'s totals.
+  void collectMetrics(MetricSet set, const Dataset& data, const int32_t* rows, int64_t count);
   // Loss of micro-batch `slot` into the stats buffer; with `backward`, the backward pass too.
   // gradientWeight scales the loss gradient (a micro-batch's share of the rows); accumulate adds
   // the parameter gradients to those already there.
@@ -247,6 +260,11 @@ class Program {
   // The optimizer state slots' sums of squares into stats [3P, 6P) (0 for a slot the optimizer lacks).
   void sumStateSquares();
   void stateNormsFromStats();
+
+  // Per metric set, per loss: its totals (null: nothing to collect), and host copies of a batch.
+  std::vector<std::unique_ptr<MetricTotals>> metrics_[2];
+  std::vector<float> metricValues_, metricWeights_;
+  std::vector<int32_t> metricLabels_;
 
   std::unique_ptr<Optimizer> optimizer_;
   int64_t optimizerStep_ = 0;

@@ -1,5 +1,6 @@
 // The one typed wall between TypeScript and the C++ addon. Everything that
 // crosses it has been validated on this side first.
+import type { MetricTotals, NativeMetricPlan } from '../metrics/compute.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 // A static import, so that bundles of gradloop (scripts/gpu/pack.sh) carry the loader too.
@@ -117,6 +118,10 @@ export interface NativeProgram {
   inputGradient(count: number): Float32Array;
   /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */
   setGradientControl(clipNorm: number, clipValue: number, skipNonFinite: boolean): void;
+  /** Whole-epoch metrics: one plan per loss (null: nothing to collect); training steps add to set 0, evaluate to set 1 (which it starts afresh). */
+  setMetrics(plans: (NativeMetricPlan | null)[]): void;
+  /** The totals of a set, one per loss (null where nothing is collected); reset: start the set over. */
+  readMetrics(set: 0 | 1, reset: boolean): (MetricTotals | null)[];
   /** Names of the optimizer's state slots per parameter: [], ['momentum'] or ['m', 'v']. */
   optimizerSlots(): string[];
   getOptimizerState(param: number, slot: number): Float32Array;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { createLayer, layerTypes } from '../layers/index.js';
 import { LOSSES } from '../model/losses.js';
+import { getMetric } from '../metrics/metrics.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lt(1);
@@ -32,6 +33,14 @@ const schedule = z.discriminatedUnion('name', [
 ]);
 
 // Optimizer options (the factories check them again, with the API's messages).
+// A metric as compile() takes it: a name, or { kind, ...options } as metrics.<name>() makes it.
+const metricSchema = z.union([z.string(), z.looseObject({ kind: z.string() })]).superRefine((m, ctx) => {
+  try {
+    getMetric(m, 'metric');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^metric: /, '') });
+  }
+});
 const unit = z.number().min(0).lt(1).optional();
 const nonNegative = z.number().nonnegative().optional();
 const positiveNumber = z.number().positive().optional();
@@ -114,7 +123,9 @@ export const runConfigSchema = z.strictObject({
       z.strictObject({ type: z.literal('lion'), learningRate: learningRate.optional(), beta1: unit, beta2: unit, weightDecay: nonNegative }),
     ])]),
     loss: z.enum(LOSSES),
-    metrics: z.array(z.enum(['accuracy'])).default([]),
+    // As compile() takes them: names ('precision') or { kind, ...options } (checked by compile).
+    metrics: z.array(metricSchema).default([]),
+    weightedMetrics: z.array(metricSchema).optional(),
     clipNorm: z.number().positive().optional(),
     clipValue: z.number().positive().optional(),
   }),

@@ -9,6 +9,7 @@ import { generate } from '../text/generate.js';
 import { charTokenizer, type Tokenizer, wordTokenizer } from '../text/tokenizers.js';
 import { windows } from '../text/windows.js';
 import type { Callback } from '../train/callbacks.js';
+import type { Metric } from '../metrics/metrics.js';
 import { data } from '../data/index.js';
 import type { Scaler } from '../data/preprocess.js';
 import { createLayer, type Layer } from '../layers/index.js';
@@ -201,8 +202,11 @@ export async function train(configFile: string, log: (line: string) => void = co
       throw new ConfigError(`${configFile}: the model's last layer gives ${scores} scores but the tokenizer has ${tokenizer.vocabularySize} tokens; set its units (and the embedding's vocabularySize or inputDim) to ${tokenizer.vocabularySize}`);
     model.tokenizer = tokenizer; // saved in the checkpoint; gradloop generate reads it from there
   }
-  const { optimizer, loss, metrics, clipNorm, clipValue } = config.compile;
-  model.compile({ optimizer: optimizerFromConfig(optimizer, 'compile.optimizer'), loss, metrics, ...(clipNorm ? { clipNorm } : {}), ...(clipValue ? { clipValue } : {}) });
+  const { optimizer, loss, metrics, weightedMetrics, clipNorm, clipValue } = config.compile;
+  model.compile({
+    optimizer: optimizerFromConfig(optimizer, 'compile.optimizer'), loss, metrics: metrics as Metric[],
+    ...(weightedMetrics ? { weightedMetrics: weightedMetrics as Metric[] } : {}), ...(clipNorm ? { clipNorm } : {}), ...(clipValue ? { clipValue } : {}),
+  });
   model.summary(log);
 
   // ---- fit ----
@@ -213,9 +217,11 @@ export async function train(configFile: string, log: (line: string) => void = co
   const seconds = (performance.now() - started) / 1000;
   // The test rows, once: nothing above looked at them.
   const result = await model.evaluate(xTest, parts.yTest, { batchSize: 256 });
-  const evaluation: Record<string, number> = { testLoss: result.loss };
-  if (result.accuracy !== undefined) evaluation.testAccuracy = result.accuracy;
-  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; test (${xTest.shape[0]} rows never used in training or to choose the model): loss ${result.loss.toFixed(4)}` + (tokenizer ? ' nats per token' : '') + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : ''));
+  // testLoss, testAccuracy, testPrecision, ...: every compiled metric on the test rows.
+  const evaluation: Record<string, number> = {};
+  for (const [k, v] of Object.entries(result)) if (typeof v === 'number') evaluation[`test${k[0].toUpperCase()}${k.slice(1)}`] = v;
+  const others = Object.entries(result).filter(([k, v]) => typeof v === 'number' && k !== 'loss' && k !== 'accuracy').map(([k, v]) => `${k} ${(v as number).toFixed(4)}`);
+  log(`\ntrained ${history.epoch.length} epochs in ${seconds.toFixed(1)}s; test (${xTest.shape[0]} rows never used in training or to choose the model): loss ${result.loss.toFixed(4)}` + (tokenizer ? ' nats per token' : '') + (result.accuracy !== undefined ? `, accuracy ${(result.accuracy * 100).toFixed(2)}%` : '') + others.map((o) => `, ${o}`).join(''));
   let sample: string | undefined;
   if (source.source === 'text' && source.sample && tokenizer) {
     const { prompt, ...options } = source.sample;
@@ -259,6 +265,7 @@ export async function train(configFile: string, log: (line: string) => void = co
     title: `Training report: ${config.name}`,
     model,
     evaluation,
+    ...(result.confusionMatrices ? { confusionMatrices: Object.fromEntries(Object.entries(result.confusionMatrices).map(([k, m]) => [`test ${k}`, m])), classNames: parts.classes } : {}),
     onnx,
     hyperparameters: { data: config.data, fit: config.fit, trainingSeconds: Number(seconds.toFixed(2)) },
   });

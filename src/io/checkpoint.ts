@@ -22,6 +22,9 @@ const TOKENIZER = 'tokenizer.json';
 const OWN_FILES = new Set([MANIFEST, WEIGHTS, OPTIMIZER, TOKENIZER]);
 
 /** model.json, less the `files` table the writer fills in. */
+/** A compiled metric: its name, or metrics.<name>()'s options (compile checks them again on load). */
+export type SavedMetric = string | { readonly kind: string };
+
 export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
   formatVersion: number;
@@ -33,7 +36,7 @@ export interface CheckpointManifest {
     layers: { className: string; config: Record<string, unknown> }[];
     graph?: { inputs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[]; nodes: { layer: string; inputs: string[] }[]; outputs: string[] };
   };
-  compile?: { loss: string; fromLogits?: boolean; ignoreIndex?: number; delta?: number; labelSmoothing?: number; outputs?: { name: string; loss: string; fromLogits?: boolean; ignoreIndex?: number; delta?: number; labelSmoothing?: number; weight: number; metrics: string[] }[]; metrics: string[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
+  compile?: { loss: string; fromLogits?: boolean; ignoreIndex?: number; delta?: number; labelSmoothing?: number; outputs?: { name: string; loss: string; fromLogits?: boolean; ignoreIndex?: number; delta?: number; labelSmoothing?: number; weight: number; metrics: SavedMetric[]; weightedMetrics?: SavedMetric[] }[]; metrics: SavedMetric[]; weightedMetrics?: SavedMetric[]; optimizer: Record<string, unknown>; clipNorm: number; clipValue: number };
   training?: {
     /** Where fit() stood: epoch and step to run next, seed, batch size... (null before any fit). */
     position: Record<string, unknown> | null;
@@ -48,6 +51,7 @@ export interface CheckpointManifest {
 // model.json, checked field by field before anything is applied: a wrong or missing value is an
 // Error naming the file and the key, never a crash later (an epoch of -1e12 would resume forever).
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const savedMetrics = z.array(z.union([z.string(), z.object({ kind: z.string() }).passthrough()]));
 const positionSchema = z.strictObject({
   epoch: count,
   step: count,
@@ -85,8 +89,9 @@ const manifestSchema = z.object({
     delta: z.number().positive().optional(),
     labelSmoothing: z.number().min(0).max(1).optional(),
     // A model with several outputs: each one's loss, weight and metrics.
-    outputs: z.array(z.strictObject({ name: z.string().min(1), loss: z.string(), fromLogits: z.boolean().optional(), ignoreIndex: z.number().int().optional(), delta: z.number().positive().optional(), labelSmoothing: z.number().min(0).max(1).optional(), weight: z.number().min(0).refine(Number.isFinite, 'must be finite'), metrics: z.array(z.string()) })).min(2).optional(),
-    metrics: z.array(z.string()),
+    outputs: z.array(z.strictObject({ name: z.string().min(1), loss: z.string(), fromLogits: z.boolean().optional(), ignoreIndex: z.number().int().optional(), delta: z.number().positive().optional(), labelSmoothing: z.number().min(0).max(1).optional(), weight: z.number().min(0).refine(Number.isFinite, 'must be finite'), metrics: savedMetrics, weightedMetrics: savedMetrics.optional() })).min(2).optional(),
+    metrics: savedMetrics,
+    weightedMetrics: savedMetrics.optional(),
     optimizer: z.record(z.string(), z.unknown()),
     clipNorm: z.number().min(0).refine(Number.isFinite, 'must be finite'),
     clipValue: z.number().min(0).refine(Number.isFinite, 'must be finite'),

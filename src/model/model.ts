@@ -6,7 +6,7 @@ import { checkFeatures, checkTargets, type InputData, type ModelInput, rowsOf, t
 import { input, MultiOutputTensor, SymbolicTensor } from './symbolic.js';
 import { type CheckpointContents, type CheckpointManifest, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { Embedding, Layer, layerFromConfig, type SequenceMask, TokenAndPositionEmbedding } from '../layers/index.js';
-import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, type TrainingPosition } from '../train/loop.js';
+import { type CompiledModel, type FitData, fitLoop, type FitOptions, headLogs, metricLogs, metricMatrices, type TrainingPosition } from '../train/loop.js';
 import { readSampleWeight } from '../train/fit-options.js';
 import { Dataset } from '../data/dataset.js';
 import { getLoss, type LabelSpec, labelSpec, type Loss, type LossName, type LossOptions, lossOptions, lossParam, lossTensor, nativeLossName, PROBABILITY_ACTIVATION } from './losses.js';
@@ -21,6 +21,8 @@ import { type Tokenizer, tokenizerFromJSON } from '../text/tokenizers.js';
 import { type DType, Tensor, type Weight } from '../tensor.js';
 import { checkElements, checkInteger, checkKeys, checkNumber, checkOneOf, describe, sameShape, shapeString, MAX_BATCH_SIZE } from '../validate.js';
 import { VERSION } from '../version.js';
+import { getMetric, type Metric } from '../metrics/metrics.js';
+import { HeadMetrics } from '../metrics/compute.js';
 
 export interface CompileOptions {
   optimizer: Optimizer | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax' | 'nadam' | 'lion';
@@ -32,8 +34,15 @@ export interface CompileOptions {
   loss: LossName | Loss | (LossName | Loss)[] | Record<string, LossName | Loss>;
   /** Several outputs: each loss's weight in the total (Keras' lossWeights), by order or name; default 1. */
   lossWeights?: number[] | Record<string, number>;
-  /** ['accuracy'] adds accuracy (and valAccuracy) to the history; for several outputs, for each (or an object by output name). */
-  metrics?: string[] | Record<string, string[]>;
+  /**
+   * Metrics by name ('accuracy', 'precision', 'auc', 'r2', ...) or metrics.<name>({...}), computed
+   * over each whole epoch and added to the history (valPrecision for the validation data),
+   * evaluate() and the progress lines. Unweighted, as Keras' metrics; for several outputs, one list
+   * for all, an array by order, or an object by output name.
+   */
+  metrics?: Metric[] | Metric[][] | Record<string, Metric[]>;
+  /** Metrics weighted by fit's sampleWeight and classWeight (Keras' weighted_metrics); taken as metrics. */
+  weightedMetrics?: Metric[] | Metric[][] | Record<string, Metric[]>;
   /** Scale the gradients so their global L2 norm is at most this (torch.nn.utils.clip_grad_norm_). */
   clipNorm?: number;
   /** Clamp every gradient element to [-clipValue, clipValue]. */
@@ -46,6 +55,16 @@ export interface CompileOptions {
   /** 'float32' (default) or 'tf32': TF32 tensor cores for matrix products on GPUs that have them. */
   precision?: Precision;
 }
+
+/**
+ * evaluate()'s result: the loss and every compiled metric by its name (several outputs:
+ * label_loss, label_precision, ...). The 'confusionMatrix' metric's counts (true class by
+ * predicted class) are in confusionMatrices by their key, and a single output's in confusionMatrix.
+ */
+export type Evaluation = { loss: number; accuracy?: number } & Record<string, number> & {
+  confusionMatrix?: number[][];
+  confusionMatrices?: Record<string, number[][]>;
+};
 
 export interface SequentialOptions {
   name?: string;
@@ -311,7 +330,7 @@ export abstract class Model {
 
   compile(options: CompileOptions): void {
     if (typeof options !== 'object' || options === null) throw new TypeError('compile: expected { optimizer, loss, metrics? }');
-    checkKeys(options, 'compile', ['optimizer', 'loss', 'lossWeights', 'metrics', 'clipNorm', 'clipValue', 'device', 'precision']);
+    checkKeys(options, 'compile', ['optimizer', 'loss', 'lossWeights', 'metrics', 'weightedMetrics', 'clipNorm', 'clipValue', 'device', 'precision']);
     const clipNorm = options.clipNorm === undefined ? 0 : checkNumber(options.clipNorm, 'compile: clipNorm', { min: 0, minExclusive: true });
     const clipValue = options.clipValue === undefined ? 0 : checkNumber(options.clipValue, 'compile: clipValue', { min: 0, minExclusive: true });
     this.assertIdle('compile');
@@ -335,16 +354,23 @@ export abstract class Model {
     const lossList = perOutput<Loss>(options.loss, 'loss', undefined as never, isLoss, (v, where) => getLoss(v, where));
     const weights = outs.length > 1 ? perOutput(options.lossWeights, 'lossWeights', 1, (v) => typeof v === 'number', (v, where) => checkNumber(v, where, { min: 0 })) : [1];
     if (outs.length === 1 && options.lossWeights !== undefined) throw new TypeError('compile: lossWeights applies to models with several outputs');
-    const metricLists = perOutput<string[]>(options.metrics, 'metrics', [], (v) => Array.isArray(v) && (v.length === 0 || typeof v[0] === 'string'), (v, where) => {
-      if (!Array.isArray(v)) throw new TypeError(`${where} must be an array such as ['accuracy']`);
-      for (const m of v) checkOneOf(m, `${where}[]`, ['accuracy', 'acc']);
-      return v.length ? ['accuracy'] : [];
+    const metricList = (what: 'metrics' | 'weightedMetrics') => perOutput<Metric[]>(options[what], what, [], (v) => Array.isArray(v) && !v.some(Array.isArray), (v, where) => {
+      if (!Array.isArray(v)) throw new TypeError(`${where} must be an array such as ['accuracy', 'auc']`);
+      // Each once; names as compile takes them, options as metrics.<name>() gives them.
+      const checked = v.map((m, i) => (typeof m === 'string' ? (getMetric(m, `${where}[${i}]`), m === 'acc' ? 'accuracy' : m) : getMetric(m, `${where}[${i}]`)));
+      return checked.filter((m, i) => checked.findIndex((o) => JSON.stringify(o) === JSON.stringify(m)) === i);
     });
+    const metricLists = metricList('metrics'), weightedLists = metricList('weightedMetrics');
     const precision = checkPrecision(options.precision ?? 'float32');
     const { device, note } = resolveDevice(options.device ?? 'auto', precision);
     // A sigmoid or softmax output pairs with its cross-entropy: the loss reads the logits before it.
     const tensorsRead = outs.map((o, k) => lossTensor(lossList[k], o) ?? o.tensor);
     const labelSpecs = outs.map((o, k) => ({ ...labelSpec(lossList[k].name, o.shape), ...(lossList[k].ignoreIndex !== undefined ? { ignoreIndex: lossList[k].ignoreIndex } : {}) }));
+    const metricHeads = outs.map((o, k) => {
+      const where = outs.length > 1 ? `compile: output '${o.name}'` : 'compile';
+      const config = (list: Metric[]) => list.map((m, i) => getMetric(m, `${where}: metric ${i}`));
+      return new HeadMetrics({ loss: lossList[k].name, outputShape: o.shape, labels: labelSpecs[k] }, config(metricLists[k]), config(weightedLists[k]), where);
+    });
     this.moveTo(device);
     this.deviceNote = note;
     // Frozen layers (trainable = false) as they stand now: no gradient, no update.
@@ -354,13 +380,13 @@ export abstract class Model {
     const head = (l: Loss, tensor: number, weight: number) => ({ loss: nativeLossName(l.name), tensor, weight, ignoreIndex: l.ignoreIndex, param: lossParam(l) });
     if (outs.length === 1) {
       built.program.compile([head(loss, tensorsRead[0], 1)], optimizer.toNative());
-      this.compiled = { optimizer, loss: loss.name, ...lossOptions(loss), metrics: metricLists[0], labels: labelSpecs[0], clipNorm, clipValue };
+      this.compiled = { optimizer, loss: loss.name, ...lossOptions(loss), metrics: metricLists[0], weightedMetrics: weightedLists[0], metricHeads, labels: labelSpecs[0], clipNorm, clipValue };
       return;
     }
     built.program.compile(outs.map((_, k) => head(lossList[k], tensorsRead[k], weights[k])), optimizer.toNative());
-    const heads = outs.map((o, k) => ({ name: o.name, loss: lossList[k].name, ...lossOptions(lossList[k]), labels: labelSpecs[k], metrics: metricLists[k], weight: weights[k] }));
+    const heads = outs.map((o, k) => ({ name: o.name, loss: lossList[k].name, ...lossOptions(lossList[k]), labels: labelSpecs[k], metrics: metricLists[k], weightedMetrics: weightedLists[k], weight: weights[k] }));
     const packed: LabelSpec = { dtype: 'float32', elements: labelSpecs.reduce((n, l) => n + l.elements, 0) };
-    this.compiled = { optimizer, loss: loss.name, metrics: [], labels: packed, clipNorm, clipValue, heads };
+    this.compiled = { optimizer, loss: loss.name, metrics: [], weightedMetrics: [], metricHeads, labels: packed, clipNorm, clipValue, heads };
   }
 
   /** Where the model runs: 'cpu' or 'cuda:<index>' (chosen by compile's device option). */
@@ -462,29 +488,43 @@ export abstract class Model {
     return history;
   }
 
-  /** Loss (and accuracy when compiled with it) over a data set, in inference mode. */
-  async evaluate(data: InputData, targets: TargetData, options: { batchSize?: number; sampleWeight?: Tensor | Float32Array | number[] } = {}): Promise<{ loss: number; accuracy?: number } & Record<string, number>> {
+  /**
+   * Loss and the compiled metrics over a data set, in inference mode; each metric over the whole
+   * data set (not averaged over batches). With the 'confusionMatrix' metric, `confusionMatrix`
+   * holds the counts of true class (rows) by predicted class (columns).
+   */
+  async evaluate(data: InputData, targets: TargetData, options: { batchSize?: number; sampleWeight?: Tensor | Float32Array | number[] } = {}): Promise<Evaluation> {
     const compiled = this.requireCompiled('evaluate');
     checkKeys(options, 'evaluate', ['batchSize', 'sampleWeight']);
     const batchSize = checkInteger(options.batchSize ?? 32, 'evaluate: batchSize', 1, MAX_BATCH_SIZE);
     const built = this.build();
     const x = checkFeatures(data, 'x', built.input);
     const y = checkTargets(targets, 'y', rowsOf(x), compiled);
-    // The loss as the weighted mean over the samples (accuracy stays unweighted, as Keras' metrics).
+    // The loss as the weighted mean over the samples; metrics unweighted and weightedMetrics weighted, as Keras.
     const weights = options.sampleWeight === undefined ? undefined : readSampleWeight(options.sampleWeight, rowsOf(x), 'evaluate: sampleWeight');
     this.assertIdle('evaluate');
     this.busyWith = 'evaluate()';
     const set = built.device.dataset(x.data, x.shape.slice(1), y.data, y.shape.slice(1), weights);
     const rows = Int32Array.from({ length: rowsOf(x) }, (_, i) => i);
-    let r;
+    let r, totals;
     try {
+      built.program.setMetrics(compiled.metricHeads.map((h) => h.plan));
       r = await built.program.evaluate(set, rows, batchSize);
+      totals = built.program.readMetrics(1, true);
     } finally {
       set.dispose();
       this.busyWith = undefined;
     }
-    if (compiled.heads) return Object.assign({ loss: r.loss }, ...compiled.heads.map((h, k) => headLogs(h, r.heads?.[k])));
-    return compiled.metrics.includes('accuracy') ? { loss: r.loss, accuracy: r.correct / r.count } : { loss: r.loss };
+    const result: Evaluation = { loss: r.loss };
+    if (compiled.heads) compiled.heads.forEach((_, k) => Object.assign(result, headLogs(compiled, k, r.heads?.[k])));
+    else if (compiled.metricHeads[0].nativeAccuracy) result.accuracy = r.correct / r.count;
+    Object.assign(result, metricLogs(compiled, totals, false));
+    const matrices = metricMatrices(compiled, totals, false);
+    if (Object.keys(matrices).length) {
+      result.confusionMatrices = matrices;
+      if (matrices.confusionMatrix) result.confusionMatrix = matrices.confusionMatrix;
+    }
+    return result;
   }
 
   /**
@@ -630,10 +670,10 @@ export abstract class Model {
   }
 
   /** loss, optimizer and metrics given to compile(), or undefined before it. */
-  get compileConfig(): ({ loss: LossName; optimizer: Optimizer; metrics: string[] } & LossOptions) | undefined {
+  get compileConfig(): ({ loss: LossName; optimizer: Optimizer; metrics: Metric[]; weightedMetrics: Metric[] } & LossOptions) | undefined {
     if (!this.compiled) return undefined;
-    const { loss, optimizer, metrics } = this.compiled;
-    return { loss, ...lossOptions(this.compiled), optimizer, metrics: [...metrics] };
+    const { loss, optimizer, metrics, weightedMetrics } = this.compiled;
+    return { loss, ...lossOptions(this.compiled), optimizer, metrics: [...metrics], weightedMetrics: [...weightedMetrics] };
   }
 
   /** Per-sample output shape of every layer, in order. */
@@ -673,11 +713,12 @@ export abstract class Model {
     };
     const optimizerTensors: { name: string; shape: number[]; data: Float32Array }[] = [];
     if (this.compiled) {
-      const { loss, metrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
+      const { loss, metrics, weightedMetrics, optimizer, clipNorm, clipValue, heads } = this.compiled;
+      const weightedOf = (list: Metric[]) => (list.length ? { weightedMetrics: list } : {});
       manifest.compile = {
         loss, ...lossOptions(this.compiled),
-        ...(heads ? { outputs: heads.map((h) => ({ name: h.name, loss: h.loss, ...lossOptions(h), weight: h.weight, metrics: h.metrics })) } : {}),
-        metrics, optimizer: optimizer.getConfig(), clipNorm, clipValue,
+        ...(heads ? { outputs: heads.map((h) => ({ name: h.name, loss: h.loss, ...lossOptions(h), weight: h.weight, metrics: h.metrics, ...weightedOf(h.weightedMetrics) })) } : {}),
+        metrics, ...weightedOf(weightedMetrics), optimizer: optimizer.getConfig(), clipNorm, clipValue,
       };
       const slots = program.optimizerSlots();
       manifest.training = {
@@ -816,8 +857,12 @@ export async function loadModel(dir: string): Promise<Model> {
     if (compile)
       model.compile({
         ...(compile.outputs
-          ? { loss: compile.outputs.map((o) => lossOf(o.loss, o)), lossWeights: compile.outputs.map((o) => o.weight), metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics])) }
-          : { loss: lossOf(compile.loss, compile), metrics: compile.metrics }),
+          ? {
+              loss: compile.outputs.map((o) => lossOf(o.loss, o)), lossWeights: compile.outputs.map((o) => o.weight),
+              metrics: Object.fromEntries(compile.outputs.map((o) => [o.name, o.metrics as Metric[]])),
+              weightedMetrics: Object.fromEntries(compile.outputs.map((o) => [o.name, (o.weightedMetrics ?? []) as Metric[]])),
+            }
+          : { loss: lossOf(compile.loss, compile), metrics: compile.metrics as Metric[], weightedMetrics: (compile.weightedMetrics ?? []) as Metric[] }),
         optimizer: optimizerFromConfig(compile.optimizer, `${where} compile.optimizer`),
         ...(compile.clipNorm > 0 ? { clipNorm: compile.clipNorm } : {}),
         ...(compile.clipValue > 0 ? { clipValue: compile.clipValue } : {}),

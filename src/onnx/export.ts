@@ -16,7 +16,7 @@ export interface OnnxSource {
   /** Inputs, each use of a layer, the output (model.ts GraphConfig). */
   readonly wiring: GraphConfig;
   readonly layerOutputShapes: number[][];
-  readonly compileConfig: { loss: LossName; optimizer: Optimizer; metrics: string[] } | undefined;
+  readonly compileConfig: { loss: LossName; optimizer: Optimizer } | undefined;
   readonly trainingSummary: { epochs: number; batchSize: number; samples: number; final: Record<string, number> } | undefined;
   getWeights(): Weight[];
   getConfig(): Record<string, unknown> & { layers?: unknown };

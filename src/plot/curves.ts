@@ -1,4 +1,4 @@
-// A History as a page of charts: loss, accuracy, learning rate and gradient norm per epoch,
+// A History as a page of charts: loss, accuracy, the other metrics, learning rate and gradient norm per epoch,
 // training solid and validation dashed, as TensorBoard's scalars and Keras' plotted history.
 import type { History } from '../train/history.js';
 import { type ChartSpec, escapeXml, FONT, lineChart } from './chart.js';
@@ -18,6 +18,12 @@ export function historyCharts(history: History): ChartSpec[] {
   };
   pair('Loss', 'loss', 'loss', 'valLoss');
   pair('Accuracy', 'accuracy', 'accuracy', 'valAccuracy');
+  // Every other metric (precision, auc, r2, an output's label_loss, ...), each with its validation
+  // values (valAuc, val_label_loss), in the order fit recorded them; at most 8 charts more.
+  const shown = new Set(['loss', 'accuracy', 'learningRate', 'gradNorm', 'gradNormMax']);
+  const valKey = (k: string) => (k.includes('_') ? `val_${k}` : `val${k[0].toUpperCase()}${k.slice(1)}`);
+  const others = Object.keys(h).filter((k) => !shown.has(k) && !/^val[A-Z_]/.test(k));
+  for (const k of others.slice(0, 8)) pair(k, k, k, valKey(k));
   const spans = (values: number[]) => {
     const pos = values.filter((v) => v > 0);
     return pos.length > 0 && Math.max(...pos) / Math.min(...pos) >= 20;

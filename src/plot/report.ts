@@ -4,18 +4,24 @@
 import type { History } from '../train/history.js';
 import type { OnnxReport } from '../onnx/verify.js';
 import { VERSION } from '../version.js';
+import { type Metric, metricLabel } from '../metrics/metrics.js';
 import { escapeXml as esc, FONT, lineChart } from './chart.js';
 import { CHART_H, CHART_W, historyCharts } from './curves.js';
+import { confusionMatrixSvg } from './confusion.js';
 
 /** What a report shows besides the history; every part is optional. */
 export interface ReportContext {
   title?: string;
   /** The trained model: its summary and compile settings go into the page. */
-  model?: { name: string; summary(printFn?: (line: string) => void): string; compileConfig?: { loss: string; optimizer: { getConfig(): Record<string, unknown> }; metrics: string[] } };
+  model?: { name: string; summary(printFn?: (line: string) => void): string; compileConfig?: { loss: string; optimizer: { getConfig(): Record<string, unknown> }; metrics: Metric[]; weightedMetrics?: Metric[] } };
   /** Extra hyperparameters to list (fit options, data settings, ...). */
   hyperparameters?: Record<string, unknown>;
   /** Metrics measured after training, e.g. { testLoss, testAccuracy }. */
   evaluation?: Record<string, number>;
+  /** Confusion matrices to draw (evaluate()'s confusionMatrices, e.g. on the test data), by title. */
+  confusionMatrices?: Record<string, number[][]>;
+  /** The classes' names for the matrices' axes (default 0, 1, ...). */
+  classNames?: string[];
   /** verifyOnnx()'s report, with the file it checked. */
   onnx?: OnnxReport & { path?: string };
 }
@@ -43,6 +49,11 @@ export function reportHtml(history: History, context: ReportContext = {}): strin
     ...Object.entries(context.evaluation ?? {}),
   ])}</section>`);
   sections.push(`<section id="curves"><h2>Curves</h2><div class="charts">${charts}</div></section>`);
+  // The last epoch's matrices (compile's 'confusionMatrix' metric), then the caller's.
+  const matrices = { ...(history.confusionMatrices ?? {}), ...(context.confusionMatrices ?? {}) };
+  if (Object.keys(matrices).length)
+    sections.push(`<section id="confusion"><h2>Confusion matrices</h2><div class="charts">${Object.entries(matrices)
+      .map(([name, m]) => `<figure>${confusionMatrixSvg(m, name, context.classNames)}</figure>`).join('')}</div></section>`);
 
   const findings = history.diagnose();
   const notes = [...findings.map((f) => f.message), ...history.warnings.map((w) => `Warning: ${w.message}`)];
@@ -50,7 +61,11 @@ export function reportHtml(history: History, context: ReportContext = {}): strin
 
   const hyper: [string, unknown][] = [];
   const compiled = context.model?.compileConfig;
-  if (compiled) hyper.push(['loss', compiled.loss], ['metrics', compiled.metrics.join(', ') || '-'], ['optimizer', compiled.optimizer.getConfig()]);
+  if (compiled) {
+    hyper.push(['loss', compiled.loss], ['metrics', compiled.metrics.map(metricLabel).join(', ') || '-']);
+    if (compiled.weightedMetrics?.length) hyper.push(['weighted metrics', compiled.weightedMetrics.map(metricLabel).join(', ')]);
+    hyper.push(['optimizer', compiled.optimizer.getConfig()]);
+  }
   for (const [k, v] of Object.entries(history.params)) hyper.push([k, v]);
   for (const [k, v] of Object.entries(context.hyperparameters ?? {})) hyper.push([k, v]);
   sections.push(`<section id="hyperparameters"><h2>Hyperparameters</h2>${table(hyper)}</section>`);

@@ -15,6 +15,8 @@ export class History {
   params: Record<string, number> = {};
   /** Per layer: gradient and weight L2 norms, mean and max over each epoch's steps. */
   readonly layers: Record<string, LayerNorms> = {};
+  /** The last epoch's confusion matrices (compile's 'confusionMatrix' metric): confusionMatrix, valConfusionMatrix. */
+  confusionMatrices: Record<string, number[][]> = {};
   /** Vanishing/exploding gradient warnings raised during the fit. */
   readonly warnings: TrainingWarning[] = [];
 

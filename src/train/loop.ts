@@ -13,6 +13,8 @@ import { decodeSteps, type NativeProgram, type StepResult } from '../backend/nat
 import type { Optimizer } from '../optim/optimizers.js';
 import { deriveSeed, Random } from '../random.js';
 import { createProgress, type Progress } from './progress.js';
+import type { HeadMetrics, MetricTotals } from '../metrics/compute.js';
+import type { Metric } from '../metrics/metrics.js';
 import { FitData, type StagedRows } from './fit-data.js';
 import { classWeights, type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, readSampleWeight, splitFitData, type TrainingPosition } from './fit-options.js';
 
@@ -30,7 +32,11 @@ export interface CompiledModel {
   /** huber's delta, and the cross-entropies' label smoothing, when compile gave them. */
   delta?: number;
   labelSmoothing?: number;
-  metrics: string[];
+  /** As compile took them (names, or metrics.<name>() options); weightedMetrics weighted by the samples. */
+  metrics: Metric[];
+  weightedMetrics: Metric[];
+  /** Per output: its metrics, checked against its loss, with what to collect natively. */
+  metricHeads: HeadMetrics[];
   labels: LabelSpec;
   clipNorm: number;
   clipValue: number;
@@ -38,7 +44,7 @@ export interface CompiledModel {
    * A model with several outputs: each one's name, loss, labels, metrics and weight in the total;
    * `labels` is then their packed form and `metrics` empty (the history has them per output).
    */
-  heads?: ({ name: string; loss: LossName; labels: LabelSpec; metrics: string[]; weight: number } & LossOptions)[];
+  heads?: ({ name: string; loss: LossName; labels: LabelSpec; metrics: Metric[]; weightedMetrics: Metric[]; weight: number } & LossOptions)[];
 }
 
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */
@@ -59,6 +65,7 @@ export async function fitLoop(model: TrainingModel, built: Built, compiled: Comp
   const settings = readFitOptions(options, tracking?.resume);
   const sets = splitFitData(data, built.input, compiled, options, settings);
   built.program.setGradientControl(compiled.clipNorm, compiled.clipValue, settings.terminateOnNaN);
+  built.program.setMetrics(compiled.metricHeads.map((h) => h.plan));
   return new FitRun(model, built, compiled, settings, options, new FitData(built.device, sets), sets.stream, tracking).run();
 }
 
@@ -94,18 +101,42 @@ class EpochStats {
   }
 
   /** Keras reports the sample-weighted mean of the batch losses seen during the epoch. */
-  logs(withAccuracy: boolean, heads?: CompiledModel['heads']): Logs {
+  logs(compiled: CompiledModel): Logs {
     const logs: Logs = { loss: this.lossSum / this.seen };
-    if (withAccuracy) logs.accuracy = this.correct / this.counted;
-    heads?.forEach((h, k) => Object.assign(logs, headLogs(h, this.heads[k] ? { loss: this.heads[k].lossSum / this.seen, correct: this.heads[k].correct, count: this.heads[k].counted } : undefined)));
+    if (!compiled.heads && compiled.metricHeads[0].nativeAccuracy) logs.accuracy = this.correct / this.counted;
+    compiled.heads?.forEach((h, k) => Object.assign(logs, headLogs(compiled, k, this.heads[k] ? { loss: this.heads[k].lossSum / this.seen, correct: this.heads[k].correct, count: this.heads[k].counted } : undefined)));
     return logs;
   }
 }
 
 /** One output's entries in the logs, named as Keras names them: label_loss, label_accuracy (prefix: 'val_'). */
-export function headLogs(head: NonNullable<CompiledModel['heads']>[number], r: { loss: number; correct: number; count: number } | undefined, prefix = ''): Logs {
+export function headLogs(compiled: CompiledModel, k: number, r: { loss: number; correct: number; count: number } | undefined, prefix = ''): Logs {
   if (!r) return {};
-  return { [`${prefix}${head.name}_loss`]: r.loss, ...(head.metrics.includes('accuracy') ? { [`${prefix}${head.name}_accuracy`]: r.correct / r.count } : {}) };
+  const name = compiled.heads![k].name;
+  return { [`${prefix}${name}_loss`]: r.loss, ...(compiled.metricHeads[k].nativeAccuracy ? { [`${prefix}${name}_accuracy`]: r.correct / r.count } : {}) };
+}
+
+/** A metric's key in the logs: precision, valPrecision; several outputs: label_precision, val_label_precision. */
+export function metricKey(compiled: CompiledModel, k: number, validation: boolean): (name: string) => string {
+  if (compiled.heads) return (n) => `${validation ? 'val_' : ''}${compiled.heads![k].name}_${n}`;
+  return (n) => (validation ? `val${n[0].toUpperCase()}${n.slice(1)}` : n);
+}
+
+/** The whole-epoch metrics from the native totals (one per output; null: none asked for). */
+export function metricLogs(compiled: CompiledModel, totals: (MetricTotals | null)[], validation: boolean): Logs {
+  const logs: Logs = {};
+  compiled.metricHeads.forEach((h, k) => totals[k] && Object.assign(logs, h.values(totals[k]!, metricKey(compiled, k, validation))));
+  return logs;
+}
+
+/** The confusion matrices asked for, keyed as metricLogs keys the metrics. */
+export function metricMatrices(compiled: CompiledModel, totals: (MetricTotals | null)[], validation: boolean): Record<string, number[][]> {
+  const out: Record<string, number[][]> = {};
+  compiled.metricHeads.forEach((h, k) => {
+    const key = metricKey(compiled, k, validation);
+    if (totals[k]) for (const [name, m] of Object.entries(h.matrices(totals[k]!))) out[key(name)] = m;
+  });
+  return out;
 }
 
 class FitRun {
@@ -137,7 +168,7 @@ class FitRun {
     this.rowsPerStep = batchSize * accumulateSteps;
     this.microBatch = accumulateSteps > 1 ? batchSize : 0;
     this.stepsPerEpoch = stream ? stream.batchesPerEpoch : Math.ceil(data.rows / this.rowsPerStep);
-    this.withAccuracy = compiled.metrics.includes('accuracy');
+    this.withAccuracy = !compiled.heads && compiled.metricHeads[0].nativeAccuracy;
     this.parameterNames = built.program.parameters().map((p) => p.name);
     this.health = new GradientHealth(this.parameterNames);
     this.callbacks = settings.callbacks;
@@ -292,13 +323,21 @@ class FitRun {
   }
 
   private async endEpoch(epoch: number, step: number, stats: EpochStats): Promise<void> {
-    const logs = stats.logs(this.withAccuracy, this.compiled.heads);
+    const program = this.built.program, compiled = this.compiled;
+    const logs = stats.logs(compiled);
+    // The epoch's whole-epoch metrics (precision, AUC, ...), and the totals start over.
+    const trained = program.readMetrics(0, true);
+    Object.assign(logs, metricLogs(compiled, trained, false));
+    this.history.confusionMatrices = metricMatrices(compiled, trained, false);
     const validation = this.data.validation;
     if (validation) {
-      const v = await this.built.program.evaluate(validation.data, validation.rows, this.settings.validationBatchSize);
+      const v = await program.evaluate(validation.data, validation.rows, this.settings.validationBatchSize);
       logs.valLoss = v.loss;
       if (this.withAccuracy) logs.valAccuracy = v.correct / v.count;
-      this.compiled.heads?.forEach((h, k) => Object.assign(logs, headLogs(h, v.heads?.[k], 'val_')));
+      compiled.heads?.forEach((_, k) => Object.assign(logs, headLogs(compiled, k, v.heads?.[k], 'val_')));
+      const evaluated = program.readMetrics(1, false);
+      Object.assign(logs, metricLogs(compiled, evaluated, true));
+      Object.assign(this.history.confusionMatrices, metricMatrices(compiled, evaluated, true));
     }
     if (Number.isFinite(stats.lastRate)) logs.learningRate = stats.lastRate; // the rate of the epoch's last step
     if (stats.steps > 0) {

@@ -5,11 +5,21 @@ import { checkInteger, checkKeys, checkNumber, checkOneOf } from '../validate.js
 
 type Mode = 'auto' | 'min' | 'max';
 
-/** Tracks the best value of one metric; 'auto' maximises accuracies and minimises the rest, as Keras. */
+// Scores where higher is better (Keras' metrics with direction 'up'); losses and errors go down.
+const HIGHER_IS_BETTER = /^(accuracy|acc|\w*Accuracy|auc|averagePrecision|precision|recall|f1|r2)$/i;
+
+/** Whether 'auto' maximises a logs key: valAuc, weightedPrecision, label_f1 and val_label_r2 go up; the rest down. */
+export function higherIsBetter(name: string): boolean {
+  if (/acc/i.test(name)) return true;
+  const base = name.replace(/_\d+$/, '').split('_').pop()!.replace(/^val(?=[A-Z])/, '').replace(/^[wW]eighted(?=[A-Z])/, '');
+  return HIGHER_IS_BETTER.test(base);
+}
+
+/** Tracks the best value of one metric; 'auto' maximises accuracies and scores (AUC, F1, ...) and minimises the rest, as Keras. */
 class Monitor {
   readonly maximize: boolean;
   constructor(readonly name: string, mode: Mode, readonly minDelta: number, readonly owner: string) {
-    this.maximize = mode === 'max' || (mode === 'auto' && /acc/i.test(name));
+    this.maximize = mode === 'max' || (mode === 'auto' && higherIsBetter(name));
   }
   initial(): number {
     return this.maximize ? -Infinity : Infinity;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { loadMnist } from '../../examples/mnist-data.js';
 import { MNIST_FIT } from '../../examples/mnist-model.js';
-import { input, layers, type Model, model, optimizers, sequential, setMemoryCheck, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
+import { input, layers, type Metric, metrics, type Model, model, optimizers, sequential, setMemoryCheck, tensor, type Layer, type LossName, type Optimizer, type Sequential, type Tensor } from '../../src/index.js';
 import { loadCudaAddon } from '../../src/backend/native.js';
 import { caseModel, type OpCase } from '../cases/case.js';
 
@@ -191,6 +191,34 @@ export const gpuChecks = (cases: [string, OpCase][]): GpuCheck[] => [
       cpu.dispose();
       gpu.dispose();
       return { forward, loss, weights };
+    },
+  },
+  {
+    name: 'whole-epoch metrics (precision, recall, f1, AUC, top-k, r2, confusion matrix; weighted too) read the GPU predictions as the CPU reads its own',
+    async run() {
+      const rows = 300, f = 9;
+      const x = randomTensor([rows, f], 21);
+      const classes = tensor(Int32Array.from({ length: rows }, (_, i) => (x.data[i * f] > 0.3 ? 2 : x.data[i * f + 1] > 0 ? 1 : (i * 7) % 4)), [rows], 'int32');
+      const weights = Float32Array.from({ length: rows }, (_, i) => 0.5 + (i % 4) * 0.5);
+      const list = ['accuracy', 'precision', 'recall', 'f1', 'auc', metrics.topKCategoricalAccuracy({ k: 2 }), 'confusionMatrix'] as Metric[];
+      const make = (device: string) => {
+        const m = sequential([layers.dense({ inputShape: [f], units: 16, activation: 'tanh' }), layers.dense({ units: 4 })], { seed: 11 });
+        m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmaxCrossEntropy', metrics: list, weightedMetrics: ['f1', 'auc'], device: device as 'cpu' });
+        return m;
+      };
+      const [cpu, gpu] = [make('cpu'), make('cuda')];
+      const fit = (m: Model) => m.fit(x, classes, { epochs: 2, batchSize: 32, seed: 9, verbose: 0, sampleWeight: weights, validationSplit: 0.2 });
+      const [hc, hg] = [await fit(cpu), await fit(gpu)];
+      let worst = 0;
+      for (const key of Object.keys(hc.history).filter((k) => /precision|recall|f1|auc|top|accuracy/i.test(k)))
+        worst = Math.max(worst, Math.abs(hg.history[key][1] - hc.history[key][1]));
+      assert.ok(worst <= 1e-3, `history metrics: largest difference ${worst}`);
+      const [ec, eg] = [await cpu.evaluate(x, classes), await gpu.evaluate(x, classes)];
+      const matrix = ec.confusionMatrix!.flat().reduce((n, v, i) => n + Math.abs(v - eg.confusionMatrix!.flat()[i]), 0);
+      assert.ok(matrix <= 2, `confusion matrices differ in ${matrix} counts`);
+      cpu.dispose();
+      gpu.dispose();
+      return { worst, matrix };
     },
   },
   {
