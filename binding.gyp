@@ -5,6 +5,7 @@
       "sources": [
         "<!@(node -p \"require('fs').readdirSync('native/core').filter(f => f.endsWith('.cc')).map(f => 'native/core/' + f).join(' ')\")",
         "native/ops/registry.cc",
+        "<!@(node -p \"require('fs').readdirSync('native/dist').filter(f => f.endsWith('.cc')).map(f => 'native/dist/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/ops', { withFileTypes: true }).filter(d => d.isDirectory()).flatMap(d => ['op.cc', 'cpu.cc'].map(f => 'native/ops/' + d.name + '/' + f)).filter(f => require('fs').existsSync(f)).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/cpu').filter(f => f.endsWith('.cc')).map(f => 'native/cpu/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/binding').filter(f => f.endsWith('.cc')).map(f => 'native/binding/' + f).join(' ')\")"
@@ -18,7 +19,7 @@
       "conditions": [
         ["OS=='linux'", {
           "include_dirs": ["<!(pkg-config --variable=includedir openblas 2>/dev/null || echo /usr/include/x86_64-linux-gnu/openblas-pthread)"],
-          "libraries": ["<!(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)"]
+          "libraries": ["<!(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)", "-ldl"]
         }],
         ["OS=='mac'", {
           "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" },

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # python3-onnx: the official ONNX checker, run by the tests on exported files.
 # debootstrap: the Debian 11 root the release prebuild is built in (test/package-install.test.ts).
 # fonts-dejavu-core: the font plotHistory's PNG charts (rendered by resvg) draw their text with.
-packages=(cmake g++ make pkg-config libopenblas-dev python3 python3-onnx debootstrap fonts-dejavu-core)
+# openmpi-bin: mpirun and Open MPI, which data-parallel training runs over (gradloop launch; the
+# distributed tests start 2 and 3 ranks); the addon loads libmpi at run time, not at build time.
+packages=(cmake g++ make pkg-config libopenblas-dev python3 python3-onnx debootstrap fonts-dejavu-core openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -16,6 +16,7 @@ export { initializers, type Initializer, type InitializerName } from './layers/i
 export { type Callback, type Logs } from './train/callbacks.js';
 export { History } from './train/history.js';
 export { losses, type Loss, type LossName } from './model/losses.js';
+export { distributed, type DistributedJob, type RankInfo } from './distributed/index.js';
 export { metrics, type Metric, type MetricConfig, type MetricKind, type MetricAverage } from './metrics/metrics.js';
 export { backendInfo, setNumThreads, getNumThreads, setFlushDenormals, getFlushDenormals, setMemoryCheck } from './backend/runtime.js';
 export { verifyOnnx, type OnnxReport, type VerifyOnnxOptions } from './onnx/verify.js';

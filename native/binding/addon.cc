@@ -6,6 +6,7 @@
 #include "../core/memory_check.h"
 #include "../cpu/cpu_backend.h"
 #include "convert.h"
+#include "distributed.h"
 #include "objects.h"
 #include "sgemm_rate.h"
 
@@ -62,6 +63,7 @@ Napi::Value SgemmGflops(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataset", DatasetWrap::Define(env));
   exports.Set("Program", ProgramWrap::Define(env));
+  registerDistributed(env, exports);
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setFlushDenormals", Napi::Function::New(env, SetFlushDenormals));

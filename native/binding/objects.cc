@@ -1,5 +1,6 @@
 #include "objects.h"
 
+#include "distributed.h"
 #include "metrics.h"
 
 #include "../core/memory_check.h"
@@ -142,6 +143,9 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::GetOptimizerState>("getOptimizerState"),
                          InstanceMethod<&ProgramWrap::SetOptimizerState>("setOptimizerState"),
                          InstanceMethod<&ProgramWrap::SetMetrics>("setMetrics"),
+                         InstanceMethod<&ProgramWrap::SetDistributed>("setDistributed"),
+                         InstanceMethod<&ProgramWrap::BroadcastState>("broadcastState"),
+                         InstanceMethod<&ProgramWrap::WeightsHash>("weightsHash"),
                          InstanceMethod<&ProgramWrap::ReadMetrics>("readMetrics"),
                          InstanceMethod<&ProgramWrap::GetCounters>("getCounters"),
                          InstanceMethod<&ProgramWrap::SetCounters>("setCounters"),
@@ -344,13 +348,45 @@ Napi::Value ProgramWrap::ReadMetrics(const Napi::CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(env);
   runOrThrow(env, [&] {
     const auto set = static_cast<Program::MetricSet>(integerArg(info, 0, "set", 0, 1));
+    const bool reset = info[1].ToBoolean();
+    // Data parallel: the ranks' training totals combined first (all ranks read together, at an
+    // epoch's end; evaluation runs whole on every rank).
+    if (set == Program::kTrainingMetrics && reset) program().mergeMetrics(set);
     for (size_t h = 0; h < program().headCount(); ++h) {
       const MetricTotals* totals = program().metricTotals(set, h);
       out.Set(static_cast<uint32_t>(h), totals ? Napi::Value(fromMetricTotals(env, *totals)) : env.Null());
     }
-    if (info[1].ToBoolean()) program().resetMetrics(set);
+    if (reset) program().resetMetrics(set);
   });
   return out;
+}
+
+// setDistributed(on): train data-parallel over the process's collective engine (distributedInit).
+void ProgramWrap::SetDistributed(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] {
+    const bool on = info[0].ToBoolean();
+    if (on && !processCollective()) throw TypeError("setDistributed: call distributedInit first");
+    program().setCollective(on ? processCollective() : nullptr);
+  });
+}
+
+// broadcastState(): rank 0's weights, optimizer state and counters to every rank.
+void ProgramWrap::BroadcastState(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  runOrThrow(info.Env(), [&] { program().broadcastState(0); });
+}
+
+// weightsHash() -> string (hex): equal on every rank while the replicas agree.
+Napi::Value ProgramWrap::WeightsHash(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  std::string hex;
+  runOrThrow(info.Env(), [&] {
+    char text[17];
+    snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(program().weightsHash()));
+    hex = text;
+  });
+  return Napi::String::New(info.Env(), hex);
 }
 
 Napi::Value ProgramWrap::GetCounters(const Napi::CallbackInfo& info) {

@@ -68,6 +68,9 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   void SetOptimizerState(const Napi::CallbackInfo& info);
   void SetMetrics(const Napi::CallbackInfo& info);
+  void SetDistributed(const Napi::CallbackInfo& info);
+  void BroadcastState(const Napi::CallbackInfo& info);
+  Napi::Value WeightsHash(const Napi::CallbackInfo& info);
   Napi::Value ReadMetrics(const Napi::CallbackInfo& info);
   Napi::Value GetCounters(const Napi::CallbackInfo& info);
   void SetCounters(const Napi::CallbackInfo& info);

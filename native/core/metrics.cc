@@ -29,6 +29,34 @@ void softmaxRow(const float* logits, float* out, int64_t n) {
   for (int64_t j = 0; j < n; ++j) out[j] *= inverse;
 }
 
+// Chan et al.'s merge of (weight, mean, squared deviations, sum |e|, sum e²) per column.
+void mergeMoments(double* into, const double* from, int64_t columns) {
+  for (int64_t j = 0; j < columns; ++j) {
+    double* m = into + j * 5;
+    const double* o = from + j * 5;
+    if (o[0] <= 0) continue;
+    const double total = m[0] + o[0], delta = o[1] - m[1];
+    m[2] += o[2] + delta * delta * m[0] * o[0] / total;
+    m[1] += delta * o[0] / total;
+    m[0] = total;
+    m[3] += o[3], m[4] += o[4];
+  }
+}
+
+template <class T>
+std::vector<T> gatherAll(Collective& c, const std::vector<T>& mine, const std::string& what) {
+  double count = static_cast<double>(mine.size());
+  std::vector<double> counts(static_cast<size_t>(c.size()));
+  c.allgather(&count, std::vector<int64_t>(counts.size(), sizeof(double)), counts.data(), what);
+  std::vector<int64_t> bytes;
+  int64_t total = 0;
+  for (double n : counts) bytes.push_back(static_cast<int64_t>(n) * static_cast<int64_t>(sizeof(T))), total += static_cast<int64_t>(n);
+  std::vector<T> out(static_cast<size_t>(total));
+  c.allgather(mine.data(), bytes, out.data(), what);
+  return out;
+}
+
+
 float sigmoid(float x) { return x >= 0 ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x)); }
 
 }  // namespace
@@ -161,12 +189,33 @@ void MetricTotals::addMoments(const float* values, const float* targets, const f
       const double w = weighted && sampleWeights ? sampleWeights[s] : 1.0, d = targets[s * C + j] - mean;
       m2 += w * d * d;
     }
-    double* m = &t.moments[static_cast<size_t>(j) * 5];
-    const double total = m[0] + W, delta = mean - m[1];
-    m[2] += m2 + delta * delta * m[0] * W / total;
-    m[1] += delta * W / total;
-    m[0] = total;
-    m[3] += absolute, m[4] += squared;
+    const double batch[5] = {W, mean, m2, absolute, squared};
+    mergeMoments(&t.moments[static_cast<size_t>(j) * 5], batch, 1);
+  }
+}
+
+
+void MetricTotals::mergeAcrossRanks(Collective& collective) {
+  const std::string what = "metrics: combining the ranks' totals";
+  for (MetricTally* t : {&plain_, &weighted_}) {
+    std::vector<double> sums{t->count};
+    for (const auto* v : {&t->confusion, &t->thresholdCounts, &t->topKHits}) sums.insert(sums.end(), v->begin(), v->end());
+    collective.allreduceSum(sums.data(), static_cast<int64_t>(sums.size()), what);
+    size_t at = 0;
+    t->count = sums[at++];
+    for (auto* v : {&t->confusion, &t->thresholdCounts, &t->topKHits})
+      for (double& x : *v) x = sums[at++];
+    if (!t->moments.empty()) {
+      const std::vector<double> all = gatherAll(collective, t->moments, what);
+      std::fill(t->moments.begin(), t->moments.end(), 0.0);
+      for (int r = 0; r < collective.size(); ++r) mergeMoments(t->moments.data(), all.data() + static_cast<size_t>(r) * t->moments.size(), plan_.columns);
+    }
+  }
+  if (plan_.scores) {
+    scores_ = gatherAll(collective, scores_, what);
+    truth_ = gatherAll(collective, truth_, what);
+    positive_ = gatherAll(collective, positive_, what);
+    scoreWeights_ = gatherAll(collective, scoreWeights_, what);
   }
 }
 

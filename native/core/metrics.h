@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "collective.h"
+
 namespace gradloop {
 
 // How a loss's predictions read.
@@ -64,6 +66,9 @@ class MetricTotals {
   // be null) one per sample. Binary and Values have one position of `columns` values.
   void add(const float* values, const void* labels, const float* sampleWeights, int64_t samples);
   void reset();
+  // Data parallel: every rank's totals combined, on every rank (sums added, target moments merged
+  // in rank order, kept scores gathered in rank order), so each rank reads the global metrics.
+  void mergeAcrossRanks(Collective& collective);
 
   const MetricTally& plain() const { return plain_; }
   const MetricTally& weighted() const { return weighted_; }

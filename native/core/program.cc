@@ -451,6 +451,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   const size_t P = params_.size();
   std::vector<MicroBatch> batches = forwardBackward(data, rows, count, true, seed, microBatch, kTrainingMetrics);
   if (regularized_) regularize(true);
+  if (collective_) reduceGradients(batches, count);
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
   // torch.nn.utils.clip_grad_norm_ computes it.
   for (size_t k = 0; k < P; ++k) {
@@ -475,6 +476,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   if (pending || measureWeights) knownWeightSquares_.assign(statsHost_.begin(), statsHost_.begin() + static_cast<std::ptrdiff_t>(P));
   if (measureState) stateNormsFromStats();
   StepResult result = lossFromStats(batches);
+  if (collective_) reduceStepResult(result);
   if (regularized_) result.loss += penaltyFromStats();
 
   // The first parameter in model order that is not finite.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "buffer.h"
+#include "collective.h"
 #include "dataset.h"
 #include "loss.h"
 #include "metrics.h"
@@ -125,6 +126,20 @@ class Program {
   // Head h's totals in `set`, or null when its plan is empty.
   const MetricTotals* metricTotals(MetricSet set, size_t h) const;
   void resetMetrics(MetricSet set);
+
+  // Data-parallel training (collective.h; program_distributed.cc): every rank runs trainStep on its
+  // own rows of each global batch; after backward the gradients are summed across the ranks, each
+  // weighted by its share of the global loss's terms (rows, or sample weights), so the update is
+  // the one the whole batch gives on one process, and the step's loss and counts are global.
+  // Null (the default): one process.
+  void setCollective(Collective* collective) { collective_ = collective; }
+  Collective* collective() const { return collective_; }
+  // Rank root's weights, optimizer state and counters to every rank: the replicas start equal.
+  void broadcastState(int root);
+  // A hash of the weights, the same on every rank when the replicas agree.
+  uint64_t weightsHash();
+  // Every rank's totals of `set` combined (MetricTotals::mergeAcrossRanks); once per read.
+  void mergeMetrics(MetricSet set);
 
   // Throws a TypeError naming `argument` when the data set does not match the model.
   void checkDataset(const Dataset& data, bool needLabels, const std::string& argument) const;
@@ -260,6 +275,14 @@ class Program {
   // The optimizer state slots' sums of squares into stats [3P, 6P) (0 for a slot the optimizer lacks).
   void sumStateSquares();
   void stateNormsFromStats();
+
+  // Data parallel: the engine, this rank's share of the last step's loss terms, and host copies of
+  // the gradients for backends whose memory MPI cannot read.
+  Collective* collective_ = nullptr;
+  double rankShare_ = 1;
+  std::vector<float> hostGradients_;
+  void reduceGradients(const std::vector<MicroBatch>& batches, int64_t count);
+  void reduceStepResult(StepResult& result) const;
 
   // Per metric set, per loss: its totals (null: nothing to collect), and host copies of a batch.
   std::vector<std::unique_ptr<MetricTotals>> metrics_[2];

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "../binding/convert.h"
+#include "../binding/distributed.h"
 #include "../binding/objects.h"
 #include "../binding/sgemm_rate.h"
 #include "cublas_loader.h"
@@ -100,6 +101,7 @@ Napi::Value CublasPath(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataset", DatasetWrap::Define(env));
   exports.Set("Program", ProgramWrap::Define(env));
+  registerDistributed(env, exports);
   exports.Set("devices", Napi::Function::New(env, Devices));
   exports.Set("useDevice", Napi::Function::New(env, UseDevice));
   exports.Set("memoryInfo", Napi::Function::New(env, MemoryInfo));

@@ -118,6 +118,12 @@ export interface NativeProgram {
   inputGradient(count: number): Float32Array;
   /** What happens between backward and update: clipping (0 = off) and whether a non-finite step is skipped. */
   setGradientControl(clipNorm: number, clipValue: number, skipNonFinite: boolean): void;
+  /** Data parallel over the process's engine (distributedInit first): gradients averaged across ranks each step. */
+  setDistributed(on: boolean): void;
+  /** Rank 0's weights, optimizer state and counters to every rank. */
+  broadcastState(): void;
+  /** A hash of the weights (hex), the same on every rank while the replicas agree. */
+  weightsHash(): string;
   /** Whole-epoch metrics: one plan per loss (null: nothing to collect); training steps add to set 0, evaluate to set 1 (which it starts afresh). */
   setMetrics(plans: (NativeMetricPlan | null)[]): void;
   /** The totals of a set, one per loss (null where nothing is collected); reset: start the set over. */
@@ -152,6 +158,12 @@ export interface NativeAddon {
   setMemoryCheck(on: boolean): void;
   setFlushDenormals(on: boolean): void;
   sgemmGflops(m: number, n: number, k: number, seconds: number, transA?: boolean, transB?: boolean): number;
+  /** Opens the collective engine (MPI, loaded at run time) once per process. */
+  distributedInit(timeoutSeconds: number): { rank: number; size: number; engine: string };
+  /** Every rank's values (all the same length), in rank order. */
+  distributedAllgather(values: Float64Array): Float64Array;
+  /** Ends every rank of the job now (MPI_Abort). */
+  distributedAbort(code: number): void;
 }
 
 /** Which C library this Node runs on, as node-gyp-build tags prebuilds: glibc or musl. */

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.js';
 import { exportModel, generate, info, predict } from './commands.js';
 import { train } from './train.js';
+import { launch } from './launch.js';
 
 const log = (line: string) => console.log(line);
 const positive = (name: string) => (v: string) => {
@@ -15,7 +16,8 @@ const positive = (name: string) => (v: string) => {
 const program = new Command('gradloop')
   .description('Train neural networks in Node.js, and ship them as ONNX.')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .enablePositionalOptions(); // launch passes the options after its command to that command
 
 program
   .command('train')
@@ -66,6 +68,19 @@ program
   .option('--opset <n>', 'ONNX opset version', positive('--opset'), 17)
   .action(async (o: { model: string; out: string; opset: number }) => {
     await exportModel(o, log);
+  });
+
+program
+  .command('launch')
+  .description('run N ranks of a data-parallel job on this machine through MPI (mpirun): a script, or a gradloop command such as train')
+  .requiredOption('-n, --nproc <n>', 'ranks to start', positive('--nproc'))
+  .option('--timeout <seconds>', 'how long a rank waits for the others before failing (default 300)', number('--timeout', 1))
+  .option('--threads <n>', 'BLAS threads per rank (default: cores / nproc)', positive('--threads'))
+  .argument('<command...>', 'script.js [args], or a gradloop command (train --config run.json)')
+  .passThroughOptions()
+  .addHelpText('after', '\nExamples:\n  gradloop launch --nproc 2 train.js\n  gradloop launch --nproc 2 train --config examples/mnist.json\nThe script calls fit({ distributed: true }) (or \'auto\'); see the README ("Training on several machines").')
+  .action(async (command: string[], o: { nproc: number; timeout?: number; threads?: number }) => {
+    process.exitCode = await launch(command, o, log);
   });
 
 program

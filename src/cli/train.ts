@@ -22,6 +22,7 @@ import { optimizerFromConfig } from '../optim/optimizers.js';
 import { plotHistory } from '../plot/index.js';
 import { backendInfo } from '../backend/runtime.js';
 import { Tensor } from '../tensor.js';
+import { distributed, launcherRank } from '../distributed/index.js';
 import { ConfigError, parseRunConfig, type RunConfig } from './config.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
 
@@ -180,7 +181,9 @@ export interface TrainResult {
   onnx?: OnnxReport;
 }
 
-export async function train(configFile: string, log: (line: string) => void = console.log): Promise<TrainResult> {
+export async function train(configFile: string, print: (line: string) => void = console.log): Promise<TrainResult> {
+  // Under `gradloop launch` (several ranks) rank 0 prints and writes; the others train quietly.
+  const log = (launcherRank()?.rank ?? 0) === 0 ? print : () => {};
   const config = await readRunConfig(configFile);
   const baseDir = path.dirname(path.resolve(configFile));
   const info = backendInfo();
@@ -213,8 +216,9 @@ export async function train(configFile: string, log: (line: string) => void = co
   const { earlyStopping, ...fitOptions } = config.fit;
   const cbs: Callback[] = earlyStopping ? [monitors.earlyStopping(earlyStopping)] : [];
   const started = performance.now();
-  const history = await model.fit(xTrain, yTrain, { ...fitOptions, ...(xVal && yVal ? { validationData: [xVal, yVal] as [Tensor, Tensor] } : {}), callbacks: cbs, verbose: 1 });
+  const history = await model.fit(xTrain, yTrain, { ...fitOptions, ...(xVal && yVal ? { validationData: [xVal, yVal] as [Tensor, Tensor] } : {}), callbacks: cbs, verbose: 1, distributed: 'auto' });
   const seconds = (performance.now() - started) / 1000;
+  if (!distributed.isMain) return { runDir: path.resolve(config.output, config.name), files: {}, model, evaluation: {} };
   // The test rows, once: nothing above looked at them.
   const result = await model.evaluate(xTest, parts.yTest, { batchSize: 256 });
   // testLoss, testAccuracy, testPrecision, ...: every compiled metric on the test rows.

@@ -61,6 +61,7 @@ const positionSchema = z.strictObject({
   shuffle: z.boolean(),
   epochs: count,
   validationSplit: z.number().gt(0).lt(1).optional(),
+  worldSize: z.number().int().min(2).max(2 ** 31 - 1).optional(),
 }).refine((p) => p.epoch <= p.epochs, { message: 'epoch must not exceed epochs', path: ['epoch'] });
 const manifestSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),

@@ -1,5 +1,6 @@
 // sequential(): a stack of layers that compiles into one native program.
 // compile() attaches the loss and optimizer; fit/evaluate/predict run natively.
+import { isMain } from '../distributed/index.js';
 import { type Callback } from '../train/callbacks.js';
 import { History } from '../train/history.js';
 import { checkFeatures, checkTargets, type InputData, type ModelInput, rowsOf, type TargetData } from './inputs.js';
@@ -460,14 +461,14 @@ export abstract class Model {
   }
 
   private async fitFrom(data: FitData, compiled: Compiled, options: FitOptions): Promise<History> {
-    let resume: { epoch: number; step: number; seed: number } | undefined;
+    let resume: { epoch: number; step: number; seed: number; worldSize?: number } | undefined;
     if (options?.resumeFrom !== undefined) {
       if (typeof options.resumeFrom !== 'string') throw new TypeError(`fit: resumeFrom must be a checkpoint folder path, got ${describe(options.resumeFrom)}`);
       const contents = await readCheckpoint(options.resumeFrom);
       const position = this.restore(contents, 'fit: resumeFrom', true);
       if (this.tokenizer === undefined && contents.tokenizer !== undefined) this.tokenizer = tokenizerFromJSON(contents.tokenizer, `fit: resumeFrom: '${contents.from}/tokenizer.json'`);
       if (!position) throw new Error(`fit: resumeFrom: the checkpoint '${options.resumeFrom}' was saved before any fit, so it has no epoch and step to resume from; use loadModel() or fit without resumeFrom`);
-      resume = { epoch: position.epoch, step: position.step, seed: options.seed ?? position.seed };
+      resume = { epoch: position.epoch, step: position.step, seed: options.seed ?? position.seed, worldSize: position.worldSize };
       // The saved run's batching and shuffling, unless the caller changes them.
       options = { batchSize: position.batchSize, accumulateSteps: position.accumulateSteps, shuffle: position.shuffle, ...options };
       if (position.validationSplit !== undefined && options.validationData === undefined) options.validationSplit ??= position.validationSplit;
@@ -702,6 +703,7 @@ export abstract class Model {
    */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string' || dir === '') throw new TypeError(`save: dir must be a folder path, got ${describe(dir)}`);
+    if (!isMain()) return; // data parallel: rank 0 writes (every rank holds the same weights)
     const built = this.build();
     const program = built.program;
     const manifest: CheckpointManifest = {

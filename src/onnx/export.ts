@@ -1,5 +1,6 @@
 // model.exportOnnx(): builds a standard ONNX ModelProto with the onnx-proto
 // (protobufjs) classes, then writes it atomically.
+import { isMain } from '../distributed/index.js';
 import { onnx } from './proto.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { type Layer, MergeLayer, type SequenceMask } from '../layers/index.js';
@@ -177,6 +178,6 @@ export function buildOnnx(model: OnnxSource, options: ExportOnnxOptions = {}): U
 export async function exportOnnx(model: OnnxSource, file?: string, options: ExportOnnxOptions = {}): Promise<Uint8Array> {
   if (file !== undefined && (typeof file !== 'string' || file === '')) throw new TypeError('exportOnnx: path must be a non-empty string');
   const bytes = buildOnnx(model, options);
-  if (file !== undefined) await writeFileAtomic(file, bytes, 'exportOnnx');
+  if (file !== undefined && isMain()) await writeFileAtomic(file, bytes, 'exportOnnx'); // data parallel: rank 0 writes
   return bytes;
 }

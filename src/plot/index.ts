@@ -1,5 +1,6 @@
 // plotHistory(history, file): the training curves as SVG or PNG, or a full HTML report;
 // the format follows the file's extension.
+import { isMain } from '../distributed/index.js';
 import path from 'node:path';
 import type { History } from '../train/history.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -32,6 +33,6 @@ export async function plotHistory(history: History, file: string, options: PlotO
     if (history.epoch.length === 0) throw new Error('plotHistory: the history has no epochs to plot (did fit() run?)');
     bytes = Buffer.from(reportHtml(history, options));
   } else throw new TypeError(`plotHistory: '${file}' must end in .svg, .png or .html`);
-  await writeFileAtomic(file, bytes, 'plotHistory');
+  if (isMain()) await writeFileAtomic(file, bytes, 'plotHistory'); // data parallel: rank 0 writes
   return bytes;
 }

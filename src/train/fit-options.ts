@@ -7,8 +7,9 @@ import { freshSeed } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkInteger, checkKeys, checkNumber, describe, MAX_BATCH_SIZE } from '../validate.js';
 import { type Callback, CallbackList } from './callbacks.js';
+import type { DistributedJob } from '../distributed/index.js';
 
-export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom', 'sampleWeight', 'classWeight'];
+export const FIT_KEYS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'seed', 'callbacks', 'verbose', 'initialEpoch', 'printFn', 'terminateOnNaN', 'accumulateSteps', 'resumeFrom', 'sampleWeight', 'classWeight', 'distributed'];
 
 /** What fit() trains on: tensors in memory, or a streamed Dataset of batches. */
 export type FitData = { x: InputData; y: TargetData } | { stream: Dataset };
@@ -25,6 +26,8 @@ export interface FitSettings {
   terminateOnNaN: boolean;
   callbacks: CallbackList;
   validationBatchSize: number;
+  /** A data-parallel fit's job (set by fitLoop once joined). */
+  job?: DistributedJob;
 }
 
 export function readFitOptions(options: FitOptions, resume: { epoch: number; seed: number } | undefined): FitSettings {
@@ -153,6 +156,7 @@ export function positionAt(settings: FitSettings, options: FitOptions, epoch: nu
   return {
     epoch, step, seed, batchSize, accumulateSteps, shuffle, epochs,
     ...(options.validationSplit !== undefined && options.validationData === undefined ? { validationSplit: options.validationSplit } : {}),
+    ...(settings.job ? { worldSize: settings.job.worldSize } : {}),
   };
 }
 
@@ -210,6 +214,13 @@ export interface FitOptions {
    * (binaryCrossEntropy with one output), or the largest target (one-hot targets).
    */
   classWeight?: Record<number, number> | number[];
+  /**
+   * Data-parallel training across the ranks of a job (started by `gradloop launch`, mpirun or srun):
+   * true joins it (an Error outside one), 'auto' joins when launched as one of several ranks, and
+   * { timeoutSeconds } joins with that wait for the other ranks (default 300). Each global batch of
+   * batchSize rows is split evenly over the ranks; see the README's "Training on several machines".
+   */
+  distributed?: boolean | 'auto' | { timeoutSeconds?: number };
 }
 
 
@@ -224,4 +235,6 @@ export interface TrainingPosition {
   shuffle: boolean;
   epochs: number;
   validationSplit?: number;
+  /** The ranks of a data-parallel fit (absent: one process). */
+  worldSize?: number;
 }

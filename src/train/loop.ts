@@ -15,6 +15,8 @@ import { deriveSeed, Random } from '../random.js';
 import { createProgress, type Progress } from './progress.js';
 import type { HeadMetrics, MetricTotals } from '../metrics/compute.js';
 import type { Metric } from '../metrics/metrics.js';
+import type { DistributedJob } from '../distributed/index.js';
+import { agree, checkReplicas, joinForFit, shardRows } from './data-parallel.js';
 import { FitData, type StagedRows } from './fit-data.js';
 import { classWeights, type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, readSampleWeight, splitFitData, type TrainingPosition } from './fit-options.js';
 
@@ -49,7 +51,7 @@ export interface CompiledModel {
 
 /** How the model follows a fit: a resume point to start from, and where the fit stands after every step. */
 export interface FitTracking {
-  resume?: { epoch: number; step: number; seed: number };
+  resume?: { epoch: number; step: number; seed: number; worldSize?: number };
   /** Lines printed before the first epoch (which device compile's 'auto' picked and why, warnings). */
   notes?: string[];
   onPosition(position: TrainingPosition): void;
@@ -64,9 +66,20 @@ const MAX_CHUNK = 256;
 export async function fitLoop(model: TrainingModel, built: Built, compiled: CompiledModel, data: FitInput, options: FitOptions, tracking?: FitTracking): Promise<History> {
   const settings = readFitOptions(options, tracking?.resume);
   const sets = splitFitData(data, built.input, compiled, options, settings);
-  built.program.setGradientControl(compiled.clipNorm, compiled.clipValue, settings.terminateOnNaN);
-  built.program.setMetrics(compiled.metricHeads.map((h) => h.plan));
-  return new FitRun(model, built, compiled, settings, options, new FitData(built.device, sets), sets.stream, tracking).run();
+  const job = joinForFit(options.distributed, sets.stream, settings, tracking?.resume ? tracking.resume.worldSize ?? 1 : undefined);
+  const program = built.program;
+  program.setGradientControl(compiled.clipNorm, compiled.clipValue, settings.terminateOnNaN);
+  program.setMetrics(compiled.metricHeads.map((h) => h.plan));
+  if (!job) return new FitRun(model, built, compiled, settings, options, new FitData(built.device, sets), sets.stream, tracking).run();
+  // Data parallel: every rank starts from rank 0's weights, optimizer state and seed.
+  agree(settings, job);
+  program.setDistributed(true);
+  try {
+    program.broadcastState();
+    return await new FitRun(model, built, compiled, settings, options, new FitData(built.device, sets), sets.stream, tracking).run();
+  } finally {
+    program.setDistributed(false);
+  }
 }
 
 /** One epoch's running totals: the sample-weighted loss, accuracy, gradient norms and the rate. */
@@ -147,6 +160,9 @@ class FitRun {
   private readonly withAccuracy: boolean;
   private readonly callbacks: CallbackList;
   private readonly order: Int32Array;
+  // The epoch's rows this process trains on: the whole order, or a rank's shard of it.
+  private epochRows: Int32Array;
+  private readonly job: DistributedJob | undefined;
   // With accumulation a step (one update) covers accumulateSteps batches.
   private readonly rowsPerStep: number;
   private readonly microBatch: number;
@@ -165,14 +181,18 @@ class FitRun {
     private readonly tracking: FitTracking | undefined,
   ) {
     const { batchSize, accumulateSteps, epochs, initialEpoch, verbose } = settings;
-    this.rowsPerStep = batchSize * accumulateSteps;
+    this.job = settings.job;
+    const ranks = this.job?.worldSize ?? 1;
+    // A data-parallel step: each rank takes batchSize / ranks rows of the global batch.
+    this.rowsPerStep = (batchSize / ranks) * accumulateSteps;
     this.microBatch = accumulateSteps > 1 ? batchSize : 0;
-    this.stepsPerEpoch = stream ? stream.batchesPerEpoch : Math.ceil(data.rows / this.rowsPerStep);
+    this.stepsPerEpoch = stream ? stream.batchesPerEpoch : Math.ceil(Math.ceil(data.rows / ranks) / this.rowsPerStep);
     this.withAccuracy = !compiled.heads && compiled.metricHeads[0].nativeAccuracy;
     this.parameterNames = built.program.parameters().map((p) => p.name);
     this.health = new GradientHealth(this.parameterNames);
     this.callbacks = settings.callbacks;
     this.order = new Int32Array(data.rows);
+    this.epochRows = this.order;
     this.history.params = { epochs, initialEpoch, batchSize, samples: data.rows, steps: this.stepsPerEpoch ?? 0, accumulateSteps };
     this.progress = createProgress(verbose, options.printFn);
   }
@@ -206,6 +226,7 @@ class FitRun {
     for (let i = 0; i < this.order.length; i++) this.order[i] = i;
     // Each epoch's shuffle depends only on (seed, epoch): a resumed run reproduces it.
     if (shuffle) new Random(deriveSeed(seed, epoch)).shuffle(this.order);
+    this.epochRows = this.job ? shardRows(this.order, this.job.rank, this.job.worldSize) : this.order;
     this.progress.epochBegin(epoch, epochs, this.stepsPerEpoch);
     const firstStep = epoch === initialEpoch && this.tracking?.resume ? this.tracking.resume.step : 0;
     const step = this.stream ? await this.streamedEpoch(epoch, firstStep, stats) : await this.inMemoryEpoch(epoch, firstStep, stats);
@@ -237,13 +258,13 @@ class FitRun {
 
   /** In memory: one native call per step when a callback watches batches, else runs of steps. */
   private async inMemoryEpoch(epoch: number, firstStep: number, stats: EpochStats): Promise<number> {
-    const n = this.data.rows;
+    const n = this.epochRows.length;
     let step = firstStep;
     while (step < this.stepsPerEpoch! && !this.model.stopTraining) {
       const start = step * this.rowsPerStep;
       if (this.callbacks.hasBatchHooks) {
         // A callback may inspect or stop each batch: one native call per step.
-        await this.oneStep(this.data.stage(this.order.subarray(start, Math.min(start + this.rowsPerStep, n))), epoch, step, stats);
+        await this.oneStep(this.data.stage(this.epochRows.subarray(start, Math.min(start + this.rowsPerStep, n))), epoch, step, stats);
         step++;
       } else {
         step += await this.runOfSteps(epoch, step, stats);
@@ -278,9 +299,9 @@ class FitRun {
    * few milliseconds. The steps, and so the results, are the same. Returns the steps that ran.
    */
   private async runOfSteps(epoch: number, step: number, stats: EpochStats): Promise<number> {
-    const n = this.data.rows, optimizer = this.compiled.optimizer, start = step * this.rowsPerStep;
+    const n = this.epochRows.length, optimizer = this.compiled.optimizer, start = step * this.rowsPerStep;
     const k = Math.min(this.chunk, this.stepsPerEpoch! - step, this.data.stepsPerPiece(this.rowsPerStep));
-    const piece = this.data.stage(this.order.subarray(start, Math.min(start + k * this.rowsPerStep, n)));
+    const piece = this.data.stage(this.epochRows.subarray(start, Math.min(start + k * this.rowsPerStep, n)));
     const rates = Float64Array.from({ length: k }, (_, i) => optimizer.rateAt(optimizer.iterations + i, epoch));
     stats.lastRate = rates[k - 1];
     const t0 = performance.now();
@@ -303,7 +324,7 @@ class FitRun {
   private record(r: StepResult, size: number, epoch: number, step: number, stats: EpochStats): void {
     this.stopOnNonFinite(r.nonFinite, epoch, step);
     this.compiled.optimizer.iterations++;
-    stats.add(r, size);
+    stats.add(r, size * (this.job?.worldSize ?? 1)); // a data-parallel step trains on every rank's rows
     this.health.step(epoch, step, r.gradNorm, r.gradSquares, r.weightSquares);
     this.tracking?.onPosition(this.position(epoch, step + 1));
   }
@@ -339,6 +360,7 @@ class FitRun {
       Object.assign(logs, metricLogs(compiled, evaluated, true));
       Object.assign(this.history.confusionMatrices, metricMatrices(compiled, evaluated, true));
     }
+    if (this.job) checkReplicas(program, this.job, epoch);
     if (Number.isFinite(stats.lastRate)) logs.learningRate = stats.lastRate; // the rate of the epoch's last step
     if (stats.steps > 0) {
       logs.gradNorm = stats.normSum / stats.steps; // global gradient norm before clipping: mean and max over the epoch's steps
