@@ -146,6 +146,7 @@ Napi::Function ProgramWrap::Define(Napi::Env env) {
                          InstanceMethod<&ProgramWrap::SetDistributed>("setDistributed"),
                          InstanceMethod<&ProgramWrap::BroadcastState>("broadcastState"),
                          InstanceMethod<&ProgramWrap::WeightsHash>("weightsHash"),
+                         InstanceMethod<&ProgramWrap::CollectiveTime>("collectiveTime"),
                          InstanceMethod<&ProgramWrap::ReadMetrics>("readMetrics"),
                          InstanceMethod<&ProgramWrap::GetCounters>("getCounters"),
                          InstanceMethod<&ProgramWrap::SetCounters>("setCounters"),
@@ -375,6 +376,18 @@ void ProgramWrap::SetDistributed(const Napi::CallbackInfo& info) {
 void ProgramWrap::BroadcastState(const Napi::CallbackInfo& info) {
   claim(info.Env());
   runOrThrow(info.Env(), [&] { program().broadcastState(0); });
+}
+
+// collectiveTime() -> { seconds, steps }: time in the gradient all-reduce so far.
+Napi::Value ProgramWrap::CollectiveTime(const Napi::CallbackInfo& info) {
+  claim(info.Env());
+  Napi::Object o = Napi::Object::New(info.Env());
+  runOrThrow(info.Env(), [&] {
+    const auto [seconds, steps] = program().collectiveTime();
+    o.Set("seconds", seconds);
+    o.Set("steps", static_cast<double>(steps));
+  });
+  return o;
 }
 
 // weightsHash() -> string (hex): equal on every rank while the replicas agree.

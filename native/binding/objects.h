@@ -71,6 +71,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   void SetDistributed(const Napi::CallbackInfo& info);
   void BroadcastState(const Napi::CallbackInfo& info);
   Napi::Value WeightsHash(const Napi::CallbackInfo& info);
+  Napi::Value CollectiveTime(const Napi::CallbackInfo& info);
   Napi::Value ReadMetrics(const Napi::CallbackInfo& info);
   Napi::Value GetCounters(const Napi::CallbackInfo& info);
   void SetCounters(const Napi::CallbackInfo& info);

@@ -136,6 +136,9 @@ class Program {
   Collective* collective() const { return collective_; }
   // Rank root's weights, optimizer state and counters to every rank: the replicas start equal.
   void broadcastState(int root);
+  // Seconds spent in the gradient all-reduce (with its scaling and copies) and the steps that ran
+  // it, since the program was made: what data parallelism adds to a step, for benchmarks.
+  std::pair<double, int64_t> collectiveTime() const { return {collectiveSeconds_, collectiveSteps_}; }
   // A hash of the weights, the same on every rank when the replicas agree.
   uint64_t weightsHash();
   // Every rank's totals of `set` combined (MetricTotals::mergeAcrossRanks); once per read.
@@ -280,6 +283,8 @@ class Program {
   // the gradients for backends whose memory MPI cannot read.
   Collective* collective_ = nullptr;
   double rankShare_ = 1;
+  double collectiveSeconds_ = 0;
+  int64_t collectiveSteps_ = 0;
   std::vector<float> hostGradients_;
   void reduceGradients(const std::vector<MicroBatch>& batches, int64_t count);
   void reduceStepResult(StepResult& result) const;

@@ -3,6 +3,7 @@
 // the global batch's gradient is the weighted sum of those, weighted by each rank's share of the
 // loss's terms, so it equals what one process computes over the whole batch (up to the order of
 // the additions).
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -18,6 +19,13 @@ const std::string kCpu = "cpu";
 }  // namespace
 
 void Program::reduceGradients(const std::vector<MicroBatch>& batches, int64_t count) {
+  const auto started = std::chrono::steady_clock::now();
+  struct Timer {
+    std::chrono::steady_clock::time_point started;
+    double& seconds;
+    ~Timer() { seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); }
+  } timer{started, collectiveSeconds_};
+  ++collectiveSteps_;
   // This rank's share of the global mean's divisor: for one loss, what its mean divides by (rows,
   // positions not ignored, or the samples' weights); for several, the rows (as PyTorch DDP: every
   // rank counts by its rows).

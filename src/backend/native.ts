@@ -124,6 +124,8 @@ export interface NativeProgram {
   broadcastState(): void;
   /** A hash of the weights (hex), the same on every rank while the replicas agree. */
   weightsHash(): string;
+  /** Seconds in the gradient all-reduce (with its scaling and copies) and the steps that ran it. */
+  collectiveTime(): { seconds: number; steps: number };
   /** Whole-epoch metrics: one plan per loss (null: nothing to collect); training steps add to set 0, evaluate to set 1 (which it starts afresh). */
   setMetrics(plans: (NativeMetricPlan | null)[]): void;
   /** The totals of a set, one per loss (null where nothing is collected); reset: start the set over. */

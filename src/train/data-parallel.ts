@@ -42,6 +42,11 @@ export function shardRows(order: Int32Array, rank: number, size: number): Int32A
   return Int32Array.from({ length: per }, (_, i) => order[(rank + i * size) % n]);
 }
 
+/** Whether any rank's flag is set (every rank gets the same answer). */
+export function anyRank(flag: boolean): boolean {
+  return allgather([flag ? 1 : 0]).some(([v]) => v === 1);
+}
+
 /** After an epoch: every rank's weights must be the same; an Error names the ranks that differ. */
 export function checkReplicas(program: NativeProgram, job: DistributedJob, epoch: number): void {
   const hash = program.weightsHash();

@@ -16,7 +16,7 @@ import { createProgress, type Progress } from './progress.js';
 import type { HeadMetrics, MetricTotals } from '../metrics/compute.js';
 import type { Metric } from '../metrics/metrics.js';
 import type { DistributedJob } from '../distributed/index.js';
-import { agree, checkReplicas, joinForFit, shardRows } from './data-parallel.js';
+import { agree, anyRank, checkReplicas, joinForFit, shardRows } from './data-parallel.js';
 import { FitData, type StagedRows } from './fit-data.js';
 import { classWeights, type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, readSampleWeight, splitFitData, type TrainingPosition } from './fit-options.js';
 
@@ -291,6 +291,7 @@ class FitRun {
     const batchLogs: Logs = { batch: step, size, loss: r.loss, gradNorm: r.gradNorm };
     if (this.withAccuracy) batchLogs.accuracy = r.correct / r.count;
     await this.callbacks.batchEnd(step, batchLogs);
+    this.agreeToStop();
   }
 
   /**
@@ -374,6 +375,12 @@ class FitRun {
     this.progress.epochEnd(formatEpoch(epoch, this.settings.epochs, steps, ms, Math.round(stats.seen / (ms / 1000)), logs));
     this.warn();
     await this.callbacks.epochEnd(epoch, logs);
+    this.agreeToStop();
+  }
+
+  /** Data parallel: a callback that stops training on one rank stops every rank (else the others wait for it). */
+  private agreeToStop(): void {
+    if (this.job) this.model.stopTraining = anyRank(this.model.stopTraining);
   }
 
   private warn(): void {
