@@ -24,7 +24,7 @@ export type { ExportOnnxOptions } from './onnx/export.js';
 export type { Evaluation, TrainingSummary } from './model/model.js';
 export { schedules, type LearningRateSchedule } from './optim/schedules.js';
 export { callbacks, EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type ModelCheckpointOptions } from './train/monitors.js';
-export { data, Dataset, Scaler, type Batch, type BatchSource, type BatchesOptions, type CsvData, type CsvOptions, type IdxOptions, type MnistOptions, type ScalerJSON, type Split, type SplitOptions } from './data/index.js';
+export { data, Dataset, Scaler, type Batch, type BatchSource, type BatchesOptions, type EpochContext, type CsvData, type CsvOptions, type IdxOptions, type MnistOptions, type ScalerJSON, type Split, type SplitOptions } from './data/index.js';
 export { plotHistory, type PlotOptions, type ReportContext } from './plot/index.js';
 export { devices, type DeviceDescription, type DeviceRequest, type Precision } from './backend/device.js';
 export { text, generate, topTokens, Tokenizer, type TokenizerJSON, type TokenizerOptions, type GenerateOptions, type NextToken, type WindowsOptions } from './text/index.js';

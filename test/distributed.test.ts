@@ -75,12 +75,28 @@ describe.skipIf(!hasMpirun)('data parallel over MPI (skipped: no mpirun here; ap
     await expect(train(3, { DIST_EPOCHS: '4', DIST_RESUME: dir })).rejects.toThrow(/saved by a fit on 2 ranks and this job has 3; resume with the same number of ranks/);
   }, 120_000);
 
+  it('streamed batches: each rank streams its shard (the source gets rank and worldSize); a rank with one batch more is an Error naming it', async () => {
+    const [alone, two] = [await train(0, { DIST_STREAM: '1' }), await train(2, { DIST_STREAM: '1' })];
+    expect(maxDifference(two.weights, alone.weights)).toBeLessThan(1e-6);
+    await expect(train(2, { DIST_STREAM: '1', DIST_STREAM_EXTRA: '0' })).rejects.toThrow(/epoch 1: rank 1 ran out of streamed batches after 8 while the others have more/);
+  }, 120_000);
+
+  it('a loss that overflows on one rank stops every rank at the step one process stops at', async () => {
+    const failed = await train(2, { DIST_HUGE_TARGET: '5' }).catch((e: Error) => e);
+    expect(failed).toBeInstanceOf(Error);
+    const alone = await train(0, { DIST_HUGE_TARGET: '5' }).catch((e: Error) => e);
+    const step = /became NaN or Infinity at epoch (\d+), step (\d+)/;
+    expect((alone as Error).message).toMatch(step);
+    // Rank 0 stops at the step one process stops at, whichever rank trained the row.
+    expect((failed as Error).message.match(step)?.slice(1)).toEqual((alone as Error).message.match(step)?.slice(1));
+  }, 120_000);
+
   it('a rank that hangs makes the others fail within the timeout, with an Error saying what waited', async () => {
     const started = performance.now();
     const failed = await train(2, { DIST_HANG_RANK: '1', DIST_TIMEOUT: '3' }).catch((e: Error & { stdout?: string; stderr?: string }) => e);
     expect(failed).toBeInstanceOf(Error);
     const output = `${(failed as { stdout?: string }).stdout}${(failed as { stderr?: string }).stderr}`;
-    expect(output).toMatch(/gradloop rank 0 of 2 failed: Error: fit: .*: rank 0 waited 3 s for the other ranks \(timeout 3 s\): a rank died, hangs or failed/);
+    expect(output).toMatch(/gradloop rank 0 of 2 failed: Error: fit: [\w ,']+: rank 0 waited 3 s for the other ranks \(timeout 3 s\): a rank died, hangs or failed/);
     expect((performance.now() - started) / 1000).toBeLessThan(40);
   }, 120_000);
 

@@ -38,7 +38,7 @@ Napi::Value DistributedInit(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// distributedAllgather(Float64Array) -> Float64Array of size * length: every rank's values, rank
+// distributedAllgather(Float64Array, what) -> Float64Array of size * length: every rank's values, rank
 // order (all ranks pass the same length). Small agreements: seeds, weight hashes, positions.
 Napi::Value DistributedAllgather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -51,7 +51,8 @@ Napi::Value DistributedAllgather(const Napi::CallbackInfo& info) {
     const int64_t bytes = static_cast<int64_t>(mine.ElementLength() * sizeof(double));
     out = Napi::Float64Array::New(env, mine.ElementLength() * static_cast<size_t>(engine->size()));
     try {
-      engine->allgather(mine.Data(), std::vector<int64_t>(static_cast<size_t>(engine->size()), bytes), out.Data(), "distributed: allgather");
+      const std::string what = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "distributed: allgather";
+      engine->allgather(mine.Data(), std::vector<int64_t>(static_cast<size_t>(engine->size()), bytes), out.Data(), what);
     } catch (const CollectiveError& e) {
       throw std::runtime_error(e.what());
     }

@@ -163,7 +163,7 @@ export interface NativeAddon {
   /** Opens the collective engine (MPI, loaded at run time) once per process. */
   distributedInit(timeoutSeconds: number): { rank: number; size: number; engine: string };
   /** Every rank's values (all the same length), in rank order. */
-  distributedAllgather(values: Float64Array): Float64Array;
+  distributedAllgather(values: Float64Array, what?: string): Float64Array;
   /** Ends every rank of the job now (MPI_Abort). */
   distributedAbort(code: number): void;
 }

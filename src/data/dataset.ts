@@ -22,8 +22,17 @@ function rowsOf(v: unknown): number | undefined {
   return first instanceof Tensor && all.every((t) => t instanceof Tensor) ? first.shape[0] : undefined;
 }
 type BatchIterable = AsyncIterable<Batch> | Iterable<Batch>;
+/**
+ * Which epoch a source function is asked for, and in a data-parallel fit which rank asks: a
+ * source shards itself by rank and worldSize (every rank must yield the same number of batches).
+ */
+export interface EpochContext {
+  epoch: number;
+  rank: number;
+  worldSize: number;
+}
 /** A function returning a fresh iterable per epoch (an async generator function, say), or an iterable. */
-export type BatchSource = (() => BatchIterable) | BatchIterable;
+export type BatchSource = ((context: EpochContext) => BatchIterable) | BatchIterable;
 
 export interface BatchesOptions {
   /** Batches per epoch: the progress bar's total, and where an endless source stops each epoch. */
@@ -61,10 +70,10 @@ export class Dataset {
     return this.source !== undefined;
   }
 
-  /** One epoch's batches, checked to be { x, y } pairs of Tensors with matching rows. */
-  async *epoch(epoch: number): AsyncGenerator<{ x: BatchData; y: BatchData; sampleWeight?: Tensor | Float32Array | number[] }> {
+  /** One epoch's batches (for rank `rank` of `worldSize`), checked to be { x, y } pairs of Tensors with matching rows. */
+  async *epoch(epoch: number, rank = 0, worldSize = 1): AsyncGenerator<{ x: BatchData; y: BatchData; sampleWeight?: Tensor | Float32Array | number[] }> {
     if (!this.source) throw new Error('Dataset: epoch() is for streamed data sets');
-    const made = typeof this.source === 'function' ? this.source() : this.source;
+    const made = typeof this.source === 'function' ? this.source({ epoch, rank, worldSize }) : this.source;
     const iterable = made as BatchIterable;
     if (typeof iterable !== 'object' || iterable === null || !(Symbol.asyncIterator in iterable || Symbol.iterator in iterable))
       throw new TypeError(`Dataset: the batch source function returned ${describe(made)}, not an iterable of { x, y } batches`);

@@ -9,7 +9,7 @@ import { trainTestSplit } from './split.js';
 
 export { Dataset, Scaler };
 export type { CsvData, CsvOptions } from './csv.js';
-export type { Batch, BatchSource, BatchesOptions } from './dataset.js';
+export type { Batch, BatchSource, BatchesOptions, EpochContext } from './dataset.js';
 export type { IdxOptions } from './idx.js';
 export type { MnistOptions } from './mnist.js';
 export type { ScalerJSON } from './preprocess.js';

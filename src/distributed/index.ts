@@ -92,10 +92,10 @@ export function isMain(): boolean {
   return !job || job.rank === 0;
 }
 
-/** Every rank's numbers, in rank order (each rank gives the same count). */
-export function allgather(values: number[]): number[][] {
+/** Every rank's numbers, in rank order (each rank gives the same count); `what` names the exchange in a timeout's Error. */
+export function allgather(values: number[], what = 'distributed: allgather'): number[][] {
   if (!job) return [values];
-  const all = native.distributedAllgather(Float64Array.from(values));
+  const all = native.distributedAllgather(Float64Array.from(values), what);
   return Array.from({ length: job.worldSize }, (_, r) => Array.from(all.subarray(r * values.length, (r + 1) * values.length)));
 }
 

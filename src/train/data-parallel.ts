@@ -16,7 +16,6 @@ export function joinForFit(option: FitOptions['distributed'], stream: Dataset | 
   if (option === true && !launcherRank())
     throw new Error('fit: distributed: true, but this process was not started by a launcher (no OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID); run it with `gradloop launch --nproc N script.js` or mpirun, or use distributed: \'auto\' to train alone outside one');
   const job = init(typeof option === 'object' ? { timeoutSeconds: option.timeoutSeconds } : {});
-  if (stream) throw new TypeError('fit: distributed training reads data in memory for now; streamed batches (data.fromBatches) are not sharded across ranks yet');
   if (settings.batchSize % job.worldSize !== 0)
     throw new RangeError(`fit: batchSize ${settings.batchSize} is the global batch, split evenly over the ${job.worldSize} ranks; make it a multiple of ${job.worldSize}`);
   if (resumedWorld !== undefined && resumedWorld !== job.worldSize)
@@ -26,7 +25,7 @@ export function joinForFit(option: FitOptions['distributed'], stream: Dataset | 
 
 /** Settings every rank must share, taken from rank 0 (the seed, when each rank drew its own). */
 export function agree(settings: FitSettings, job: DistributedJob): void {
-  settings.seed = allgather([settings.seed])[0][0];
+  settings.seed = allgather([settings.seed], 'fit: agreeing on the seed')[0][0];
   settings.job = job;
   if (job.rank !== 0) settings.verbose = 0; // rank 0 prints
 }
@@ -42,16 +41,28 @@ export function shardRows(order: Int32Array, rank: number, size: number): Int32A
   return Int32Array.from({ length: per }, (_, i) => order[(rank + i * size) % n]);
 }
 
+/**
+ * Streamed data: whether every rank has its next batch (true) or none has (false, the epoch
+ * ends); ranks that ran out while others have more are an Error naming them.
+ */
+export function everyRankHasBatch(has: boolean, epoch: number, index: number): boolean {
+  const flags = allgather([has ? 1 : 0], 'fit: agreeing on the next streamed batch').map(([v]) => v === 1);
+  if (flags.every(Boolean)) return true;
+  if (!flags.some(Boolean)) return false;
+  const out = flags.map((f, r) => (f ? -1 : r)).filter((r) => r >= 0);
+  throw new Error(`fit: epoch ${epoch + 1}: rank${out.length > 1 ? 's' : ''} ${out.join(', ')} ran out of streamed batches after ${index} while the others have more; in a distributed fit every rank's source must yield the same number of batches (shard with the rank and worldSize the source function gets)`);
+}
+
 /** Whether any rank's flag is set (every rank gets the same answer). */
 export function anyRank(flag: boolean): boolean {
-  return allgather([flag ? 1 : 0]).some(([v]) => v === 1);
+  return allgather([flag ? 1 : 0], 'fit: agreeing whether to stop').some(([v]) => v === 1);
 }
 
 /** After an epoch: every rank's weights must be the same; an Error names the ranks that differ. */
 export function checkReplicas(program: NativeProgram, job: DistributedJob, epoch: number): void {
   const hash = program.weightsHash();
   // The 64-bit hash as two exact 32-bit halves.
-  const hashes = allgather([parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8), 16)]);
+  const hashes = allgather([parseInt(hash.slice(0, 8), 16), parseInt(hash.slice(8), 16)], "fit: comparing the ranks' weights");
   const differ = hashes.map((h, r) => (h[0] !== hashes[0][0] || h[1] !== hashes[0][1] ? r : -1)).filter((r) => r >= 0);
   if (differ.length)
     throw new Error(`fit: after epoch ${epoch + 1} the weights of rank${differ.length > 1 ? 's' : ''} ${differ.join(', ')} differ from rank 0's; the replicas must stay identical (the MPI library's all-reduce gave ranks different sums?)`);

@@ -16,7 +16,7 @@ import { createProgress, type Progress } from './progress.js';
 import type { HeadMetrics, MetricTotals } from '../metrics/compute.js';
 import type { Metric } from '../metrics/metrics.js';
 import type { DistributedJob } from '../distributed/index.js';
-import { agree, anyRank, checkReplicas, joinForFit, shardRows } from './data-parallel.js';
+import { agree, anyRank, checkReplicas, everyRankHasBatch, joinForFit, shardRows } from './data-parallel.js';
 import { FitData, type StagedRows } from './fit-data.js';
 import { classWeights, type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, readSampleWeight, splitFitData, type TrainingPosition } from './fit-options.js';
 
@@ -237,7 +237,13 @@ class FitRun {
   private async streamedEpoch(epoch: number, firstStep: number, stats: EpochStats): Promise<number> {
     const { input } = this.built;
     let step = firstStep, index = 0;
-    for await (const batch of this.stream!.epoch(epoch)) {
+    // In a data-parallel fit each rank streams its own shard (the source gets rank and worldSize).
+    const batches = this.stream!.epoch(epoch, this.job?.rank ?? 0, this.job?.worldSize ?? 1)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await batches.next();
+      if (this.job && !everyRankHasBatch(!next.done, epoch, index)) break;
+      if (next.done) break;
+      const batch = next.value;
       if (index++ < firstStep) continue; // a resumed epoch skips the batches the checkpoint had trained on
       if (this.model.stopTraining) break;
       const where = `fit: streamed batch ${index - 1} of epoch ${epoch + 1}`;
