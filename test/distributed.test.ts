@@ -93,10 +93,10 @@ describe.skipIf(!hasMpirun)('data parallel over MPI (skipped: no mpirun here; ap
 
   it('a rank that hangs makes the others fail within the timeout, with an Error saying what waited', async () => {
     const started = performance.now();
-    const failed = await train(2, { DIST_HANG_RANK: '1', DIST_TIMEOUT: '3' }).catch((e: Error & { stdout?: string; stderr?: string }) => e);
+    const failed = await train(2, { DIST_HANG_RANK: '1', DIST_TIMEOUT: '8' }).catch((e: Error & { stdout?: string; stderr?: string }) => e);
     expect(failed).toBeInstanceOf(Error);
     const output = `${(failed as { stdout?: string }).stdout}${(failed as { stderr?: string }).stderr}`;
-    expect(output).toMatch(/gradloop rank 0 of 2 failed: Error: fit: [\w ,']+: rank 0 waited 3 s for the other ranks \(timeout 3 s\): a rank died, hangs or failed/);
+    expect(output).toMatch(/gradloop rank 0 of 2 failed: Error: fit: [\w ,']+: rank 0 waited 8 s for the other ranks \(timeout 8 s\): a rank died, hangs or failed/);
     expect((performance.now() - started) / 1000).toBeLessThan(40);
   }, 120_000);
 
