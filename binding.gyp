@@ -5,7 +5,7 @@
       "sources": [
         "<!@(node -p \"require('fs').readdirSync('native/core').filter(f => f.endsWith('.cc')).map(f => 'native/core/' + f).join(' ')\")",
         "native/ops/registry.cc",
-        "<!@(node -p \"require('fs').readdirSync('native/dist').filter(f => f.endsWith('.cc')).map(f => 'native/dist/' + f).join(' ')\")",
+        "<!@(node -p \"require('fs').readdirSync('native/collective').filter(f => f.endsWith('.cc')).map(f => 'native/collective/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/ops', { withFileTypes: true }).filter(d => d.isDirectory()).flatMap(d => ['op.cc', 'cpu.cc'].map(f => 'native/ops/' + d.name + '/' + f)).filter(f => require('fs').existsSync(f)).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/cpu').filter(f => f.endsWith('.cc')).map(f => 'native/cpu/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/binding').filter(f => f.endsWith('.cc')).map(f => 'native/binding/' + f).join(' ')\")"

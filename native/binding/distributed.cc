@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "../dist/mpi.h"
+#include "../collective/mpi.h"
 #include "convert.h"
 
 namespace gradloop::binding {

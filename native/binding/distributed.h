@@ -1,4 +1,4 @@
-// The process's collective engine (native/dist) for data-parallel training: created by
+// The process's collective engine (native/collective) for data-parallel training: created by
 // distributedInit(), shared by every program of the process, finalized when Node exits.
 #pragma once
 #include <napi.h>

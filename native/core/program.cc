@@ -371,7 +371,14 @@ Program::MicroBatch Program::lossAndBackward(int64_t batch, bool runBackward, in
     const double scale = gradientWeight * heads_[h].weight;
     if (runBackward && scale != 1) backend_.scale(out.grad, batch * out.elements(), static_cast<float>(scale));
   }
+  if (runBackward && overlapStep_) {  // data parallel, overlapped: the shares first, then buckets during backward
+    shareLossTerms(heads_.size() == 1 ? mb.divisors[0] : static_cast<double>(batch));
+    planBuckets();
+    nextBucket_ = 0;
+    overlapping_ = true;
+  }
   if (runBackward) backward(accumulate);
+  if (overlapping_) finishOverlap();
   return mb;
 }
 
@@ -442,6 +449,7 @@ void Program::backward(bool accumulateParams) {
     node.op->backward(node.run);
     for (int in : node.inputs)
       if (tensors_[in].grad) gradWritten_[in] = true;
+    if (overlapping_) startReadyBuckets(static_cast<int>(i));  // data parallel: buckets whose gradients are final
   }
 }
 
@@ -449,9 +457,14 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
                               uint64_t seed, int64_t microBatch) {
   CanonicalFloatMode mode;
   const size_t P = params_.size();
+  // Data parallel: the gradients are all-reduced during backward (one micro-batch, host memory) or
+  // after it. L2's gradient goes on after the sum (the same on every rank).
+  const bool overlapped = collective_ && backend_.name() == std::string("cpu") && (microBatch <= 0 || microBatch >= count);
+  overlapStep_ = overlapped;
   std::vector<MicroBatch> batches = forwardBackward(data, rows, count, true, seed, microBatch, kTrainingMetrics);
+  overlapStep_ = false;
+  if (collective_ && !overlapped) reduceGradients(batches, count);
   if (regularized_) regularize(true);
-  if (collective_) reduceGradients(batches, count);
   // Gradient health: per-parameter sums of squares, whose total gives the global norm as
   // torch.nn.utils.clip_grad_norm_ computes it.
   for (size_t k = 0; k < P; ++k) {

@@ -287,6 +287,23 @@ class Program {
   int64_t collectiveSteps_ = 0;
   std::vector<float> hostGradients_;
   void reduceGradients(const std::vector<MicroBatch>& batches, int64_t count);
+  // This rank's share of the global loss's terms (one tiny all-reduce): rankShare_.
+  void shareLossTerms(double mine);
+  // Overlap (host-memory backends, one micro-batch): the gradient slab in buckets from its end (the
+  // last layers, whose gradients are final first), each all-reduced as soon as backward has passed
+  // every node that writes it, while backward goes on.
+  struct GradientBucket {
+    float* data;
+    int64_t n;
+    int readyAfterNode;  // started once backward has run this node (the smallest writing it)
+  };
+  static const int64_t kOverlapBucketFloats;
+  std::vector<GradientBucket> buckets_;
+  size_t nextBucket_ = 0;
+  bool overlapStep_ = false, overlapping_ = false;
+  void planBuckets();
+  void startReadyBuckets(int node);
+  void finishOverlap();
   void reduceStepResult(StepResult& result) const;
 
   // Per metric set, per loss: its totals (null: nothing to collect), and host copies of a batch.

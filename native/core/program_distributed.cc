@@ -3,6 +3,7 @@
 // the global batch's gradient is the weighted sum of those, weighted by each rank's share of the
 // loss's terms, so it equals what one process computes over the whole batch (up to the order of
 // the additions).
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -17,6 +18,9 @@ namespace {
 constexpr int64_t kBucketFloats = int64_t{1} << 22;
 const std::string kCpu = "cpu";
 }  // namespace
+
+// Overlapped buckets are smaller (4 MiB), so the first starts while much of backward is left.
+const int64_t Program::kOverlapBucketFloats = int64_t{1} << 20;
 
 void Program::reduceGradients(const std::vector<MicroBatch>& batches, int64_t count) {
   const auto started = std::chrono::steady_clock::now();
@@ -34,9 +38,7 @@ void Program::reduceGradients(const std::vector<MicroBatch>& batches, int64_t co
     for (const MicroBatch& m : batches) mine += m.divisors[0];
   else
     mine = static_cast<double>(count);
-  double total = mine;
-  collective_->allreduceSum(&total, 1, "fit: the step's loss terms");
-  rankShare_ = total > 0 ? mine / total : 1.0 / collective_->size();
+  shareLossTerms(mine);
 
   const int64_t floats = static_cast<int64_t>(gradSlab_.bytes() / sizeof(float));
   if (floats == 0) return;
@@ -55,6 +57,50 @@ void Program::reduceGradients(const std::vector<MicroBatch>& batches, int64_t co
   for (int64_t at = 0; at < floats; at += kBucketFloats) buckets.emplace_back(data + at, std::min(kBucketFloats, floats - at));
   collective_->allreduceSumBuckets(buckets, "fit: the gradient all-reduce");
   if (!host) backend_.copyFromHost(grads, data, static_cast<size_t>(floats) * sizeof(float));
+}
+
+void Program::shareLossTerms(double mine) {
+  double total = mine;
+  collective_->allreduceSum(&total, 1, "fit: the step's loss terms");
+  rankShare_ = total > 0 ? mine / total : 1.0 / collective_->size();
+}
+
+void Program::planBuckets() {
+  if (!buckets_.empty() || params_.empty()) return;
+  // The first (smallest) node writing each parameter: its gradient is final once backward ran it.
+  std::vector<int> firstNode(params_.size(), static_cast<int>(nodes_.size()));
+  for (size_t i = nodes_.size(); i-- > 0;)
+    for (int p : nodes_[i].params) firstNode[static_cast<size_t>(p)] = static_cast<int>(i);
+  float* end = params_.back().grad + params_.back().size;
+  int ready = static_cast<int>(nodes_.size());
+  for (size_t k = params_.size(); k-- > 0;) {
+    ready = std::min(ready, firstNode[k]);
+    const bool last = k == 0;
+    if (last || end - params_[k].grad >= kOverlapBucketFloats) {
+      float* begin = last ? static_cast<float*>(gradSlab_.get()) : params_[k].grad;
+      buckets_.push_back({begin, end - begin, ready});
+      end = begin;
+      ready = static_cast<int>(nodes_.size());
+    }
+  }
+}
+
+void Program::startReadyBuckets(int node) {
+  while (nextBucket_ < buckets_.size() && buckets_[nextBucket_].readyAfterNode >= node) {
+    const GradientBucket& b = buckets_[nextBucket_++];
+    backend_.scale(b.data, b.n, static_cast<float>(rankShare_));
+    collective_->startAllreduceSum(b.data, b.n, "fit: the gradient all-reduce");
+  }
+}
+
+void Program::finishOverlap() {
+  const auto started = std::chrono::steady_clock::now();
+  startReadyBuckets(-1);  // whatever is left
+  collective_->finishAllreduces();
+  overlapping_ = false;
+  // What the overlap leaves exposed: the wait after backward.
+  collectiveSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ++collectiveSteps_;
 }
 
 void Program::reduceStepResult(StepResult& result) const {
