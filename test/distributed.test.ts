@@ -59,6 +59,11 @@ describe.skipIf(!hasMpirun)('data parallel over MPI (skipped: no mpirun here; ap
     }
   }, 120_000);
 
+  it('with gradient accumulation (the all-reduce after backward, not overlapped) 2 ranks end where one process does', async () => {
+    const [alone, two] = [await train(0, { DIST_ACCUMULATE: '2', DIST_BATCH: '24' }), await train(2, { DIST_ACCUMULATE: '2', DIST_BATCH: '24' })];
+    expect(maxDifference(two.weights, alone.weights)).toBeLessThan(1e-6);
+  }, 120_000);
+
   it('metrics are global: precision and AUC over every rank\'s predictions, as one process computes them', async () => {
     const [alone, two] = [await train(0, { DIST_METRICS: '1' }), await train(2, { DIST_METRICS: '1' })];
     for (const key of ['accuracy', 'precision', 'auc', 'valPrecision', 'valAuc']) expect(two.history[key], key).toEqual(alone.history[key]);

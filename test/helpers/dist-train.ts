@@ -4,7 +4,7 @@
 // DIST_EPOCHS, DIST_RESUME (a checkpoint to resume from), DIST_SAVE (a checkpoint to save after
 // DIST_SAVE_EPOCH epochs), DIST_HANG_RANK (that rank never steps: the others must time out),
 // DIST_KILL_RANK (that rank kills itself mid-epoch), DIST_TIMEOUT (seconds), DIST_BATCH (the
-// global batch), DIST_METRICS=1 (precision and AUC on a binary head).
+// global batch), DIST_ACCUMULATE (accumulateSteps), DIST_METRICS=1 (precision and AUC on a binary head).
 import { writeFileSync } from 'node:fs';
 import { callbacks, data, distributed, type EpochContext, layers, optimizers, sequential, tensor } from '../../src/index.js';
 import { Random } from '../../src/random.js';
@@ -55,7 +55,7 @@ function* shard({ rank, worldSize }: EpochContext) {
 const valRows = Array.from({ length: 96 }, (_, i) => 384 + i);
 const fitData = env.DIST_STREAM === '1' ? [data.fromBatches(shard)] as const : [xs, ys] as const;
 const history = await (model.fit as (...a: unknown[]) => ReturnType<typeof model.fit>)(...fitData, {
-  epochs: Number(env.DIST_EPOCHS ?? 3), batchSize: Number(env.DIST_BATCH ?? 48), seed: 11, verbose: 0, distributed: job,
+  epochs: Number(env.DIST_EPOCHS ?? 3), batchSize: Number(env.DIST_BATCH ?? 48), accumulateSteps: Number(env.DIST_ACCUMULATE ?? 1), seed: 11, verbose: 0, distributed: job,
   ...(env.DIST_STREAM === '1' ? { validationData: [take(xs, valRows), take(ys, valRows)], shuffle: false } : { validationSplit: 0.2 }),
   callbacks: [...(hangRank >= 0 || killRank >= 0 ? [hang] : []), ...save],
   ...(env.DIST_RESUME ? { resumeFrom: env.DIST_RESUME } : {}),
