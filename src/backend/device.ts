@@ -1,6 +1,7 @@
 // Where a model runs: the CPU backend (always there, OpenBLAS) or an NVIDIA GPU through the CUDA
 // addon (built only where nvcc was found; usable where a device, a driver and cuBLAS are).
 // compile({ device: 'auto' }) picks the GPU when one is usable and otherwise the CPU, saying why.
+import { launcherRank } from '../distributed/index.js';
 import os from 'node:os';
 import { blasKernelWarning } from './blas-kernels.js';
 import { type CudaAddon, loadCudaAddon, native, type NativeDataset, type NativeProgram, type ProgramSpec } from './native.js';
@@ -25,6 +26,8 @@ export interface Device {
   program(spec: ProgramSpec): NativeProgram;
   /** Free and total device memory in bytes (GPUs). */
   memoryInfo?(): { free: number; total: number };
+  /** Data parallel: opens the collective engine in this device's addon (the CUDA addon has its own). */
+  joinCollective?(timeoutSeconds: number): void;
 }
 
 export const cpuDevice: Device = {
@@ -57,6 +60,9 @@ function cudaDevice(addon: CudaAddon, index: number, precision: Precision): Devi
         return new addon.Program(spec);
       },
       memoryInfo: () => addon.memoryInfo(index),
+      joinCollective: (timeoutSeconds) => {
+        addon.distributedInit(timeoutSeconds);
+      },
     };
     cudaDevices.set(key, device);
   }
@@ -129,7 +135,11 @@ export function resolveDevice(request: unknown, precision: Precision): { device:
   const match = typeof request === 'string' ? /^cuda(?::(\d+))?$/.exec(request) : null;
   if (request !== 'auto' && !match)
     throw new TypeError(`compile: device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>', got ${describe(request)}`);
-  const index = match?.[1] ? Number(match[1]) : 0;
+  // One rank of a data-parallel job per GPU: 'auto' and 'cuda' take the GPU of the rank's local
+  // index (modulo the GPUs), as torchrun's LOCAL_RANK is used.
+  const local = launcherRank()?.localRank ?? 0;
+  const count = match?.[1] ? 0 : loadCudaAddon().addon?.devices().devices.length ?? 0;
+  const index = match?.[1] ? Number(match[1]) : count > 0 ? local % count : 0;
   const { device, reason } = cudaProblem(index, precision);
   if (request === 'auto') {
     if (device) return { device, note: `Device: ${device.name} (picked by device: 'auto')` };

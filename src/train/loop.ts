@@ -73,6 +73,7 @@ export async function fitLoop(model: TrainingModel, built: Built, compiled: Comp
   if (!job) return new FitRun(model, built, compiled, settings, options, new FitData(built.device, sets), sets.stream, tracking).run();
   // Data parallel: every rank starts from rank 0's weights, optimizer state and seed.
   agree(settings, job);
+  built.device.joinCollective?.(job.timeoutSeconds);
   program.setDistributed(true);
   try {
     program.broadcastState();
