@@ -10,7 +10,9 @@ namespace gradloop::binding {
 
 namespace {
 
-std::unique_ptr<Collective> engine;
+std::unique_ptr<Collective> engine, deviceEngine;
+DeviceEngineFactory deviceFactory = nullptr;
+std::string deviceNote;
 
 // distributedInit(timeoutSeconds) -> { rank, size, engine }: opens MPI (once per process).
 Napi::Value DistributedInit(const Napi::CallbackInfo& info) {
@@ -29,12 +31,21 @@ Napi::Value DistributedInit(const Napi::CallbackInfo& info) {
       throw std::runtime_error("distributed: no MPI library could be loaded (" + tried +
                                "); install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin) or MPICH, or set GRADLOOP_MPI_LIBRARY to the cluster's libmpi.so");
     // MPI_Finalize when Node exits (a rank that leaves without it makes mpirun report a failure).
-    napi_add_env_cleanup_hook(env, [](void*) { engine.reset(); }, nullptr);
+    napi_add_env_cleanup_hook(env, [](void*) { deviceEngine.reset(); engine.reset(); }, nullptr);
+    if (deviceFactory) {
+      try {
+        deviceEngine = deviceFactory(*engine, timeout, &deviceNote);
+      } catch (const CollectiveError& e) {
+        throw std::runtime_error(e.what());
+      }
+    }
   });
   Napi::Object o = Napi::Object::New(env);
   o.Set("rank", engine->rank());
   o.Set("size", engine->size());
-  o.Set("engine", engine->engine());
+  o.Set("engine", processCollective()->engine());
+  if (deviceFactory) o.Set("deviceNote", deviceEngine ? std::string("gradients all-reduced on the GPU by ") + deviceEngine->engine()
+                                                      : "gradients all-reduced through host memory: " + deviceNote);
   return o;
 }
 
@@ -67,7 +78,9 @@ void DistributedAbort(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-Collective* processCollective() { return engine.get(); }
+Collective* processCollective() { return deviceEngine ? deviceEngine.get() : engine.get(); }
+
+void setDeviceEngineFactory(DeviceEngineFactory factory) { deviceFactory = factory; }
 
 void registerDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedInit", Napi::Function::New(env, DistributedInit));

@@ -22,6 +22,8 @@ class Collective {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   virtual const char* engine() const = 0;  // "Open MPI 4.1.4", ...
+  // The float sums read and write device memory (NCCL on GPUs); otherwise host memory.
+  virtual bool deviceMemory() const { return false; }
 
   // In place: data[i] = the sum of data[i] over every rank. `what` names the operation in errors.
   virtual void allreduceSum(float* data, int64_t n, const std::string& what) = 0;

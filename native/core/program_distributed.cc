@@ -44,9 +44,9 @@ void Program::reduceGradients(const std::vector<MicroBatch>& batches, int64_t co
   if (floats == 0) return;
   auto* grads = static_cast<float*>(gradSlab_.get());
   backend_.scale(grads, floats, static_cast<float>(rankShare_));
-  // The CPU backend's memory is the host's; other backends' gradients travel through host memory
-  // (NCCL, which reads GPU memory, is the engine for them: not yet).
-  const bool host = backend_.name() == kCpu;
+  // The CPU backend's memory is the host's, and NCCL reads a GPU's; otherwise (a GPU without NCCL)
+  // the gradients travel through host memory.
+  const bool host = backend_.name() == kCpu || collective_->deviceMemory();
   float* data = grads;
   if (!host) {
     hostGradients_.resize(static_cast<size_t>(floats));

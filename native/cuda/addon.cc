@@ -12,6 +12,7 @@
 #include "../binding/objects.h"
 #include "../binding/sgemm_rate.h"
 #include "cublas_loader.h"
+#include "nccl.h"
 #include "cuda_backend.h"
 
 namespace gradloop::binding {
@@ -102,6 +103,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataset", DatasetWrap::Define(env));
   exports.Set("Program", ProgramWrap::Define(env));
   registerDistributed(env, exports);
+  // Data parallel: NCCL for the gradients of the device selected last (the model's: fit joins after compile).
+  setDeviceEngineFactory([](Collective& host, double timeout, std::string* why) -> std::unique_ptr<Collective> {
+    if (!selected) {
+      *why = "no GPU selected";
+      return nullptr;
+    }
+    return cuda::openNccl(host, selected->stream(), timeout, why);
+  });
   exports.Set("devices", Napi::Function::New(env, Devices));
   exports.Set("useDevice", Napi::Function::New(env, UseDevice));
   exports.Set("memoryInfo", Napi::Function::New(env, MemoryInfo));

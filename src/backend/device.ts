@@ -26,8 +26,8 @@ export interface Device {
   program(spec: ProgramSpec): NativeProgram;
   /** Free and total device memory in bytes (GPUs). */
   memoryInfo?(): { free: number; total: number };
-  /** Data parallel: opens the collective engine in this device's addon (the CUDA addon has its own). */
-  joinCollective?(timeoutSeconds: number): void;
+  /** Data parallel: opens the collective engine in this device's addon (the CUDA addon has its own); returns a line saying how gradients travel. */
+  joinCollective?(timeoutSeconds: number): string | undefined;
 }
 
 export const cpuDevice: Device = {
@@ -60,9 +60,7 @@ function cudaDevice(addon: CudaAddon, index: number, precision: Precision): Devi
         return new addon.Program(spec);
       },
       memoryInfo: () => addon.memoryInfo(index),
-      joinCollective: (timeoutSeconds) => {
-        addon.distributedInit(timeoutSeconds);
-      },
+      joinCollective: (timeoutSeconds) => addon.distributedInit(timeoutSeconds).deviceNote,
     };
     cudaDevices.set(key, device);
   }

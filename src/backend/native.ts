@@ -233,8 +233,8 @@ export interface CudaAddon {
   /** Selects the device (and TF32 or not) the next Dataset/Program is created on; opens cuBLAS the first time. */
   useDevice(index: number, tf32: boolean): void;
   memoryInfo(index: number): { free: number; total: number };
-  /** The CUDA addon's own handle on the process's MPI (MPI itself is initialised once). */
-  distributedInit(timeoutSeconds: number): { rank: number; size: number; engine: string };
+  /** The CUDA addon's own handle on the process's MPI (initialised once), with NCCL for the gradients when every rank can load it. */
+  distributedInit(timeoutSeconds: number): { rank: number; size: number; engine: string; deviceNote?: string };
   cublasPath(): string;
   /** cublasSgemm GFLOP/s on the device for C[M,N] = A[M,K] B[K,N], timed for about `seconds`. */
   sgemmGflops(index: number, m: number, n: number, k: number, seconds: number): number;

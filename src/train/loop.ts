@@ -73,7 +73,8 @@ export async function fitLoop(model: TrainingModel, built: Built, compiled: Comp
   if (!job) return new FitRun(model, built, compiled, settings, options, new FitData(built.device, sets), sets.stream, tracking).run();
   // Data parallel: every rank starts from rank 0's weights, optimizer state and seed.
   agree(settings, job);
-  built.device.joinCollective?.(job.timeoutSeconds);
+  const note = built.device.joinCollective?.(job.timeoutSeconds); // a GPU: NCCL, or host memory and why
+  if (note && tracking) tracking.notes = [...(tracking.notes ?? []), `Distributed: ${note}`];
   program.setDistributed(true);
   try {
     program.broadcastState();
