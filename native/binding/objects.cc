@@ -341,8 +341,9 @@ void ProgramWrap::SetMetrics(const Napi::CallbackInfo& info) {
   });
 }
 
-// readMetrics(set: 0 training | 1 evaluation, reset: boolean) -> (totals | null)[], one per loss.
-// evaluate() starts its set afresh; fit resets the training set at each epoch's start.
+// readMetrics(set: 0 training | 1 evaluation, reset: boolean, merge?: boolean) -> (totals | null)[],
+// one per loss. evaluate() starts its set afresh; fit reads with reset at each epoch's end. merge
+// (data parallel, every rank at once): the ranks' totals combined first; once per set's filling.
 Napi::Value ProgramWrap::ReadMetrics(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   claim(env);
@@ -350,9 +351,7 @@ Napi::Value ProgramWrap::ReadMetrics(const Napi::CallbackInfo& info) {
   runOrThrow(env, [&] {
     const auto set = static_cast<Program::MetricSet>(integerArg(info, 0, "set", 0, 1));
     const bool reset = info[1].ToBoolean();
-    // Data parallel: the ranks' training totals combined first (all ranks read together, at an
-    // epoch's end; evaluation runs whole on every rank).
-    if (set == Program::kTrainingMetrics && reset) program().mergeMetrics(set);
+    if (info.Length() > 2 && info[2].ToBoolean()) program().mergeMetrics(set);
     for (size_t h = 0; h < program().headCount(); ++h) {
       const MetricTotals* totals = program().metricTotals(set, h);
       out.Set(static_cast<uint32_t>(h), totals ? Napi::Value(fromMetricTotals(env, *totals)) : env.Null());

@@ -129,7 +129,7 @@ export interface NativeProgram {
   /** Whole-epoch metrics: one plan per loss (null: nothing to collect); training steps add to set 0, evaluate to set 1 (which it starts afresh). */
   setMetrics(plans: (NativeMetricPlan | null)[]): void;
   /** The totals of a set, one per loss (null where nothing is collected); reset: start the set over. */
-  readMetrics(set: 0 | 1, reset: boolean): (MetricTotals | null)[];
+  readMetrics(set: 0 | 1, reset: boolean, merge?: boolean): (MetricTotals | null)[];
   /** Names of the optimizer's state slots per parameter: [], ['momentum'] or ['m', 'v']. */
   optimizerSlots(): string[];
   getOptimizerState(param: number, slot: number): Float32Array;

@@ -25,7 +25,7 @@ export class FitData {
   readonly staged: boolean;
   readonly dataLimit: number;
   private readonly train?: NativeDataset;
-  readonly validation?: { data: NativeDataset; rows: Int32Array };
+  readonly validation?: { data: NativeDataset; rows: Int32Array; weights?: Float32Array };
   private localRows = new Int32Array(0);
 
   constructor(private readonly device: Device, private readonly sets: FitSets) {
@@ -37,7 +37,7 @@ export class FitData {
     if (!stream && !this.staged) this.train = device.dataset(trainX.data, trainX.shape.slice(1), trainY.data, trainY.shape.slice(1), sets.trainW);
     if (valX && valY) {
       const data = device.dataset(valX.data, valX.shape.slice(1), valY.data, valY.shape.slice(1), sets.valW);
-      this.validation = { data, rows: Int32Array.from({ length: data.rows }, (_, i) => i) };
+      this.validation = { data, rows: Int32Array.from({ length: data.rows }, (_, i) => i), weights: sets.valW };
     }
   }
 

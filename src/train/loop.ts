@@ -17,6 +17,7 @@ import type { HeadMetrics, MetricTotals } from '../metrics/compute.js';
 import type { Metric } from '../metrics/metrics.js';
 import type { DistributedJob } from '../distributed/index.js';
 import { agree, anyRank, checkReplicas, everyRankHasBatch, joinForFit, shardRows } from './data-parallel.js';
+import { allgather } from '../distributed/index.js';
 import { FitData, type StagedRows } from './fit-data.js';
 import { classWeights, type FitData as FitInput, type FitOptions, type FitSettings, positionAt, readFitOptions, readSampleWeight, splitFitData, type TrainingPosition } from './fit-options.js';
 
@@ -356,16 +357,16 @@ class FitRun {
     const program = this.built.program, compiled = this.compiled;
     const logs = stats.logs(compiled);
     // The epoch's whole-epoch metrics (precision, AUC, ...), and the totals start over.
-    const trained = program.readMetrics(0, true);
+    const trained = program.readMetrics(0, true, !!this.job);
     Object.assign(logs, metricLogs(compiled, trained, false));
     this.history.confusionMatrices = metricMatrices(compiled, trained, false);
     const validation = this.data.validation;
     if (validation) {
-      const v = await program.evaluate(validation.data, validation.rows, this.settings.validationBatchSize);
+      const v = this.job ? await this.validateShared(validation) : await program.evaluate(validation.data, validation.rows, this.settings.validationBatchSize);
       logs.valLoss = v.loss;
       if (this.withAccuracy) logs.valAccuracy = v.correct / v.count;
       compiled.heads?.forEach((_, k) => Object.assign(logs, headLogs(compiled, k, v.heads?.[k], 'val_')));
-      const evaluated = program.readMetrics(1, false);
+      const evaluated = program.readMetrics(1, true, !!this.job);
       Object.assign(logs, metricLogs(compiled, evaluated, true));
       Object.assign(this.history.confusionMatrices, metricMatrices(compiled, evaluated, true));
     }
@@ -384,6 +385,31 @@ class FitRun {
     this.warn();
     await this.callbacks.epochEnd(epoch, logs);
     this.agreeToStop();
+  }
+
+  /**
+   * Data parallel: each rank evaluates rows rank, rank + N, ... of the validation data, and the
+   * ranks' losses (weighted by their rows or sample weights) and counts add up to the whole set's;
+   * the metrics' totals are combined when read.
+   */
+  private async validateShared(validation: NonNullable<FitData['validation']>): Promise<Pick<StepResult, 'loss' | 'correct' | 'count' | 'heads'>> {
+    const { rank, worldSize } = this.job!;
+    const rows = validation.rows.filter((_, i) => i % worldSize === rank);
+    const program = this.built.program;
+    const r = rows.length ? await program.evaluate(validation.data, rows, this.settings.validationBatchSize) : undefined;
+    if (!r) program.readMetrics(1, true); // no rows here: an earlier evaluate's totals must not count
+    let weight = rows.length;
+    if (validation.weights) weight = rows.reduce((sum, i) => sum + validation.weights![i], 0);
+    const heads = this.compiled.heads?.length ?? 0;
+    const mine = [r ? r.loss * weight : 0, weight, r?.correct ?? 0, r?.count ?? 0];
+    for (let k = 0; k < heads; k++) mine.push(r?.heads ? r.heads[k].loss * weight : 0, r?.heads?.[k].correct ?? 0, r?.heads?.[k].count ?? 0);
+    const all = allgather(mine, 'fit: combining the validation loss');
+    const sum = mine.map((_, i) => all.reduce((s, values) => s + values[i], 0));
+    const divisor = sum[1] > 0 ? sum[1] : 1;
+    return {
+      loss: sum[0] / divisor, correct: sum[2], count: sum[3],
+      ...(heads ? { heads: Array.from({ length: heads }, (_, k) => ({ loss: sum[4 + 3 * k] / divisor, correct: sum[5 + 3 * k], count: sum[6 + 3 * k] })) } : {}),
+    };
   }
 
   /** Data parallel: a callback that stops training on one rank stops every rank (else the others wait for it). */
