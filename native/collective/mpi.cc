@@ -92,9 +92,6 @@ class MpiEngine final : public Collective {
   int size() const override { return size_; }
   const char* engine() const override { return engine_.c_str(); }
 
-  void allreduceSum(float* data, int64_t n, const std::string& what) override {
-    allreduceSumBuckets({{data, n}}, what);
-  }
   void allreduceSum(double* data, int64_t n, const std::string& what) override {
     std::vector<Handle> requests;
     for (int64_t at = 0; at < n; at += kChunk)

@@ -25,8 +25,8 @@ class Collective {
   // The float sums read and write device memory (NCCL on GPUs); otherwise host memory.
   virtual bool deviceMemory() const { return false; }
 
-  // In place: data[i] = the sum of data[i] over every rank. `what` names the operation in errors.
-  virtual void allreduceSum(float* data, int64_t n, const std::string& what) = 0;
+  // In place: data[i] = the sum of data[i] over every rank (small host-memory sums: shares, step
+  // results, metric totals). `what` names the operation in errors.
   virtual void allreduceSum(double* data, int64_t n, const std::string& what) = 0;
   // Several float ranges summed in place, started together (buckets of one gradient slab), so the
   // engine can pipeline them; returns when all are done.

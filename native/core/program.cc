@@ -459,7 +459,7 @@ StepResult Program::trainStep(const Dataset& data, const int32_t* rows, int64_t 
   const size_t P = params_.size();
   // Data parallel: the gradients are all-reduced during backward (one micro-batch, host memory) or
   // after it. L2's gradient goes on after the sum (the same on every rank).
-  const bool overlapped = collective_ && backend_.name() == std::string("cpu") && (microBatch <= 0 || microBatch >= count);
+  const bool overlapped = collective_ && hostMemory() && (microBatch <= 0 || microBatch >= count);
   overlapStep_ = overlapped;
   std::vector<MicroBatch> batches = forwardBackward(data, rows, count, true, seed, microBatch, kTrainingMetrics);
   overlapStep_ = false;
@@ -645,6 +645,9 @@ void Program::resetMetrics(MetricSet set) {
 }
 
 void Program::collectMetrics(MetricSet set, const Dataset& data, const int32_t* rows, int64_t count) {
+  bool any = false;
+  for (const auto& totals : metrics_[set]) any = any || totals != nullptr;
+  if (!any) return;  // nothing beyond the loss's own accuracy asked for: no work per step
   if (data.hasWeights()) {
     metricWeights_.resize(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) metricWeights_[i] = data.hostWeights()[rows[i]];
@@ -652,14 +655,20 @@ void Program::collectMetrics(MetricSet set, const Dataset& data, const int32_t* 
   for (size_t h = 0; h < metrics_[set].size(); ++h) {
     MetricTotals* totals = metrics_[set][h].get();
     if (!totals) continue;
-    // The values the loss read and its labels, to the host (a copy of a few KB; on a GPU one wait).
+    // The values the loss read and its labels: read in place on the CPU backend; a device's are
+    // copied to the host (a few KB; on a GPU one wait).
     const TensorView& out = tensors_[heads_[h].tensor];
     const int64_t values = count * out.elements(), labels = count * headLabelShape_[h].labelElements;
-    metricValues_.resize(static_cast<size_t>(values));
-    metricLabels_.resize(static_cast<size_t>(labels));
-    backend_.copyToHost(metricValues_.data(), out.value, static_cast<size_t>(values) * sizeof(float));
-    backend_.copyToHost(metricLabels_.data(), headLabelsAt(h), static_cast<size_t>(labels) * 4);
-    totals->add(metricValues_.data(), metricLabels_.data(), data.hasWeights() ? metricWeights_.data() : nullptr, count);
+    const float* hostValues = out.f();
+    const void* hostLabels = headLabelsAt(h);
+    if (!hostMemory()) {
+      metricValues_.resize(static_cast<size_t>(values));
+      metricLabels_.resize(static_cast<size_t>(labels));
+      backend_.copyToHost(metricValues_.data(), out.value, static_cast<size_t>(values) * sizeof(float));
+      backend_.copyToHost(metricLabels_.data(), headLabelsAt(h), static_cast<size_t>(labels) * 4);
+      hostValues = metricValues_.data(), hostLabels = metricLabels_.data();
+    }
+    totals->add(hostValues, hostLabels, data.hasWeights() ? metricWeights_.data() : nullptr, count);
   }
 }
 

@@ -282,6 +282,7 @@ class Program {
   // Data parallel: the engine, this rank's share of the last step's loss terms, and host copies of
   // the gradients for backends whose memory MPI cannot read.
   Collective* collective_ = nullptr;
+  bool hostMemory() const;  // the backend's buffers are host memory (the CPU backend)
   double rankShare_ = 1;
   double collectiveSeconds_ = 0;
   int64_t collectiveSteps_ = 0;

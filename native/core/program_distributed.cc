@@ -16,8 +16,9 @@ namespace {
 // Gradients go to the engine in buckets of 16 MiB, started together so the engine pipelines them
 // (PyTorch DDP's default bucket is 25 MB).
 constexpr int64_t kBucketFloats = int64_t{1} << 22;
-const std::string kCpu = "cpu";
 }  // namespace
+
+bool Program::hostMemory() const { return std::strcmp(backend_.name(), "cpu") == 0; }
 
 // Overlapped buckets are smaller (4 MiB), so the first starts while much of backward is left.
 const int64_t Program::kOverlapBucketFloats = int64_t{1} << 20;
@@ -46,7 +47,7 @@ void Program::reduceGradients(const std::vector<MicroBatch>& batches, int64_t co
   backend_.scale(grads, floats, static_cast<float>(rankShare_));
   // The CPU backend's memory is the host's, and NCCL reads a GPU's; otherwise (a GPU without NCCL)
   // the gradients travel through host memory.
-  const bool host = backend_.name() == kCpu || collective_->deviceMemory();
+  const bool host = hostMemory() || collective_->deviceMemory();
   float* data = grads;
   if (!host) {
     hostGradients_.resize(static_cast<size_t>(floats));
@@ -121,7 +122,7 @@ void Program::reduceStepResult(StepResult& result) const {
 
 void Program::broadcastState(int root) {
   if (!collective_) return;
-  const bool host = backend_.name() == kCpu;
+  const bool host = hostMemory();
   for (DeviceBuffer* slab : {&paramSlab_, &stateSlab_}) {
     const size_t bytes = slab->bytes();
     if (bytes == 0) continue;
@@ -149,10 +150,17 @@ void Program::mergeMetrics(MetricSet set) {
 }
 
 uint64_t Program::weightsHash() {
-  std::vector<char> bytes(paramSlab_.bytes());
-  if (!bytes.empty()) backend_.copyToHost(bytes.data(), paramSlab_.get(), bytes.size());
+  // The CPU backend's slab is read where it is; a device's is copied to the host first.
+  const size_t n = paramSlab_.bytes();
+  std::vector<char> copy;
+  const char* bytes = static_cast<const char*>(paramSlab_.get());
+  if (!hostMemory() && n > 0) {
+    copy.resize(n);
+    backend_.copyToHost(copy.data(), paramSlab_.get(), n);
+    bytes = copy.data();
+  }
   uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (char c : bytes) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  for (size_t i = 0; i < n; ++i) hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ull;
   return hash;
 }
 

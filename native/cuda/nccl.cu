@@ -79,7 +79,6 @@ class NcclEngine final : public Collective {
       if (spins > 1000) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }
-  void allreduceSum(float* data, int64_t n, const std::string& what) override { allreduceSumBuckets({{data, n}}, what); }
   // Host memory: the host engine.
   void allreduceSum(double* data, int64_t n, const std::string& what) override { host_.allreduceSum(data, n, what); }
   void broadcast(void* data, int64_t bytes, int root, const std::string& what) override { host_.broadcast(data, bytes, root, what); }
